@@ -1,0 +1,129 @@
+"""Load YAML config into pydantic models with errors that name the file, the key path and the line.
+
+PyYAML's composer keeps a mark (line, column) on every node; we keep a map from key path to line while
+building plain Python data, then translate pydantic's error locations into ``ConfigError`` s.
+
+Example::
+
+    mapping = load_model(MappingFile, Path("mappings/harbor_leave/absences.yaml"))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from schemas.errors import ConfigError
+
+__all__ = ["LocatedYaml", "load_located", "load_model", "validate_located"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class LocatedYaml:
+    """Plain data from a YAML document plus the line (1-based) of every key path."""
+
+    def __init__(self, data: Any, lines: dict[tuple[str | int, ...], int], file: str) -> None:
+        self.data = data
+        self.lines = lines
+        self.file = file
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        """The line of ``path`` or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+
+def _build(node: yaml.Node, path: tuple[str | int, ...], lines: dict, file: str) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) \
+                else key_node.value
+            if key in out:
+                raise ConfigError(f"duplicate key {key!r}", file=file,
+                                  key_path=".".join(map(str, (*path, key))), line=key_node.start_mark.line + 1)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _build(value_node, (*path, key), lines, file)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
+    # Scalars: let the safe constructor resolve the tag (int, bool, null, str ...).
+    return yaml.SafeLoader(yaml.serialize(node)).get_single_data() if node.tag != "tag:yaml.org,2002:str" \
+        else node.value
+
+
+def load_located(path: Path | str, text: str | None = None) -> LocatedYaml:
+    """Parse one YAML document, keeping the line of every key. Syntax errors become ``ConfigError``."""
+    file = str(path)
+    try:
+        source = Path(path).read_text(encoding="utf-8") if text is None else text
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", file=file) from None
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"YAML syntax: {getattr(exc, 'problem', exc)}", file=file,
+                          line=mark.line + 1 if mark else None) from None
+    if node is None:
+        raise ConfigError("empty document", file=file, line=1)
+    lines: dict[tuple[str | int, ...], int] = {}
+    data = _build(node, (), lines, file)
+    return LocatedYaml(data, lines, file)
+
+
+def validate_located(model: type[M], doc: LocatedYaml, context: dict[str, Any] | None = None) -> M:
+    """Validate ``doc`` against ``model``; the first error becomes a ``ConfigError`` with key path and line.
+
+    All errors are listed in the message so one edit-check cycle fixes them all.
+    """
+    try:
+        return model.model_validate(doc.data, context=context)
+    except ValidationError as exc:
+        problems = []
+        first_path: tuple = ()
+        for i, err in enumerate(exc.errors(include_input=False, include_url=False)):
+            # Drop the discriminator tags pydantic inserts into union locations (e.g. 'delimited').
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc_data = _data_path(doc.data, loc)
+            line = doc.line_of(loc_data)
+            key_path = ".".join(map(str, loc_data)) or "<root>"
+            problems.append(f"{key_path} (line {line}): {err['msg']}")
+            if i == 0:
+                first_path = loc_data
+        raise ConfigError("; ".join(problems), file=doc.file, key_path=".".join(map(str, first_path)) or None,
+                          line=doc.line_of(first_path)) from None
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Keep only the parts of a pydantic location that exist in the data (skips union member tags)."""
+    out: list = []
+    cur = data
+    for part in loc:
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+            out.append(part)
+        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+            cur = cur[part]
+            out.append(part)
+        elif isinstance(cur, dict) or isinstance(cur, list):
+            # A union tag or a missing key: a missing key is reported at its parent, naming the key.
+            if not isinstance(cur, list) and isinstance(part, str) and part not in cur and part == loc[-1]:
+                out.append(part)
+            continue
+    return tuple(out)
+
+
+def load_model(model: type[M], path: Path | str, context: dict[str, Any] | None = None) -> M:
+    """Load and validate a YAML file into ``model``."""
+    return validate_located(model, load_located(path), context)
