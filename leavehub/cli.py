@@ -1,0 +1,169 @@
+"""``leavehub``: the command line of the hub (typer + rich).
+
+    leavehub vendors                                  list vendors and their feeds
+    leavehub mapping check PATH...                    validate mapping / vendor.yaml files
+    leavehub mapping preview VENDOR.FEED SAMPLE       canonical rows and errors for a sample file
+    leavehub run VENDOR.FEED [--date D] [--file F]    run one exchange
+    leavehub schema export                            regenerate schemas/json/
+
+Plugins (the simulators' ``leavehub sandbox up``) register under the ``leavehub.cli_plugins`` entry point group;
+no product module imports them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import date
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from leavehub.settings import Settings
+from schemas.errors import ConfigError, LeaveHubError, RejectedInput
+
+app = typer.Typer(help="LeaveHub: leave, pay and premium exchanges between HRIS, payroll, TPA and carrier.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+mapping_app = typer.Typer(help="Check and preview mapping files.", no_args_is_help=True)
+schema_app = typer.Typer(help="The canonical schema.", no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+app.add_typer(schema_app, name="schema")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: Exception, code: int = 1) -> None:
+    err.print(f"[bold red]error[/]: {exc}")
+    raise typer.Exit(code)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="DEBUG logging")] = False) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+@app.command()
+def vendors() -> None:
+    """List vendors and their feeds (a broken vendor is shown, not hidden)."""
+    from leavehub.config.vendor import load_vendors
+
+    settings = Settings.from_env()
+    loaded = load_vendors(settings.mappings_root)
+    table = Table("feed", "direction", "format", "kind", "file pattern", "schedule", title="LeaveHub feeds")
+    for name, vendor in sorted(loaded.vendors.items()):
+        for feed_name, feed in sorted(vendor.feeds.items()):
+            table.add_row(f"{name}.{feed_name}", str(feed.direction), str(feed.format), str(feed.file_kind),
+                          str(feed.file_pattern), feed.schedule.describe() if hasattr(feed.schedule, "describe")
+                          else str(feed.schedule))
+    console.print(table)
+    for name, problem in sorted(loaded.errors.items()):
+        err.print(f"[bold red]{name}[/]: {problem}")
+    if loaded.errors:
+        raise typer.Exit(1)
+
+
+@mapping_app.command("check")
+def mapping_check(paths: Annotated[list[Path], typer.Argument(help="mapping or vendor.yaml files")]) -> None:
+    """Validate mapping files; each error names the file, the key path and the line."""
+    from leavehub.config.vendor import load_vendor
+    from leavehub.mapping.loader import load_mapping
+
+    failed = 0
+    for path in paths:
+        try:
+            if path.name == "vendor.yaml":
+                load_vendor(path.parent)
+            else:
+                load_mapping(path)
+            console.print(f"[green]ok[/]   {path}")
+        except ConfigError as exc:
+            failed += 1
+            err.print(f"[red]FAIL[/] {exc}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@mapping_app.command("preview")
+def mapping_preview(
+    feed_id: Annotated[str, typer.Argument(metavar="VENDOR.FEED")],
+    sample: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    rows: Annotated[int, typer.Option(help="rows to show")] = 20,
+    on: Annotated[str | None, typer.Option("--date", help="business date YYYY-MM-DD")] = None,
+) -> None:
+    """Show the canonical rows (and every error) a sample file maps to. Nothing is stored."""
+    from leavehub.pipeline.preview import preview_file
+
+    try:
+        result = preview_file(feed_id, sample, rows=rows, business_date=_date(on))
+    except LeaveHubError as exc:
+        _fail(exc)
+    for entity, frame in result.frames.items():
+        table = Table(*[str(c) for c in frame.columns], title=f"{entity}: {result.counts[entity]} row(s)")
+        for values in frame.head(rows).astype(str).itertuples(index=False):
+            table.add_row(*values)
+        console.print(table)
+    if result.errors:
+        table = Table("row", "line", "field", "reason", "value class", title=f"{len(result.errors)} error(s)",
+                      style="red")
+        for e in result.errors[:rows]:
+            table.add_row(str(e.row), str(e.line or ""), str(e.field), e.reason, str(e.value_class or ""))
+        console.print(table)
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    feed_id: Annotated[str, typer.Argument(metavar="VENDOR.FEED")],
+    on: Annotated[str | None, typer.Option("--date", help="business date YYYY-MM-DD (default: today)")] = None,
+    file: Annotated[list[Path] | None, typer.Option("--file", help="inbound file(s); default: the vendor's inbox")]
+    = None,
+) -> None:
+    """Run one exchange: post inbound files or build and send an outbound file."""
+    from leavehub.pipeline.runner import run_feed
+
+    try:
+        outcome = run_feed(feed_id, business_date=_date(on), files=file or None, console=console)
+    except RejectedInput as exc:
+        _fail(exc, 2)
+    except LeaveHubError as exc:
+        _fail(exc)
+    console.print(outcome.summary())
+    if not outcome.ok:
+        raise typer.Exit(2)
+
+
+@schema_app.command("export")
+def schema_export(dest: Annotated[Path | None, typer.Option(help="folder (default schemas/json)")] = None) -> None:
+    """Regenerate the canonical JSON Schemas (CI fails when they drift from the models)."""
+    from schemas.export import export_json_schemas
+
+    written = export_json_schemas(dest) if dest else export_json_schemas()
+    console.print(f"wrote {len(written)} schema file(s)")
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(ConfigError(f"--date {text!r} is not YYYY-MM-DD"))
+    return None
+
+
+def _load_plugins() -> None:
+    for ep in entry_points(group="leavehub.cli_plugins"):
+        try:
+            app.add_typer(ep.load(), name=ep.name)
+        except Exception as exc:  # noqa: BLE001 - a broken plugin must not take the CLI down
+            err.print(f"[yellow]plugin {ep.name} not loaded[/]: {exc}")
+
+
+def main() -> None:
+    _load_plugins()
+    app()

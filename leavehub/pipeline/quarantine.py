@@ -1,0 +1,77 @@
+"""Quarantine: a rejected file is kept as received beside a machine-readable error report.
+
+A file that arrived encrypted is kept in its encrypted form; a plaintext arrival is kept encrypted at rest
+(segmented AES-GCM, ``connectors.staging``) so no PII sits in plaintext in the quarantine folder. The report names
+row, field, reason and the value CLASS, never a value.
+
+Example::
+
+    entry = quarantine(settings.quarantine_dir, source, feed_id="harbor_leave.absences", error=exc,
+                       arrived_encrypted=False, sha256_received=digest)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from schemas.errors import RejectedInput, RowError
+
+__all__ = ["QuarantineEntry", "list_quarantine", "quarantine"]
+
+REPORT_SUFFIX = ".errors.json"
+MAX_LISTED_IN_REPORT = 1_000_000  # every bad row is listed; this bound only stops a runaway report
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    folder: Path
+    kept_file: Path
+    report: Path
+
+
+def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, arrived_encrypted: bool,
+               sha256_received: str, ledger_id: int | None = None) -> QuarantineEntry:
+    """Move ``source`` into ``root/<feed>/<stamp>-<name>/`` and write the error report beside it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    folder = root / feed_id / f"{stamp}-{source.name}"
+    folder.mkdir(parents=True, exist_ok=False)
+    if arrived_encrypted:
+        kept = folder / source.name
+        shutil.copy2(source, kept)
+    else:
+        from connectors.staging import encrypt_file  # lazy: cryptography only when needed
+
+        kept = folder / f"{source.name}.lhenc"
+        encrypt_file(source, kept)
+    errors: list[RowError] = list(error.errors)[:MAX_LISTED_IN_REPORT]
+    report = folder / f"{source.name}{REPORT_SUFFIX}"
+    body = {
+        "feed": feed_id,
+        "file": source.name,
+        "quarantined_at": datetime.now(UTC).isoformat(),
+        "sha256_received": sha256_received,
+        "kept_as": kept.name,
+        "kept_encrypted": True,
+        "ledger_id": ledger_id,
+        "error_class": type(error).__name__,
+        "reason": error.reason,
+        "line": error.line,
+        "field": error.field,
+        "error_count": len(error.errors),
+        "errors": [e.as_dict() for e in errors],
+    }
+    report.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return QuarantineEntry(folder, kept, report)
+
+
+def list_quarantine(root: Path) -> list[QuarantineEntry]:
+    """Every quarantined file under ``root``, oldest first."""
+    entries = []
+    for report in sorted(root.glob(f"*/*/*{REPORT_SUFFIX}")):
+        body = json.loads(report.read_text(encoding="utf-8"))
+        entries.append(QuarantineEntry(report.parent, report.parent / body["kept_as"], report))
+    return entries

@@ -1,0 +1,155 @@
+"""Canonical leave records: cases, plan decisions on absence periods, intermittent episodes, benefit payments.
+
+Shapes follow the leave administrators' extracts (FINEOS-style): one stable key per absence period and per
+payment, and append-only events (a cancellation is a new payment row that names the one it reverses). The
+reason is a CATEGORY, never a diagnosis. A period row is the LATEST state of one plan decision; the store
+keeps the history by ``updated_at``.
+
+Example::
+
+    LeavePeriod(case_number="NTN-1001", absence_period_key="PL-1", employee_id="W000123",
+                plan=PlanCode.FMLA, period_type=PeriodType.CONTINUOUS, decision=Decision.APPROVED,
+                period_start=date(2026, 3, 2), updated_at=datetime(2026, 3, 1, tzinfo=UTC))
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar, Self
+
+from pydantic import Field, model_validator
+
+from schemas.codes import (
+    Decision,
+    LeaveStatus,
+    LeaveType,
+    PeriodType,
+    PlanCode,
+    PremiumMethod,
+    ReasonCategory,
+    RtwOutcome,
+    TxnType,
+)
+from schemas.columns import Key, UtcDatetime
+from schemas.types import CanonicalModel, Hours, Money, Percent
+
+__all__ = ["Absence", "BenefitPayment", "LeaveCase", "LeavePeriod", "LeaveStatusUpdate"]
+
+
+def _check_order(start: date | None, end: date | None, start_name: str, end_name: str) -> None:
+    if start is not None and end is not None and end < start:
+        raise ValueError(f"{end_name} is before {start_name}")
+
+
+class LeaveCase(CanonicalModel):
+    """One leave request (the TPA's case), grouping the plan periods decided under it."""
+
+    natural_key: ClassVar[tuple[str, ...]] = ("case_number",)
+
+    case_number: Key
+    employee_id: Key
+    reason_category: ReasonCategory | None = None
+    notice_date: date | None = None
+    first_day_absent: date | None = None
+    last_day_absent: date | None = None
+    updated_at: UtcDatetime | None = None
+
+
+class LeavePeriod(CanonicalModel):
+    """A plan's decision on one absence period, with the elections and agreements that drive pay and premiums.
+
+    Booleans are the employee's or employer's recorded choice; None means the feed did not say.
+    """
+
+    natural_key: ClassVar[tuple[str, ...]] = ("absence_period_key",)
+
+    case_number: Key
+    absence_period_key: Key
+    employee_id: Key
+    plan: PlanCode
+    reason_category: ReasonCategory | None = None
+    period_type: PeriodType
+    decision: Decision
+    period_start: date
+    period_end: date | None = None
+    notice_date: date | None = None
+    decision_date: date | None = None
+    last_day_worked: date | None = None
+    rtw_date: date | None = None
+    rtw_outcome: RtwOutcome | None = None
+    reduced_hours_per_week: Hours | None = None
+    weekly_benefit: Money | None = None
+    pto_election: bool | None = None
+    topup_agreement: bool | None = None
+    advance_agreement: bool | None = None
+    premium_method: PremiumMethod | None = None
+    coverage_revoked: bool | None = None
+    updated_at: UtcDatetime
+
+    @model_validator(mode="after")
+    def _dates_are_ordered(self) -> Self:
+        _check_order(self.period_start, self.period_end, "period_start", "period_end")
+        return self
+
+
+class Absence(CanonicalModel):
+    """One intermittent or reduced-schedule episode: the FMLA balance is charged exactly ``hours``."""
+
+    natural_key: ClassVar[tuple[str, ...]] = ("episode_id",)
+
+    episode_id: Key
+    absence_period_key: Key
+    employee_id: Key
+    absence_date: date
+    hours: Hours
+    plans: list[PlanCode] = Field(default_factory=list)
+    decision: Decision
+    updated_at: UtcDatetime
+
+
+class BenefitPayment(CanonicalModel):
+    """A disability or state benefit payment the TPA made or reports; third-party sick pay for payroll memos.
+
+    Amounts are signed: a cancellation carries a negative ``gross`` and ``reverses_payment_key``.
+    """
+
+    natural_key: ClassVar[tuple[str, ...]] = ("payment_key",)
+
+    payment_key: Key
+    case_number: Key | None = None
+    employee_id: Key
+    plan: PlanCode
+    txn_type: TxnType
+    period_start: date | None = None
+    period_end: date | None = None
+    gross: Money
+    federal_tax_withheld: Money | None = None
+    state_tax_withheld: Money | None = None
+    social_security_withheld: Money | None = None
+    medicare_withheld: Money | None = None
+    net: Money | None = None
+    taxable_percent: Percent | None = None
+    nontaxable_amount: Money | None = None
+    payment_date: date | None = None
+    reverses_payment_key: Key | None = None
+    updated_at: UtcDatetime | None = None
+
+    @model_validator(mode="after")
+    def _dates_are_ordered(self) -> Self:
+        _check_order(self.period_start, self.period_end, "period_start", "period_end")
+        return self
+
+
+class LeaveStatusUpdate(CanonicalModel):
+    """What the hub tells the HRIS so the employee shows as on leave (or back at work)."""
+
+    natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "effective_date", "source_case")
+
+    employee_id: Key
+    status: LeaveStatus
+    leave_type: LeaveType | None = None
+    paid: bool | None = None
+    effective_date: date
+    expected_return_date: date | None = None
+    source_case: Key
+    idempotency_key: Annotated[str | None, Field(max_length=64)] = None

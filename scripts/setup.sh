@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up everything LeaveHub needs on a fresh Debian machine: system packages (OpenSSH server for the SFTP
+# simulator, GnuPG, Sequoia's sq for OpenPGP interop tests), uv, and .venv from the hashed lock file.
+# Idempotent: a second run only checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v sftp >/dev/null 2>&1 || need_apt+=(openssh-client)
+command -v sq >/dev/null 2>&1 || need_apt+=(sq)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  # Never start the system sshd: the simulator runs its own on a loopback port.
+  echo exit 101 | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+
+PY=${PYTHON:-python3}
+if ! command -v uv >/dev/null 2>&1; then
+  "$PY" -m pip install -q "uv==0.13.8" 2>/dev/null || "$PY" -m pip install -q --user "uv==0.13.8"
+fi
+UV=$(command -v uv || echo "$PY -m uv")
+
+[ -x .venv/bin/python ] || $UV venv -q .venv --python "$PY"
+VIRTUAL_ENV=.venv $UV pip sync -q --require-hashes requirements.lock
+VIRTUAL_ENV=.venv $UV pip install -q --no-deps -e .
+echo "setup: ready (.venv, $(.venv/bin/python --version))"

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Set up and run every test: lint, then pytest (real sshd, gpg, sq, HTTP servers, SQLite and PostgreSQL).
+# Under CI=true a test that needs a real peer fails instead of skipping, and each stage prints its time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stage() { local name=$1; shift; local t0=$SECONDS; echo "== $name"; "$@"; echo "== $name took $((SECONDS - t0)) s"; }
+
+stage setup bash scripts/setup.sh
+stage lint .venv/bin/ruff check .
+stage tests .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+stage bench-smoke bash bench/run_smoke.sh
