@@ -21,7 +21,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -76,9 +76,8 @@ class RejectedInput(LeaveHubError, ValueError):
         self.line = line
         self.field = field
         self.errors: list[RowError] = list(errors or [])
-        where = ", ".join(
-            p for p in (file, f"line {line}" if line is not None else None, f"field {field}" if field else None) if p
-        )
+        parts = (file, f"line {line}" if line is not None else None, f"field {field}" if field else None)
+        where = ", ".join(p for p in parts if p)
         super().__init__(f"{where}: {message}" if where else message)
         self.reason = message
 

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["Hours", "Money", "Percent", "Pii", "PiiKind", "CanonicalModel", "pii_fields"]
+__all__ = ["CanonicalModel", "Hours", "Money", "Percent", "Pii", "PiiKind", "pii_fields"]
 
 PiiKind = Literal["ssn", "birth_date", "name", "address", "contact"]
 
@@ -31,7 +31,7 @@ class Pii:
 
     kind: PiiKind
 
-    def __get_pydantic_json_schema__(self, core_schema, handler):  # noqa: ANN001 - pydantic hook
+    def __get_pydantic_json_schema__(self, core_schema, handler):
         schema = handler(core_schema)
         schema["x-pii"] = self.kind
         return schema

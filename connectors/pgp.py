@@ -1,0 +1,422 @@
+"""OpenPGP for vendor files via GnuPG (python-gnupg): decrypt + verify inbound, encrypt + sign outbound.
+
+Why it looks like this:
+
+* Keys come as armored text from a connection / secret store (:class:`PgpKeys`) and live only in a
+  throw-away GNUPGHOME per operation (0700, short path for the agent's sockets, agent stopped and folder
+  removed afterwards), so no long-lived keyring drifts and no secret key stays on disk.
+* Inbound, a file counts only if gpg decrypted it with integrity protection AND it carries a good signature
+  by one of the expected vendor fingerprints (two during a rotation; a signing subkey of an expected primary
+  counts). Anything else (unsigned, unknown or wrong signer, tampered, truncated, not for us, expired or
+  revoked signer) raises :class:`~schemas.errors.SignatureError` and leaves no output behind: gpg writes
+  plaintext before it reaches the signature, so output goes to a temporary name (or into encrypted staging,
+  :mod:`connectors.staging`) and is renamed / handed on only after the verdict.
+* Streaming: gpg runs as a subprocess; Python moves 1 MiB chunks between files and its pipes, hashing on
+  the way (SHA-256 of the bytes received and of the plaintext: the ledger's file identity).
+* Keys expiring within 30 days log a WARNING on every run (fingerprint and date only, no user IDs).
+
+Example::
+
+    keys = PgpKeys.from_connection(conn)
+    verified = decrypt_verify(Path("in/HARBOR_LEAVE_20250102.csv.pgp"), area.path("leave.csv"),
+                              keys=keys, staging_key=area.key)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO, Literal
+
+from schemas.errors import ConfigError, SignatureError
+
+__all__ = ["CompressAlgo", "PgpKeys", "SealedFile", "VerifiedFile", "decrypt_verify", "encrypt_sign"]
+
+log = logging.getLogger(__name__)
+
+CompressAlgo = Literal["none", "zip", "zlib", "bzip2"]
+CHUNK = 1 << 20
+EXPIRY_WARNING = timedelta(days=30)
+_FPR = re.compile(r"^[0-9A-F]{40}([0-9A-F]{24})?$")
+# Statuses that void a decryption whatever else gpg says (see doc/DETAILS in GnuPG).
+_FATAL = frozenset({"BADSIG", "ERRSIG", "EXPSIG", "EXPKEYSIG", "REVKEYSIG", "BADMDC", "DECRYPTION_FAILED",
+                    "NODATA", "UNEXPECTED", "FAILURE"})
+
+
+def _fingerprints(value: Any, key_path: str) -> tuple[str, ...]:
+    items = value.replace(",", "\n").splitlines() if isinstance(value, str) else list(value or [])
+    out = tuple(str(v).replace(" ", "").upper() for v in items if str(v).strip())
+    for fpr in out:
+        if not _FPR.match(fpr):
+            raise ConfigError("not an OpenPGP v4/v5 fingerprint (40 or 64 hex digits)", key_path=key_path)
+    return out
+
+
+@dataclass(frozen=True)
+class PgpKeys:
+    """The keys of one vendor connection: ours (secret + passphrase) and the vendor's (public, pinned).
+
+    ``recipient_fingerprints`` default to ``vendor_fingerprints``. Secrets are kept out of ``repr``.
+    """
+
+    private_key: str = field(repr=False)
+    vendor_public_keys: str = field(repr=False)
+    vendor_fingerprints: tuple[str, ...]
+    recipient_fingerprints: tuple[str, ...] = ()
+    passphrase: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # gpg reads the passphrase as the first line of stdin: "" would eat the first line of the data.
+        if not self.passphrase:
+            object.__setattr__(self, "passphrase", None)
+        if not self.recipient_fingerprints:
+            object.__setattr__(self, "recipient_fingerprints", self.vendor_fingerprints)
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> PgpKeys:
+        """Build from anything with ``.extra`` (a dict or JSON text), e.g. an Airflow Connection.
+
+        Keys of ``extra``: ``private_key``, ``passphrase``, ``vendor_public_keys`` (list or concatenated
+        armored blocks), ``vendor_fingerprints``, ``recipient_fingerprints`` (lists or comma/newline
+        separated). Example: ``PgpKeys.from_connection(BaseHook.get_connection("harbor_sftp"))``
+        """
+        extra = getattr(conn, "extra_dejson", None) or getattr(conn, "extra", None) or {}
+        if isinstance(extra, str):
+            try:
+                extra = json.loads(extra)
+            except ValueError:
+                raise ConfigError("connection extra is not valid JSON", key_path="extra") from None
+        if not isinstance(extra, dict):
+            raise ConfigError("connection extra must be a mapping", key_path="extra")
+        private_key = extra.get("private_key") or ""
+        if "PRIVATE KEY BLOCK" not in private_key:
+            raise ConfigError("missing or not an armored OpenPGP secret key", key_path="extra.private_key")
+        pubs = extra.get("vendor_public_keys") or ""
+        pubs = "\n".join(pubs) if isinstance(pubs, list | tuple) else str(pubs)
+        if "PUBLIC KEY BLOCK" not in pubs:
+            raise ConfigError("missing or not armored OpenPGP public keys", key_path="extra.vendor_public_keys")
+        expected = _fingerprints(extra.get("vendor_fingerprints"), "extra.vendor_fingerprints")
+        if not expected:
+            raise ConfigError("at least one expected signer fingerprint is required",
+                              key_path="extra.vendor_fingerprints")
+        return cls(private_key=private_key, vendor_public_keys=pubs, vendor_fingerprints=expected,
+                   recipient_fingerprints=_fingerprints(extra.get("recipient_fingerprints"),
+                                                        "extra.recipient_fingerprints"),
+                   passphrase=extra.get("passphrase"))
+
+
+@dataclass(frozen=True)
+class VerifiedFile:
+    """An inbound file that decrypted and verified. Only returned on success; :meth:`open` reads it."""
+
+    path: Path
+    sha256_plaintext: str
+    size: int
+    signer_fingerprint: str
+    signature_time: datetime
+    sha256_received: str
+    staged: bool
+    _staging_key: bytes | None = field(default=None, repr=False, compare=False)
+
+    def open(self) -> BinaryIO:
+        """A streaming binary reader of the verified plaintext (decrypting staging on the fly)."""
+        if self.staged and self._staging_key is not None:
+            from connectors.staging import open_staged
+
+            return open_staged(self.path, self._staging_key)  # type: ignore[return-value]
+        return open(self.path, "rb")
+
+
+@dataclass(frozen=True)
+class SealedFile:
+    """An outbound file, encrypted to ``recipient_fingerprints`` and signed by ``signer_fingerprint``."""
+
+    path: Path
+    size: int
+    sha256: str
+    sha256_plaintext: str
+    plaintext_size: int
+    signer_fingerprint: str
+    recipient_fingerprints: tuple[str, ...]
+
+
+class _HashingReader:
+    """Feeds gpg's stdin and hashes what went in."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw, self.sha256, self.size = raw, hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.sha256.update(data)
+        self.size += len(data)
+        return data
+
+
+class _Sink:
+    """Receives gpg's stdout under a temporary name next to ``dest``; plain or staged; hashes plaintext."""
+
+    def __init__(self, dest: Path, staging_key: bytes | None) -> None:
+        self.dest = dest
+        self.tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+        self.sha256, self.size = hashlib.sha256(), 0
+        self.fh: Any
+        if staging_key is not None:
+            from connectors.staging import StagedWriter
+
+            self.fh = StagedWriter(self.tmp, staging_key)
+        else:
+            self.fh = os.fdopen(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+    def on_data(self, chunk: bytes) -> bool:
+        if chunk:
+            self.sha256.update(chunk)
+            self.size += len(chunk)
+            self.fh.write(chunk)
+        return False  # tell python-gnupg not to keep the chunk in memory
+
+    def commit(self) -> None:
+        self.fh.close()
+        os.replace(self.tmp, self.dest)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _short_tmp() -> str:
+    base = tempfile.gettempdir()
+    return base if len(base) <= 40 else "/tmp"
+
+
+class _Session:
+    """One throw-away GNUPGHOME with the connection's keys imported and checked."""
+
+    def __init__(self, home: Path, keys: PgpKeys) -> None:
+        import gnupg  # only when OpenPGP is used: ``import connectors`` stays light
+
+        self.gpg = gnupg.GPG(gnupghome=str(home))
+        self.gpg.buffer_size = CHUNK
+        # Never prompt (a pinentry would hang a batch run), never reach for a keyserver.
+        self.gpg.options = ["--pinentry-mode", "loopback", "--no-auto-key-retrieve"]
+        self.results: list[Any] = []
+        crypt = self.gpg.result_map["crypt"]
+        # Keep each result object even when python-gnupg raises (e.g. a broken pipe when gpg gives up early).
+        self.gpg.result_map = dict(self.gpg.result_map, crypt=lambda g: self._keep(crypt(g)))
+        if not self.gpg.import_keys(keys.vendor_public_keys).fingerprints:
+            raise ConfigError("no vendor public key could be imported", key_path="extra.vendor_public_keys")
+        sec = self.gpg.import_keys(keys.private_key, passphrase=keys.passphrase)
+        if not sec.sec_imported or not sec.fingerprints:
+            raise ConfigError("our secret key could not be imported", key_path="extra.private_key")
+        self.own_fingerprint: str = sec.fingerprints[0]
+        self.keyring = {k["fingerprint"]: k for k in self.gpg.list_keys()}
+        self._warn_expiry()
+
+    def _keep(self, result: Any) -> Any:
+        self.results.append(result)
+        return result
+
+    def _warn_expiry(self) -> None:
+        now = datetime.now(UTC)
+        for fpr, key in self.keyring.items():
+            role = "our" if fpr == self.own_fingerprint else "vendor"
+            parts = [key, *key.get("subkey_info", {}).values()]
+            for part in parts:
+                if part.get("trust") in ("e", "r") or not part.get("expires"):
+                    continue
+                expires = datetime.fromtimestamp(int(part["expires"]), UTC)
+                if expires - now <= EXPIRY_WARNING:
+                    log.warning("OpenPGP %s key %s expires on %s (in %d days): rotate it", role, fpr,
+                                expires.date().isoformat(), (expires - now).days)
+                    break
+            if key.get("trust") in ("e", "r"):
+                log.warning("OpenPGP %s key %s is %s and will be refused", role, fpr,
+                            "expired" if key["trust"] == "e" else "revoked")
+
+    def primary_of(self, fingerprint: str) -> str | None:
+        for fpr, key in self.keyring.items():
+            subs = {s[2] for s in key.get("subkeys", [])}
+            if fingerprint == fpr or fingerprint in subs:
+                return fpr
+        return None
+
+    def usable(self, fingerprint: str, capability: str) -> bool:
+        """True when the key is neither expired nor revoked and can still ``capability`` ("E" or "S")."""
+        primary = self.primary_of(fingerprint)
+        key = self.keyring.get(primary or "")
+        return bool(key) and key["trust"] not in ("e", "r") and capability in key.get("cap", "")
+
+
+@contextlib.contextmanager
+def _session(keys: PgpKeys) -> Iterator[_Session]:
+    home = Path(tempfile.mkdtemp(prefix="lhpgp-", dir=_short_tmp()))
+    try:
+        yield _Session(home, keys)
+    finally:
+        # The agent was started by the secret-key import; stop it before its home disappears.
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True,
+                       timeout=30, check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _statuses(stderr: str) -> list[tuple[str, list[str]]]:
+    out = []
+    for line in stderr.splitlines():
+        if line.startswith("[GNUPG:] "):
+            parts = line[9:].split()
+            if parts:
+                out.append((parts[0], parts[1:]))
+    return out
+
+
+def _timestamp(value: str) -> datetime:
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+
+
+def _run(session: _Session, call: Any) -> tuple[Any, BaseException | None]:
+    """Run a python-gnupg call; return its result even when the stdin copy failed (gpg stopped reading)."""
+    try:
+        result, error = call(), None
+    except (BrokenPipeError, ConnectionResetError) as exc:
+        result, error = (session.results[-1] if session.results else None), exc
+    if result is not None and getattr(result, "on_data_failure", None) is not None:
+        raise result.on_data_failure
+    return result, error
+
+
+def _verdict(result: Any, session: _Session, expected: Sequence[str], name: str) -> tuple[str, datetime]:
+    """The signer and signature time of a good decryption, else SignatureError (reason only, no data)."""
+    def reject(reason: str) -> SignatureError:
+        return SignatureError(reason, file=name)
+
+    statuses = _statuses(getattr(result, "stderr", "") or "")
+    keys = {k for k, _ in statuses}
+    if "NO_SECKEY" in keys and "DECRYPTION_OKAY" not in keys:
+        raise reject("not encrypted to our key")
+    if keys & {"EXPKEYSIG", "EXPSIG"}:
+        raise reject("signed with an expired key or signature")
+    if "REVKEYSIG" in keys:
+        raise reject("signed with a revoked key")
+    if "BADMDC" in keys or "DECRYPTION_FAILED" in keys or "DECRYPTION_OKAY" not in keys or not result.ok:
+        raise reject("decryption failed: tampered, truncated or not an encrypted OpenPGP message")
+    info = next((v for k, v in statuses if k == "DECRYPTION_INFO"), [])
+    if "GOODMDC" not in keys and not (len(info) >= 3 and info[2] != "0"):
+        raise reject("message is not integrity protected")
+    if keys & _FATAL or result.returncode != 0:
+        raise reject("bad, unknown or unverifiable signature")
+    if not result.valid or "GOODSIG" not in keys:
+        raise reject("not signed")
+    for k, v in statuses:
+        if k != "VALIDSIG" or len(v) < 3:
+            continue
+        signing, primary = v[0], (v[9] if len(v) >= 10 else v[0])
+        if signing in expected or primary in expected:
+            if not session.usable(primary, "S"):
+                raise reject("signing key is expired or revoked")
+            return primary, _timestamp(v[2])
+    raise reject("signed, but not by an expected vendor key")
+
+
+def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes | None = None) -> VerifiedFile:
+    """Decrypt ``src`` to ``dest`` and require a good signature by an expected vendor fingerprint.
+
+    With ``staging_key`` the plaintext goes straight into encrypted staging (:mod:`connectors.staging`)
+    and never touches disk in clear. ``dest`` appears only on success; on any failure nothing is left.
+    Raises :class:`SignatureError` for every verification failure, :class:`ConfigError` for bad keys.
+
+    Example: ``decrypt_verify(Path("x.csv.pgp"), area.path("x.csv"), keys=keys, staging_key=area.key)``
+    """
+    src, dest = Path(src), Path(dest)
+    sink = _Sink(dest, staging_key)
+    try:
+        with _session(keys) as session:
+            session.gpg.on_data = sink.on_data
+            with open(src, "rb") as raw:
+                feed = _HashingReader(raw)
+                result, pipe_error = _run(session, lambda: session.gpg.decrypt_file(
+                    feed, passphrase=keys.passphrase, always_trust=True))
+            if result is None:
+                raise SignatureError("gpg produced no result", file=src.name)
+            signer, signed_at = _verdict(result, session, keys.vendor_fingerprints, src.name)
+            if pipe_error is not None:
+                raise SignatureError("gpg stopped before the end of the file (trailing data)", file=src.name)
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    return VerifiedFile(path=dest, sha256_plaintext=sink.sha256.hexdigest(), size=sink.size,
+                        signer_fingerprint=signer, signature_time=signed_at,
+                        sha256_received=feed.sha256.hexdigest(), staged=staging_key is not None,
+                        _staging_key=staging_key)
+
+
+def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False, compress_algo: CompressAlgo = "zlib",
+                 compress_level: int = 6, staging_key: bytes | None = None) -> SealedFile:
+    """Encrypt ``src`` to the vendor's recipient keys and sign it with ours, writing ``dest`` atomically.
+
+    ``armor`` per vendor (Harbor wants binary). With ``staging_key``, ``src`` is a staged (encrypted) file
+    fed to gpg through the segment reader, so the plaintext never exists on disk. Expired, revoked or
+    missing recipient / signing keys raise :class:`ConfigError`; a tampered staged source raises
+    ``FormatError`` and leaves no output.
+
+    Example: ``encrypt_sign(area.path("elig.txt"), out, keys=keys, armor=False, staging_key=area.key)``
+    """
+    if compress_algo not in ("none", "zip", "zlib", "bzip2"):
+        raise ConfigError(f"unknown compression {compress_algo!r}", key_path="compress_algo")
+    if not 0 <= compress_level <= 9:
+        raise ConfigError("compression level must be 0..9", key_path="compress_level")
+    src, dest = Path(src), Path(dest)
+    recipients = keys.recipient_fingerprints
+    if not recipients:
+        raise ConfigError("no recipient fingerprints", key_path="extra.recipient_fingerprints")
+    sink = _Sink(dest, None)
+    try:
+        with _session(keys) as session:
+            for fpr in recipients:
+                if session.primary_of(fpr) is None or not session.usable(fpr, "E"):
+                    raise ConfigError(f"recipient key {fpr} is missing, expired, revoked or cannot encrypt",
+                                      key_path="extra.recipient_fingerprints")
+            signer = session.own_fingerprint
+            if not session.usable(signer, "S"):
+                raise ConfigError("our signing key is expired or revoked", key_path="extra.private_key")
+            session.gpg.on_data = sink.on_data
+            if staging_key is not None:
+                from connectors.staging import open_staged
+
+                raw: BinaryIO = open_staged(src, staging_key)  # type: ignore[assignment]
+            else:
+                raw = open(src, "rb")  # noqa: SIM115 - closed below
+            with raw:
+                feed = _HashingReader(raw)
+                args = ["--compress-algo", "none" if compress_algo == "none" else compress_algo,
+                        "-z", str(compress_level), "--no-encrypt-to"]
+                result, pipe_error = _run(session, lambda: session.gpg.encrypt_file(
+                    feed, list(recipients), sign=signer, always_trust=True, passphrase=keys.passphrase,
+                    armor=armor, extra_args=args))
+            keywords = {k for k, _ in _statuses(getattr(result, "stderr", "") or "")}
+            if pipe_error is not None or result is None or not result.ok or result.returncode != 0 \
+                    or "SIG_CREATED" not in keywords:
+                reason = "bad passphrase" if "BAD_PASSPHRASE" in keywords else "gpg could not encrypt and sign"
+                raise ConfigError(reason, key_path="extra")
+        sink.commit()
+    except BaseException:
+        sink.discard()
+        raise
+    return SealedFile(path=dest, size=sink.size, sha256=sink.sha256.hexdigest(),
+                      sha256_plaintext=feed.sha256.hexdigest(), plaintext_size=feed.size,
+                      signer_fingerprint=signer, recipient_fingerprints=tuple(recipients))

@@ -1,0 +1,458 @@
+"""HTTP API transport: OAuth2 client credentials, declared pagination, bounded retries, page-by-page streaming.
+
+Why: vendor APIs (the Northwind HRIS first) hand us leave, pay and enrollment feeds as paged JSON. Every vendor
+differs only in data a ``vendor.yaml`` can declare (token path, pagination style, retry budget), so this module
+is one client for all of them. It streams one page at a time into the mapping pipeline and decides *how a failure
+is handled* by raising from the one exception tree:
+
+    TransientError  429 past the wait budget, 5xx / timeouts / dropped connections past the retry bound
+    ConfigError     bad credentials (after ONE token refresh), 403, 404, 405, an unusable base URL
+    RejectedInput   other 4xx (400, 409, 422 ...): ``http_status`` says which; 422 field names in ``errors``
+    FormatError     a 2xx body that is not the JSON shape the pagination declares
+
+Messages name the method, the path and the status - never a query value, a token, the secret or a body.
+
+Example::
+
+    client = ApiClient("https://api.northwind.example", token_path="/oauth/token", client_id="hub",
+                       client_secret=secret)
+    for page in client.iter_pages("/v1/workers", {"updated_since": "2026-11-01T00:00:00Z"}): ...
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import random
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import requests
+from pydantic import BaseModel, ConfigDict, Field
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from schemas.errors import ConfigError, FormatError, RejectedInput, RowError, TransientError
+
+__all__ = ["ApiClient", "ApiResponse", "Pagination", "RetryPolicy", "parse_retry_after"]
+
+log = logging.getLogger(__name__)
+
+RETRIABLE_STATUS = frozenset({500, 502, 503, 504})
+CONFIG_STATUS = frozenset({403, 404, 405})
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+_SAFE_REASON = re.compile(r"^[A-Za-z_ .-]{1,60}$")
+
+
+class Pagination(BaseModel):
+    """How an endpoint pages, as ``vendor.yaml`` declares it: a closed set of three styles.
+
+    ``cursor`` sends ``cursor_param`` = the body's ``next_cursor_field`` until it is null; ``page`` counts
+    ``page_param`` up from ``first_page``; ``offset`` advances ``offset_param`` by the records received. Page and
+    offset styles stop on a short or empty page. Example: ``Pagination(type="offset", size_param="limit")``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["cursor", "page", "offset"] = "cursor"
+    records_field: str = "data"
+    page_size: int = Field(default=500, ge=1, le=10_000)
+    size_param: str = "page_size"
+    cursor_param: str = "cursor"
+    next_cursor_field: str = "next_cursor"
+    page_param: str = "page"
+    first_page: int = Field(default=1, ge=0)
+    offset_param: str = "offset"
+
+
+class RetryPolicy(BaseModel):
+    """The retry budget of ONE request (one page): bounded tries and bounded total sleep.
+
+    ``attempts`` bounds 5xx / timeouts / connection failures; 429s do not use attempts but are capped by
+    ``max_rate_limited`` and by ``max_wait`` (total seconds slept for this request), so a 429 storm is ridden
+    out while a vendor that asks us to wait an hour fails fast. Example: ``RetryPolicy(attempts=3, max_wait=10)``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    attempts: int = Field(default=5, ge=1, le=20)
+    backoff_base: float = Field(default=0.5, ge=0)
+    backoff_max: float = Field(default=30.0, ge=0)
+    max_wait: float = Field(default=120.0, ge=0)
+    max_rate_limited: int = Field(default=50, ge=0)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A successful write-back: status, parsed JSON body and whether the vendor replayed an earlier answer."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date; None when absent/garbled.
+
+    Example: ``parse_retry_after("2") == 2.0``; a date in the past gives ``0.0``.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(url: str, *, allow_insecure_http: bool, what: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{what} must be an http(s) URL with a host", key_path=what)
+    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
+        raise ConfigError(f"{what} uses plain http to a non-loopback host: credentials would travel in clear;"
+                          " use https or set allow_insecure_http", key_path=what)
+
+
+class ApiClient:
+    """One vendor API: token cache, retry loop and pagination over a pooled ``requests.Session``.
+
+    Not shared between threads (``requests.Session`` is not thread-safe): make one per task. ``session`` is
+    injectable (a session with a mounted fake adapter makes a mock transport for tests).
+    Example: ``with ApiClient.from_connection(get_connection("northwind_hris")) as api: api.get_json("/v1/ping")``
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token_path: str,
+        client_id: str,
+        client_secret: str,
+        timeout: tuple[float, float] = (5, 30),
+        retry: RetryPolicy | None = None,
+        session: requests.Session | None = None,
+        allow_insecure_http: bool = False,
+        user_agent: str = "LeaveHub/0.1",
+    ) -> None:
+        _check_url(base_url, allow_insecure_http=allow_insecure_http, what="base_url")
+        if not client_id or not client_secret:
+            raise ConfigError("client_id and client_secret are required", key_path="login/password")
+        self.base_url = base_url.rstrip("/")
+        self.token_url = token_path if "://" in token_path else self._url(token_path)
+        _check_url(self.token_url, allow_insecure_http=allow_insecure_http, what="token_path")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._owns_session = session is None
+        self.session = session or self._new_session()
+        self.session.headers.setdefault("User-Agent", user_agent)
+        self._token: str | None = None
+        self._token_expires_at = 0.0
+        self._token_lock = threading.Lock()
+        self._random = random.Random()
+        self._sleep = time.sleep
+
+    def __repr__(self) -> str:  # never the secret or the token
+        return f"ApiClient({self.base_url!r}, client_id={self.client_id!r})"
+
+    @classmethod
+    def from_connection(cls, conn: Any, **overrides: Any) -> ApiClient:
+        """Build a client from an Airflow-style connection (duck-typed: host, port, schema, login, password, extra)
+
+        ``login``/``password`` are the OAuth client id/secret. The scheme is ``schema`` when it says http(s)
+        (HttpHook style), else ``conn_type`` when it does (URI style, where ``schema`` is a base path), else https.
+        ``extra``: ``token_path`` (default ``/oauth/token``), ``base_path``, ``connect_timeout``, ``read_timeout``,
+        ``allow_insecure_http``. Example: ``ApiClient.from_connection(get_connection("northwind_hris"))``.
+        """
+        extra: Mapping[str, Any] = getattr(conn, "extra", None) or {}
+        host = (getattr(conn, "host", None) or "").strip()
+        if not host:
+            raise ConfigError("connection has no host", key_path=f"{getattr(conn, 'conn_id', '?')}.host")
+        schema = (getattr(conn, "schema", None) or "").strip()
+        conn_type = (getattr(conn, "conn_type", None) or "").strip().lower()
+        base_path = str(extra.get("base_path", ""))
+        if schema.lower() in ("http", "https"):
+            scheme = schema.lower()
+        else:
+            scheme = conn_type if conn_type in ("http", "https") else "https"
+            base_path = base_path or schema
+        if "://" in host:
+            base = host.rstrip("/")
+        else:
+            port = getattr(conn, "port", None)
+            base = f"{scheme}://{host}" + (f":{int(port)}" if port else "")
+        if base_path:
+            base = f"{base}/{base_path.strip('/')}"
+        kwargs: dict[str, Any] = {
+            "token_path": str(extra.get("token_path", "/oauth/token")),
+            "client_id": getattr(conn, "login", None) or "",
+            "client_secret": getattr(conn, "password", None) or "",
+            "timeout": (float(extra.get("connect_timeout", 5)), float(extra.get("read_timeout", 30))),
+            "allow_insecure_http": str(extra.get("allow_insecure_http", "")).lower() in ("1", "true", "yes"),
+        }
+        kwargs.update(overrides)
+        return cls(base, **kwargs)
+
+    # -- public calls -------------------------------------------------------------------------------------------
+
+    def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET one JSON object with auth and retries. Example: ``api.get_json("/v1/workers", {"page_size": 1})``"""
+        return self._json(self._send("GET", path, params=params), path)
+
+    def iter_pages(
+        self, path: str, params: Mapping[str, Any] | None = None, pagination: Pagination | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield each page's records as a list, fetching the next page only when asked (no accumulation).
+
+        A page that fails mid-transfer is re-requested with the same cursor/page/offset, so each record is
+        fetched exactly once. Example: ``for chunk in api.iter_pages("/v1/workers"): frame = to_frame(chunk)``.
+        """
+        pg = pagination or Pagination()
+        query: dict[str, Any] = {**(params or {}), pg.size_param: pg.page_size}
+        page_no, offset, seen_cursors = pg.first_page, 0, set()
+        while True:
+            if pg.type == "page":
+                query[pg.page_param] = page_no
+            elif pg.type == "offset":
+                query[pg.offset_param] = offset
+            body = self._json(self._send("GET", path, params=query), path)
+            records = body.get(pg.records_field)
+            if not isinstance(records, list):
+                raise FormatError(f"GET {path}: body has no list at '{pg.records_field}'", field=pg.records_field)
+            if records:
+                yield records
+            if pg.type == "cursor":
+                cursor = body.get(pg.next_cursor_field)
+                if cursor in (None, ""):
+                    return
+                if cursor in seen_cursors:
+                    raise FormatError(f"GET {path}: the vendor repeated a cursor (pagination loop)")
+                seen_cursors.add(cursor)
+                query[pg.cursor_param] = cursor
+            else:
+                if len(records) < pg.page_size:
+                    return
+                page_no += 1
+                offset += len(records)
+
+    def iter_records(
+        self, path: str, params: Mapping[str, Any] | None = None, pagination: Pagination | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Yield records one by one, page by page. Example: ``ids = {w["id"] for w in api.iter_records(p)}``."""
+        for page in self.iter_pages(path, params, pagination):
+            yield from page
+
+    def post_json(self, path: str, body: Mapping[str, Any], *, idempotency_key: str) -> ApiResponse:
+        """POST a write-back with an ``Idempotency-Key``, so retries after a lost answer never apply it twice.
+
+        409 and 422 raise ``RejectedInput`` (``http_status`` set; 422 field names in ``errors``).
+        Example: ``api.post_json("/v1/leave_status_updates", update, idempotency_key=str(batch_uuid))``.
+        """
+        if not idempotency_key or not idempotency_key.strip():
+            raise ConfigError("post_json needs a non-empty idempotency_key", key_path="idempotency_key")
+        resp = self._send("POST", path, json_body=dict(body), headers={"Idempotency-Key": idempotency_key})
+        replayed = resp.headers.get("Idempotent-Replayed", "").lower() == "true"
+        return ApiResponse(status=resp.status_code, body=self._json(resp, path), replayed=replayed)
+
+    def close(self) -> None:
+        """Release pooled connections (only when this client created the session)."""
+        if self._owns_session:
+            self.session.close()
+
+    def __enter__(self) -> ApiClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- token -------------------------------------------------------------------------------------------------
+
+    def _bearer(self) -> str:
+        with self._token_lock:
+            if self._token is None or time.monotonic() >= self._token_expires_at:
+                self._fetch_token()
+            assert self._token is not None
+            return self._token
+
+    def _fetch_token(self) -> None:
+        form = {"grant_type": "client_credentials", "client_id": self.client_id,
+                "client_secret": self._client_secret}
+        resp = self._send("POST", self.token_url, form=form, authenticate=False)
+        body = self._json(resp, "token endpoint")
+        token, ttl = body.get("access_token"), body.get("expires_in", 300)
+        if not isinstance(token, str) or not token:
+            raise FormatError("token endpoint answered without an access_token")
+        try:
+            ttl = float(ttl)
+        except (TypeError, ValueError):
+            ttl = 300.0
+        self._token = token
+        self._token_expires_at = time.monotonic() + ttl - min(60.0, ttl * 0.1)
+        log.info("obtained an access token (expires in %.0fs)", ttl)
+
+    # -- the retry loop --------------------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticate: bool = True,
+    ) -> requests.Response:
+        url, where = self._url(path), f"{method} {urlsplit(self._url(path)).path}"
+        policy = self.retry
+        failures = rate_limited = 0
+        waited = 0.0
+        refreshed = False
+        while True:
+            req_headers = dict(headers or {})
+            if authenticate:
+                req_headers["Authorization"] = f"Bearer {self._bearer()}"
+            started = time.monotonic()
+            try:
+                resp = self.session.request(method, url, params=params, json=json_body, data=form,
+                                            headers=req_headers, timeout=self.timeout, allow_redirects=False)
+                resp.content  # read the whole body inside the try: a dropped connection fails here  # noqa: B018
+            except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema,
+                    requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader) as exc:
+                raise ConfigError(f"{where}: unusable request ({type(exc).__name__})") from None
+            except requests.RequestException as exc:
+                reason = "timed out" if isinstance(exc, requests.Timeout) else f"failed ({type(exc).__name__})"
+                failures += 1
+                waited += self._backoff_or_raise(where, reason, failures, waited)
+                continue
+            status = resp.status_code
+            log.debug("%s -> %s in %.3fs", where, status, time.monotonic() - started)
+            if 200 <= status < 300:
+                return resp
+            if status == 401 and authenticate and not refreshed:
+                log.info("%s -> 401: refreshing the access token once", where)
+                refreshed = True
+                with self._token_lock:
+                    self._token = None
+                continue
+            if status == 401 or (not authenticate and status in (400, 403)):
+                what = "token endpoint rejected the client credentials" if not authenticate else (
+                    "API rejected a freshly issued token")
+                raise self._status_error(ConfigError(f"{where}: {what} (HTTP {status}{self._oauth_code(resp)})"
+                                                     ), status)
+            if status == 429:
+                rate_limited += 1
+                delay = parse_retry_after(resp.headers.get("Retry-After"))
+                if delay is None:
+                    delay = self._backoff_delay(rate_limited)
+                if rate_limited > policy.max_rate_limited or waited + delay > policy.max_wait:
+                    raise self._status_error(TransientError(
+                        f"{where}: rate limited {rate_limited} time(s); waiting {delay:.1f}s more would pass"
+                        f" the {policy.max_wait:.0f}s wait budget"), status)
+                log.warning("%s -> 429: waiting %.2fs (Retry-After)", where, delay)
+                self._sleep(delay)
+                waited += delay
+                continue
+            if status in RETRIABLE_STATUS:
+                failures += 1
+                waited += self._backoff_or_raise(where, f"HTTP {status}", failures, waited, status=status)
+                continue
+            raise self._client_error(where, resp)
+
+    def _backoff_delay(self, n: int) -> float:
+        ceiling = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (n - 1))
+        return self._random.uniform(ceiling / 2, ceiling)
+
+    def _backoff_or_raise(self, where: str, reason: str, failures: int, waited: float,
+                          *, status: int | None = None) -> float:
+        """Sleep the jittered backoff before retry ``failures`` + 1, or raise TransientError past the bound."""
+        policy = self.retry
+        delay = self._backoff_delay(failures)
+        if failures >= policy.attempts or waited + delay > policy.max_wait:
+            raise self._status_error(TransientError(
+                f"{where}: {reason}; gave up after {failures} attempt(s)"), status)
+        log.warning("%s %s: retry %d/%d in %.2fs", where, reason, failures + 1, policy.attempts, delay)
+        self._sleep(delay)
+        return delay
+
+    @staticmethod
+    def _status_error(exc: Exception, status: int | None) -> Exception:
+        exc.http_status = status  # type: ignore[attr-defined]
+        return exc
+
+    @staticmethod
+    def _oauth_code(resp: requests.Response) -> str:
+        """The standard OAuth ``error`` code (``invalid_client`` ...) when it is one; never free text."""
+        try:
+            code = resp.json().get("error")
+        except (ValueError, AttributeError):
+            return ""
+        return f", {code}" if isinstance(code, str) and re.fullmatch(r"[a-z_]{3,40}", code) else ""
+
+    def _client_error(self, where: str, resp: requests.Response) -> Exception:
+        status = resp.status_code
+        if status in CONFIG_STATUS or 300 <= status < 400:
+            return self._status_error(ConfigError(f"{where}: HTTP {status} (check the URL and permissions)"),
+                                      status)
+        errors: list[RowError] = []
+        if status == 422:
+            try:
+                raw = resp.json().get("errors") or []
+            except (ValueError, AttributeError):
+                raw = []
+            for item in raw if isinstance(raw, list) else []:
+                if isinstance(item, dict) and isinstance(item.get("field"), str):
+                    reason = item.get("reason")
+                    safe = reason if isinstance(reason, str) and _SAFE_REASON.match(reason) else "invalid"
+                    errors.append(RowError(row=None, field=item["field"][:80], reason=safe))
+        label = {409: "conflict", 422: "unprocessable"}.get(status, "rejected")
+        fields = ", ".join(e.field or "?" for e in errors)
+        msg = f"{where}: HTTP {status} {label}" + (f" (fields: {fields})" if fields else "")
+        return self._status_error(RejectedInput(msg, errors=errors), status)
+
+    @staticmethod
+    def _json(resp: requests.Response, where: str) -> dict[str, Any]:
+        try:
+            body = resp.json()
+        except ValueError:
+            raise FormatError(f"{where}: response is not JSON (HTTP {resp.status_code})") from None
+        if not isinstance(body, dict):
+            raise FormatError(f"{where}: response JSON is not an object")
+        return body
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        # retries are ours (429 budget, same-cursor page retries); urllib3 must not retry underneath us
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=Retry(total=0, redirect=False))
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session

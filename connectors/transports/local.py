@@ -1,0 +1,139 @@
+"""A local-folder transport: the same protocol and semantics as SFTP, for mounted shares, tests and dry runs.
+
+Why: some vendors drop files on a share the hub mounts, and a run on a laptop should not need an SSH server.
+Keeping the same temp-name-then-rename rule matters here too: a peer polling the folder must never pick up a
+half-written file, and ``os.replace`` is atomic within one file system.
+
+Example::
+
+    with LocalTransport(inbound_dir=Path("/mnt/harbor/outbound"), outbound_dir=Path("/mnt/harbor/inbound"),
+                        archive_dir=Path("/mnt/harbor/archive")) as t:
+        t.put(Path("HARBOR_ELIG_ACME_20260101.txt.pgp"), "HARBOR_ELIG_ACME_20260101.txt.pgp")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from connectors.transports.base import (
+    Progress,
+    RemoteFile,
+    TransportBase,
+    archive_name,
+    check_remote_name,
+    match_names,
+    temp_name,
+)
+from schemas.errors import TransientError
+
+__all__ = ["LocalTransport"]
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+
+
+class LocalTransport(TransportBase):
+    """Exchange files with local folders; see :mod:`connectors.transports.base` for the shared semantics.
+
+    Example: ``LocalTransport(inbound_dir=Path("in"), outbound_dir=Path("out")).list("*.pgp")``
+    """
+
+    def __init__(self, *, inbound_dir: Path, outbound_dir: Path, archive_dir: Path | None = None) -> None:
+        self.inbound_dir = Path(inbound_dir)
+        self.outbound_dir = Path(outbound_dir)
+        self.archive_dir = Path(archive_dir) if archive_dir is not None else None
+
+    def __repr__(self) -> str:
+        return f"LocalTransport(inbound_dir={str(self.inbound_dir)!r}, outbound_dir={str(self.outbound_dir)!r})"
+
+    def list(self, pattern: str = "*") -> list[RemoteFile]:
+        """Regular files (not symlinks, not folders) in the inbound folder matching ``pattern``, by name."""
+        entries = {}
+        with os.scandir(self.inbound_dir) as it:
+            for entry in it:
+                if entry.is_file(follow_symlinks=False):
+                    entries[entry.name] = entry
+        found = []
+        for name in match_names(entries, pattern):
+            st = entries[name].stat(follow_symlinks=False)
+            found.append(RemoteFile.from_stat(name, st.st_size, st.st_mtime))
+        return found
+
+    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None) -> Path:
+        """Copy inbound ``name`` to ``dest_path`` through a temp file; a size that changes mid-copy is transient.
+
+        Example: ``t.get("HARBOR_PAY_20260102.csv.pgp", staging / "pay.pgp")``
+        """
+        src = self.inbound_dir / check_remote_name(name)
+        dest = Path(dest_path)
+        st = src.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise FileNotFoundError(f"not a regular file in the inbound folder: {name!r}")
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.part-")
+        try:
+            with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+                copied = _copy(fin, fout, st.st_size, progress)
+                fout.flush()
+                os.fsync(fout.fileno())
+            if copied != st.st_size:
+                raise TransientError(f"inbound file {name!r} changed size while being read; retry later")
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        log.info("local get %s: %d bytes", name, copied)
+        return dest
+
+    def put(self, local_path: Path, name: str, *, progress: Progress | None = None) -> RemoteFile:
+        """Copy ``local_path`` to outbound ``name`` under a hidden temp name, fsync, then rename into place."""
+        check_remote_name(name)
+        src = Path(local_path)
+        size = src.stat().st_size
+        tmp = self.outbound_dir / temp_name(name)
+        final = self.outbound_dir / name
+        try:
+            with open(src, "rb") as fin, open(tmp, "xb") as fout:
+                copied = _copy(fin, fout, size, progress)
+                fout.flush()
+                os.fsync(fout.fileno())
+            if copied != size:
+                raise TransientError(f"local file for {name!r} changed size while being sent; retry")
+            os.replace(tmp, final)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        st = final.stat()
+        log.info("local put %s: %d bytes", name, st.st_size)
+        return RemoteFile.from_stat(name, st.st_size, st.st_mtime)
+
+    def archive(self, name: str) -> str | None:
+        """Move inbound ``name`` into the archive folder (never overwriting); None when none is configured."""
+        src = self.inbound_dir / check_remote_name(name)
+        if self.archive_dir is None:
+            log.info("local archive %s: no archive folder configured, file left in place", name)
+            return None
+        target = archive_name(name, lambda n: (self.archive_dir / n).exists())  # type: ignore[operator]
+        os.replace(src, self.archive_dir / target)
+        log.info("local archive %s -> %s", name, target)
+        return target
+
+    def close(self) -> None:
+        """Nothing to release; present for the protocol."""
+
+
+def _copy(fin, fout, total: int, progress: Progress | None) -> int:  # type: ignore[no-untyped-def]
+    done = 0
+    while chunk := fin.read(CHUNK):
+        fout.write(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    return done

@@ -1,0 +1,139 @@
+"""The employer's configuration: who the employer is to each vendor, its time zone, and its leave policies.
+
+Policy is data: the FMLA entitlement method and the payroll's hour increment and rounding are typed,
+versioned config (``version`` + ``effective_date``) that every computed line can name. Loaded from
+``employer.yaml`` with errors that name the file, the key path and the line. Stored times are always UTC;
+``time_zone`` is only for business dates and schedules.
+
+Example::
+
+    employer = load_employer()                           # $LEAVEHUB_EMPLOYER or the repo's employer.yaml
+    employer.payroll.round_hours(Decimal("2.4"))         # Decimal("2.50") with 0.25 h, round up
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from leavehub.config.yaml_lines import load_model
+from schemas.errors import ConfigError
+
+__all__ = [
+    "DEFAULT_EMPLOYER_FILE",
+    "EMPLOYER_ENV",
+    "CarrierSettings",
+    "EmployerConfig",
+    "FmlaPolicy",
+    "IanaTimeZone",
+    "PayrollPolicy",
+    "TpaSettings",
+    "employer_file",
+    "load_employer",
+]
+
+EMPLOYER_ENV = "LEAVEHUB_EMPLOYER"
+DEFAULT_EMPLOYER_FILE = Path(__file__).resolve().parents[2] / "employer.yaml"
+
+
+def _iana_zone(name: str) -> str:
+    """Accept only a real IANA zone name (``America/Los_Angeles``); abbreviations like ``PST`` are ambiguous."""
+    if not name or name != name.strip() or name.upper() in {"PST", "EST", "CST", "MST"}:
+        raise ValueError("not an IANA time zone name (e.g. America/Los_Angeles)")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {name!r}") from None
+    return name
+
+
+IanaTimeZone = Annotated[str, AfterValidator(_iana_zone)]
+"""An IANA time zone name, checked against the zone database on load."""
+
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PayrollPolicy(_Section):
+    """How the employer's payroll counts leave hours (29 CFR 825.205: increment never above one hour)."""
+
+    company_codes: Annotated[list[Code], Field(min_length=1)]
+    increment_hours: Annotated[Decimal, Field(gt=0, le=1, decimal_places=4)] = Decimal("0.25")
+    rounding: Literal["up", "nearest"] = "up"
+
+    def round_hours(self, hours: Decimal) -> Decimal:
+        """Hours for a PAYROLL line, rounded to the increment by the stated policy (2.4 -> 2.50 at 0.25, up).
+
+        The FMLA balance is always charged the hours actually taken; only payroll lines are rounded.
+        """
+        steps = hours / self.increment_hours
+        whole = steps.to_integral_value(ROUND_CEILING if self.rounding == "up" else ROUND_HALF_UP)
+        return (whole * self.increment_hours).quantize(Decimal("0.01"))
+
+
+class FmlaPolicy(_Section):
+    """The employer's choice of 12-month period for FMLA entitlement (29 CFR 825.200(b))."""
+
+    entitlement_method: Literal["calendar_year", "fixed_year", "rolling_forward", "rolling_backward"]
+    fixed_year_start: MonthDay | None = Field(default=None, description="MM-DD; only for fixed_year")
+
+    @model_validator(mode="after")
+    def _fixed_year_needs_its_start(self) -> Self:
+        if self.entitlement_method == "fixed_year" and self.fixed_year_start is None:
+            raise ValueError("fixed_year needs fixed_year_start (MM-DD)")
+        if self.entitlement_method != "fixed_year" and self.fixed_year_start is not None:
+            raise ValueError("fixed_year_start is only for entitlement_method fixed_year")
+        return self
+
+
+class CarrierSettings(_Section):
+    group_number: Code
+
+
+class TpaSettings(_Section):
+    client_id: Code
+
+
+class EmployerConfig(_Section):
+    """The whole employer.yaml. Later policies (premiums, top-ups, state elections) add sections here."""
+
+    version: Annotated[int, Field(ge=1)]
+    effective_date: date
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    fein: Annotated[str | None, StringConstraints(pattern=r"^\d{2}-?\d{7}$")] = None
+    time_zone: IanaTimeZone
+    payroll: PayrollPolicy
+    carrier: CarrierSettings
+    tpa: TpaSettings
+    fmla: FmlaPolicy
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The employer's zone, for turning UTC instants into business dates."""
+        return ZoneInfo(self.time_zone)
+
+
+def employer_file(path: Path | None = None) -> Path:
+    """Which employer.yaml to read: the argument, else ``$LEAVEHUB_EMPLOYER``, else the repo's one."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get(EMPLOYER_ENV)
+    return Path(env) if env else DEFAULT_EMPLOYER_FILE
+
+
+def load_employer(path: Path | None = None) -> EmployerConfig:
+    """Load and validate the employer config; any problem is a ``ConfigError`` naming file, key and line."""
+    file = employer_file(path)
+    if not file.is_file():
+        raise ConfigError("employer config not found (set LEAVEHUB_EMPLOYER or pass a path)", file=str(file))
+    return load_model(EmployerConfig, file)

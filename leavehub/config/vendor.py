@@ -1,0 +1,390 @@
+"""The typed model of ``mappings/<vendor>/vendor.yaml``: how we reach a vendor and which feeds it has.
+
+A vendor is data: this file plus one mapping file per feed. Every choice is a closed set and every section
+forbids unknown keys, so a typo fails the deploy with the file, key path and line. ``load_vendors`` loads the
+whole ``mappings/`` folder and keeps going past a broken vendor: the good ones are usable (their DAGs still
+appear) and each broken one is reported with its own ``ConfigError``.
+
+Example::
+
+    harbor = load_vendor(Path("mappings/harbor_leave"))
+    harbor.feeds["leave_periods"].file_pattern.glob()     # "HARBOR_LEAVE_*.csv.pgp"
+    found = load_vendors(Path("mappings")); found.raise_for_errors()
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from leavehub.config.employer import IanaTimeZone
+from leavehub.config.file_pattern import FilePattern
+from leavehub.config.yaml_lines import load_located, validate_located
+from schemas.errors import ConfigError
+
+__all__ = [
+    "VENDOR_FILE",
+    "AssetSchedule",
+    "CronSchedule",
+    "CursorPagination",
+    "Endpoint",
+    "Feed",
+    "HttpTransport",
+    "LocalTransport",
+    "OffsetPagination",
+    "PagePagination",
+    "PayCalendarSchedule",
+    "PgpSettings",
+    "SftpTransport",
+    "Supersede",
+    "VendorConfig",
+    "VendorSet",
+    "load_vendor",
+    "load_vendors",
+    "transport_problem",
+]
+
+VENDOR_FILE = "vendor.yaml"
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+FeedRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+BareFileName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- transport ---------------------------------------------------------------------------------------
+
+
+class LocalTransport(_Section):
+    """Folders on this machine (tests, the sandbox, a mounted share)."""
+
+    type: Literal["local"]
+    inbound_dir: NonEmpty
+    outbound_dir: NonEmpty
+    archive_dir: NonEmpty | None = None
+
+
+class SftpTransport(_Section):
+    """An SFTP server; host, user, key and pinned host key live in the Airflow connection, never here."""
+
+    type: Literal["sftp"]
+    connection_id: NonEmpty
+    inbound_dir: NonEmpty = Field(description="where the vendor drops files for us")
+    outbound_dir: NonEmpty = Field(description="where we put files for the vendor")
+    archive_dir: NonEmpty | None = None
+    pickup_glob: NonEmpty | None = Field(default=None, description="what the vendor picks up, e.g. *.pgp")
+
+
+class HttpTransport(_Section):
+    """A REST API with OAuth2 client credentials from the Airflow connection."""
+
+    type: Literal["http"]
+    connection_id: NonEmpty
+    token_path: NonEmpty = Field(pattern=r"^/")
+
+
+Transport = Annotated[LocalTransport | SftpTransport | HttpTransport, Field(discriminator="type")]
+
+
+class PgpSettings(_Section):
+    """OpenPGP for file transports; keys come from the named connection."""
+
+    connection_id: NonEmpty
+    armor: bool = False
+    sign: bool = True
+    verify: bool = True
+
+
+# --- feed parts --------------------------------------------------------------------------------------
+
+
+class Supersede(_Section):
+    """How a newer record with the same ``record_key`` replaces an older one."""
+
+    rule: Literal["updated_at", "file_date", "append_only", "full_snapshot"]
+    column: NonEmpty | None = Field(default=None, description="the vendor's updated-at column (updated_at only)")
+
+    @model_validator(mode="after")
+    def _column_only_for_updated_at(self) -> Self:
+        if self.rule == "updated_at" and self.column is None:
+            raise ValueError("rule updated_at needs `column` (the vendor's updated-at column)")
+        if self.rule != "updated_at" and self.column is not None:
+            raise ValueError(f"`column` is only for rule updated_at, not {self.rule}")
+        return self
+
+
+_CRON_PRESETS = {"@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually", "@midnight"}
+_CRON_RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 7))
+_CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?$")
+
+
+def _check_cron(expr: str) -> str:
+    if expr in _CRON_PRESETS:
+        return expr
+    parts = expr.split()
+    if len(parts) != 5:
+        raise ValueError("cron needs 5 fields (minute hour day month weekday) or a preset like @daily")
+    for part, (low, high), what in zip(parts, _CRON_RANGES, ("minute", "hour", "day", "month", "weekday"),
+                                       strict=True):
+        for item in part.split(","):
+            if not _CRON_FIELD.match(item):
+                raise ValueError(f"cron {what} field {part!r} is not valid")
+            for number in re.findall(r"\d+", item.split("/")[0]):
+                if not low <= int(number) <= high:
+                    raise ValueError(f"cron {what} {number} is outside {low}-{high}")
+    return expr
+
+
+class CronSchedule(_Section):
+    type: Literal["cron"]
+    cron: NonEmpty
+    timezone: IanaTimeZone
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, value: str) -> str:
+        return _check_cron(value)
+
+
+class AssetSchedule(_Section):
+    """Run when other feeds have produced data (``"vendor.feed"``), e.g. a census after the HRIS pull."""
+
+    type: Literal["asset"]
+    assets: Annotated[list[FeedRef], Field(min_length=1)]
+
+
+class PayCalendarSchedule(_Section):
+    """Run relative to the payroll calendar, e.g. 2 days before each pay date's processing."""
+
+    type: Literal["pay_calendar"]
+    event: Literal["pay_date", "period_end", "period_close"]
+    offset_days: Annotated[int, Field(ge=-31, le=31)] = 0
+
+
+def _schedule_type(value: Any) -> str | None:
+    kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return f"{kind}_schedule" if isinstance(kind, str) else None
+
+
+# Tags are "<type>_schedule", not "cron": pydantic puts the tag in error locations, and a tag equal to a
+# field name ("cron") would make the error point at the wrong key.
+Schedule = Annotated[
+    Annotated[CronSchedule, Tag("cron_schedule")]
+    | Annotated[AssetSchedule, Tag("asset_schedule")]
+    | Annotated[PayCalendarSchedule, Tag("pay_calendar_schedule")],
+    Discriminator(_schedule_type, custom_error_type="schedule_type",
+                  custom_error_message="schedule `type` must be one of: cron, asset, pay_calendar"),
+]
+
+
+class CursorPagination(_Section):
+    type: Literal["cursor"]
+    page_size: Annotated[int, Field(ge=1, le=10_000)]
+    size_param: NonEmpty = "page_size"
+    cursor_param: NonEmpty = "cursor"
+    next_cursor_field: NonEmpty = "next_cursor"
+    data_field: NonEmpty = "data"
+
+
+class PagePagination(_Section):
+    type: Literal["page"]
+    page_size: Annotated[int, Field(ge=1, le=10_000)]
+    size_param: NonEmpty = "page_size"
+    page_param: NonEmpty = "page"
+    first_page: Annotated[int, Field(ge=0)] = 1
+    data_field: NonEmpty = "data"
+
+
+class OffsetPagination(_Section):
+    type: Literal["offset"]
+    page_size: Annotated[int, Field(ge=1, le=10_000)]
+    size_param: NonEmpty = "limit"
+    offset_param: NonEmpty = "offset"
+    data_field: NonEmpty = "data"
+
+
+Pagination = Annotated[CursorPagination | PagePagination | OffsetPagination, Field(discriminator="type")]
+
+
+class Endpoint(_Section):
+    """One API endpoint of an http feed."""
+
+    path: NonEmpty = Field(pattern=r"^/")
+    method: Literal["GET", "POST"] = "GET"
+    pagination: Pagination | None = None
+    params: dict[str, str | int | bool] = Field(default_factory=dict)
+    idempotency_header: NonEmpty | None = None
+
+
+# --- feed and vendor ---------------------------------------------------------------------------------
+
+
+def transport_problem(feed: Feed, transport_type: str | None) -> str | None:
+    """Why ``feed`` does not fit a transport of ``transport_type`` (None when it does or the type is unknown)."""
+    if transport_type == "http":
+        if feed.endpoint is None:
+            return "an http feed needs `endpoint`"
+    elif transport_type in ("sftp", "local"):
+        if feed.file_pattern is None:
+            return f"a {transport_type} feed needs `file_pattern`"
+        if feed.endpoint is not None:
+            return f"`endpoint` is only for http feeds, not {transport_type}"
+    return None
+
+
+class Feed(_Section):
+    """One exchange with the vendor: a file or endpoint, its format, its mapping, keys and schedule."""
+
+    direction: Literal["in", "out"]
+    format: Literal["delimited", "fixed_width", "json", "x12"]
+    mapping: BareFileName = Field(description="mapping file in the same folder")
+    file_pattern: FilePattern | None = None
+    file_kind: Literal["full", "change"]
+    record_key: list[NonEmpty] = Field(default_factory=list, description="vendor columns or JSON paths")
+    supersede: Supersede | None = None
+    schedule: Schedule | None = None
+    endpoint: Endpoint | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _inbound_feeds_know_their_records(self, info: ValidationInfo) -> Self:
+        if self.direction == "in" and not self.record_key:
+            raise ValueError("an inbound feed needs `record_key` (the vendor's stable key columns)")
+        if self.direction == "in" and self.supersede is None:
+            raise ValueError("an inbound feed needs `supersede` (how a newer record replaces an older one)")
+        problem = transport_problem(self, (info.context or {}).get("transport_type"))
+        if problem:
+            raise ValueError(problem)
+        return self
+
+
+class VendorConfig(_Section):
+    """The whole vendor.yaml."""
+
+    version: Annotated[int, Field(ge=1)]
+    vendor: Slug
+    name: NonEmpty
+    role: Literal["hris", "tpa", "carrier", "payroll"]
+    transport: Transport
+    pgp: PgpSettings | None = None
+    feeds: Annotated[dict[Slug, Feed], Field(min_length=1)]
+    description: str | None = None
+
+    @field_validator("vendor")
+    @classmethod
+    def _vendor_is_its_folder(cls, value: str, info: ValidationInfo) -> str:
+        folder = (info.context or {}).get("folder")
+        if folder is not None and value != folder:
+            raise ValueError(f"vendor {value!r} must equal its folder name {folder!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _feeds_fit_the_transport(self) -> Self:
+        for name, feed in self.feeds.items():
+            problem = transport_problem(feed, self.transport.type)
+            if problem:
+                raise ValueError(f"feeds.{name}: {problem}")
+        if self.pgp is not None and self.transport.type == "http":
+            raise ValueError("pgp is for file transports (sftp, local), not http")
+        return self
+
+    def feed_refs(self) -> list[str]:
+        """``"vendor.feed"`` for every feed (the asset names other feeds schedule on)."""
+        return [f"{self.vendor}.{name}" for name in self.feeds]
+
+
+def load_vendor(folder: Path, *, check_mappings: bool = True) -> VendorConfig:
+    """Load ``folder/vendor.yaml``; with ``check_mappings`` every feed's mapping file must exist beside it."""
+    folder = Path(folder)
+    doc = load_located(folder / VENDOR_FILE)
+    transport = doc.data.get("transport") if isinstance(doc.data, dict) else None
+    context: dict[str, Any] = {
+        "folder": folder.name,
+        "transport_type": transport.get("type") if isinstance(transport, dict) else None,
+    }
+    config = validate_located(VendorConfig, doc, context)
+    if check_mappings:
+        for name, feed in config.feeds.items():
+            if not (folder / feed.mapping).is_file():
+                raise ConfigError(f"mapping file {feed.mapping!r} not found in {folder}", file=doc.file,
+                                  key_path=f"feeds.{name}.mapping", line=doc.line_of(("feeds", name, "mapping")))
+    return config
+
+
+@dataclass
+class VendorSet:
+    """Every vendor under a mappings root: the ones that loaded, and a ConfigError for each that did not."""
+
+    vendors: dict[str, VendorConfig] = field(default_factory=dict)
+    errors: dict[str, ConfigError] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def feed(self, ref: str) -> tuple[VendorConfig, Feed]:
+        """The vendor and feed for ``"vendor.feed"``; KeyError when either is unknown."""
+        vendor_name, _, feed_name = ref.partition(".")
+        vendor = self.vendors[vendor_name]
+        return vendor, vendor.feeds[feed_name]
+
+    def raise_for_errors(self) -> None:
+        """Raise one ConfigError listing every broken vendor (for CI and deploy checks)."""
+        if self.errors:
+            listed = "; ".join(str(err) for _, err in sorted(self.errors.items()))
+            raise ConfigError(f"{len(self.errors)} vendor config(s) broken: {listed}")
+
+
+def load_vendors(root: Path, *, check_mappings: bool = True) -> VendorSet:
+    """Load every ``root/<vendor>/vendor.yaml``; a broken vendor is recorded, never hides the others.
+
+    Folders starting with ``.`` or ``_`` are skipped (shared material); any other folder without a
+    vendor.yaml is an error, so a misnamed ``vendor.yml`` cannot silently drop a vendor.
+    """
+    found = VendorSet()
+    for folder in sorted(p for p in Path(root).iterdir() if p.is_dir()):
+        if folder.name.startswith((".", "_")):
+            continue
+        if not (folder / VENDOR_FILE).is_file():
+            found.errors[folder.name] = ConfigError(f"no {VENDOR_FILE} in vendor folder", file=str(folder))
+            continue
+        try:
+            found.vendors[folder.name] = load_vendor(folder, check_mappings=check_mappings)
+        except ConfigError as exc:
+            found.errors[folder.name] = exc
+    _check_asset_references(found)
+    return found
+
+
+def _check_asset_references(found: VendorSet) -> None:
+    """An asset schedule must name a feed that exists (references to a broken vendor are not re-reported)."""
+    known = {ref for vendor in found.vendors.values() for ref in vendor.feed_refs()}
+    for vendor_name, vendor in list(found.vendors.items()):
+        for feed_name, feed in vendor.feeds.items():
+            if not isinstance(feed.schedule, AssetSchedule):
+                continue
+            dangling = [a for a in feed.schedule.assets if a not in known and a.split(".")[0] not in found.errors]
+            if dangling:
+                found.errors[vendor_name] = ConfigError(
+                    f"schedule names unknown feed(s) {', '.join(dangling)}",
+                    file=str(Path(vendor_name) / VENDOR_FILE), key_path=f"feeds.{feed_name}.schedule.assets")
+                del found.vendors[vendor_name]
+                break

@@ -1,0 +1,254 @@
+"""Whole-column conversions behind the mapping rules, in pyarrow.compute: no per-row Python.
+
+Each parser returns the converted column and a mask of the values it could not convert (null where the
+input was null), so the caller can report every bad value and keep going. Decimals never pass through
+float: text is shape-checked with a regex, then cast straight to ``decimal128``.
+
+Example::
+
+    dates, bad = parse_dates(text, "%m/%d/%Y")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "concat_columns",
+    "fit_decimals",
+    "format_dates",
+    "format_datetimes",
+    "format_decimals",
+    "join_lists",
+    "lookup_codes",
+    "parse_bools",
+    "parse_dates",
+    "parse_datetimes",
+    "parse_decimals",
+    "parse_integers",
+    "regex_extract",
+    "split_lists",
+]
+
+Column = pa.ChunkedArray
+ROUND_MODES = {"half_up": "half_towards_infinity", "half_even": "half_to_even"}  # Python Decimal semantics
+_ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
+
+
+def _chunked(values: pa.Array | pa.ChunkedArray) -> Column:
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def _none(values: Column) -> Column:
+    """An all-false mask as long as ``values``."""
+    return pa.chunked_array([pa.array(np.zeros(len(values), dtype=bool))], pa.bool_())
+
+
+def _bad(values: Column, result: Column) -> Column:
+    """Input present, output missing: the conversion failed."""
+    return pc.and_(pc.is_valid(values), pc.is_null(result))
+
+
+def parse_dates(values: Column, pattern: str) -> tuple[Column, Column]:
+    """Text -> date32 with a strptime pattern; unparseable text is null and flagged."""
+    stamps = pc.strptime(values, format=pattern, unit="s", error_is_null=True)
+    result = _chunked(pc.cast(stamps, pa.date32(), safe=False))
+    return result, _bad(values, result)
+
+
+def format_dates(values: Column, pattern: str) -> Column:
+    """date32 -> text with a strftime pattern (ISO is a plain cast: faster)."""
+    if pattern == "%Y-%m-%d":
+        return _chunked(pc.cast(values, pa.string()))
+    return _chunked(pc.strftime(pc.cast(values, pa.timestamp("s")), format=pattern))
+
+
+def parse_datetimes(values: Column, pattern: str) -> tuple[Column, Column]:
+    """Text -> timestamp[us, UTC]. ``iso`` takes ISO-8601 with Z, an offset or none (read as UTC)."""
+    target = pa.timestamp("us", tz="UTC")
+    if pattern != "iso":
+        stamps = pc.strptime(values, format=pattern, unit="us", error_is_null=True)
+        result = _chunked(pc.cast(stamps, target) if stamps.type.tz is None else pc.cast(stamps, target))
+        return result, _bad(values, result)
+    shaped = pc.match_substring_regex(values, _ISO_DATETIME)
+    real_day = pc.is_valid(pc.strptime(pc.utf8_slice_codeunits(values, 0, 10), format="%Y-%m-%d", unit="s",
+                                       error_is_null=True))
+    ok = pc.fill_null(pc.and_(shaped, real_day), False)
+    text = pc.if_else(ok, values, pa.scalar(None, pa.string()))
+    zoned = pc.match_substring_regex(text, r"(Z|[+-]\d{2}:?\d{2})$")
+    text = pc.if_else(pc.fill_null(zoned, True), text, pc.binary_join_element_wise(text, "Z", ""))
+    result = _chunked(pc.cast(text, target))
+    return result, _bad(values, result)
+
+
+def format_datetimes(values: Column, pattern: str) -> Column:
+    """timestamp -> text; ``iso`` writes ``YYYY-MM-DDTHH:MM:SSZ`` in UTC."""
+    utc = pc.cast(values, pa.timestamp("us", tz="UTC"))
+    return _chunked(pc.strftime(utc, format="%Y-%m-%dT%H:%M:%SZ" if pattern == "iso" else pattern))
+
+
+def parse_decimals(values: Column, scale: int, rounding: str = "reject") -> tuple[Column, Column, Column]:
+    """Text -> decimal128(38, scale), exactly. Returns (result, not-a-number mask, too-many-places mask).
+
+    With ``rounding: reject`` a value with more than ``scale`` places is flagged; with ``half_up`` (away
+    from zero, as Python's ``ROUND_HALF_UP``) or ``half_even`` it is rounded in decimal arithmetic.
+    """
+    numeric = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?(\d{1,38}(\.\d{1,18})?|\.\d{1,18})$"), False)
+    if rounding == "reject":
+        fits = pc.match_substring_regex(values, rf"^[+-]?(\d{{1,{38 - scale}}}(\.\d{{1,{scale}}})?"
+                                                rf"|\.\d{{1,{scale}}})$" if scale else rf"^[+-]?\d{{1,38}}$")
+        fits = pc.fill_null(fits, False)
+        result = _chunked(pc.cast(pc.if_else(fits, values, pa.scalar(None, pa.string())),
+                                  pa.decimal128(38, scale)))
+        too_precise = pc.and_(numeric, pc.invert(fits))
+    else:
+        wide = pc.match_substring_regex(values, r"^[+-]?(\d{1,20}(\.\d{1,18})?|\.\d{1,18})$")
+        wide = pc.fill_null(wide, False)
+        exact = pc.cast(pc.if_else(wide, values, pa.scalar(None, pa.string())), pa.decimal128(38, 18))
+        rounded = pc.round(exact, ndigits=scale, round_mode=ROUND_MODES[rounding])
+        result = _chunked(pc.cast(rounded, pa.decimal128(38, scale)))
+        too_precise = pc.and_(numeric, pc.invert(wide))
+    not_numeric = pc.and_(pc.is_valid(values), pc.invert(numeric))
+    return result, not_numeric, too_precise
+
+
+def fit_decimals(values: Column, precision: int, scale: int) -> tuple[Column, Column]:
+    """Cast decimals to decimal128(precision, scale); values too large (or too precise) are flagged."""
+    source = values.type
+    ok = pc.is_valid(values)
+    if source.scale > scale:
+        ok = pc.and_(ok, pc.equal(pc.round(values, ndigits=scale), values))
+    if source.precision - source.scale > precision - scale:
+        limit = pa.scalar(Decimal(10) ** (precision - scale), pa.decimal128(source.precision, source.scale))
+        ok = pc.and_(ok, pc.less(pc.abs(values), limit))
+    kept = pc.if_else(pc.fill_null(ok, False), values, pa.scalar(None, source))
+    if source.scale > scale:
+        kept = pc.round(kept, ndigits=scale)
+    result = _chunked(pc.cast(kept, pa.decimal128(precision, scale)))
+    return result, _bad(values, result)
+
+
+def format_decimals(values: Column, scale: int, rounding: str = "reject") -> tuple[Column, Column]:
+    """Decimal -> text with exactly ``scale`` places ("12.30"); more places need ``rounding`` or are flagged."""
+    source_scale = values.type.scale
+    bad = _none(values)
+    if source_scale > scale:
+        rounded = pc.round(values, ndigits=scale, round_mode=ROUND_MODES.get(rounding, "half_to_even"))
+        if rounding == "reject":
+            bad = pc.not_equal(rounded, values)
+            rounded = pc.if_else(bad, pa.scalar(None, values.type), rounded)
+        values = rounded
+    typed = pc.cast(values, pa.decimal128(min(38, values.type.precision + max(0, scale - source_scale)), scale))
+    return _chunked(pc.cast(typed, pa.string())), _chunked(bad)
+
+
+def parse_integers(values: Column) -> tuple[Column, Column]:
+    """Text -> int64; anything but optional sign and digits is flagged."""
+    ok = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?\d{1,18}$"), False)
+    result = _chunked(pc.cast(pc.if_else(ok, values, pa.scalar(None, pa.string())), pa.int64()))
+    return result, _bad(values, result)
+
+
+def parse_bools(values: Column, true_values: list[str], false_values: list[str]) -> tuple[Column, Column]:
+    """Y/N-style text -> bool; text in neither list is flagged."""
+    is_true = pc.is_in(values, value_set=pa.array(true_values, pa.string()))
+    is_false = pc.is_in(values, value_set=pa.array(false_values, pa.string()))
+    result = _chunked(pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_()))))
+    return result, _bad(values, result)
+
+
+def lookup_codes(values: Column, table: dict[str, str], unknown: str, default: str | None) -> tuple[Column, Column]:
+    """Translate codes through ``table`` (``is_in``/``take``); unknown codes rejected, passed or defaulted.
+
+    Works on text and on list<text> columns (every item translated). The mask flags rows holding an unknown
+    code when ``unknown`` is ``reject``.
+    """
+    if pa.types.is_list(values.type):
+        return _lookup_lists(values, table, unknown, default)
+    keys = pa.array(list(table), pa.string())
+    codes = pa.array(list(table.values()), pa.string())
+    index = pc.index_in(values, value_set=keys)
+    mapped = pc.take(codes, index)
+    missing = pc.and_(pc.is_valid(values), pc.is_null(index))
+    if unknown == "pass":
+        return _chunked(pc.coalesce(mapped, values)), _none(values)
+    if unknown == "default":
+        return _chunked(pc.if_else(missing, pa.scalar(default, pa.string()), mapped)), _none(values)
+    return _chunked(mapped), _chunked(missing)
+
+
+def _rebuild_lists(chunk: pa.ListArray, items: pa.Array, keep: np.ndarray | None = None) -> pa.ListArray:
+    offsets = chunk.offsets.to_numpy()
+    if keep is not None:
+        counts = np.concatenate([[0], np.cumsum(keep, dtype=np.int32)])
+        offsets = counts[offsets]
+        items = items.filter(pa.array(keep))
+    empty = pc.equal(pa.array(np.diff(offsets)), 0)
+    mask = pc.or_(pc.fill_null(chunk.is_null(), True), empty)
+    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, mask=mask)
+
+
+def _lookup_lists(values: Column, table: dict[str, str], unknown: str, default: str | None
+                  ) -> tuple[Column, Column]:
+    chunks, masks = [], []
+    for chunk in values.chunks:
+        items, missing = lookup_codes(_chunked(chunk.values), table, unknown, default)
+        chunks.append(_rebuild_lists(chunk, items.combine_chunks()))
+        offsets = chunk.offsets.to_numpy()
+        bad_items = pc.fill_null(missing, False).to_numpy(zero_copy_only=False)
+        per_row = np.add.reduceat(np.append(bad_items, False).astype(np.int32), offsets[:-1]) if len(chunk) else []
+        per_row = np.where(np.diff(offsets) > 0, per_row, 0) if len(chunk) else per_row
+        masks.append(pa.array(np.asarray(per_row) > 0, pa.bool_()))
+    return pa.chunked_array(chunks, pa.list_(pa.string())), pa.chunked_array(masks, pa.bool_())
+
+
+def split_lists(values: Column, separator: str) -> Column:
+    """"FMLA; CFRA;" -> ["FMLA", "CFRA"]: split, trim items, drop empty items; an empty list is null."""
+    out = []
+    for chunk in pc.split_pattern(values, separator).chunks:
+        items = pc.utf8_trim_whitespace(chunk.values)
+        keep = pc.fill_null(pc.greater(pc.utf8_length(items), 0), False).to_numpy(zero_copy_only=False)
+        out.append(_rebuild_lists(chunk, items, keep))
+    return pa.chunked_array(out, pa.list_(pa.string()))
+
+
+def join_lists(values: Column, separator: str) -> Column:
+    """["FMLA", "CFRA"] -> "FMLA;CFRA"."""
+    return _chunked(pc.binary_join(values, separator))
+
+
+def concat_columns(columns: list[Column], separator: str) -> Column:
+    """Join several text columns row-wise, skipping empty ones; all empty -> null.
+
+    (pyarrow 26's ``null_handling="skip"`` drops rows where every input is null, so such rows get an
+    empty first input and become null again afterwards.)
+    """
+    if len(columns) == 1:
+        return columns[0]
+    texts = [pc.cast(c, pa.string()) for c in columns]
+    all_null = pc.is_null(texts[0])
+    for text in texts[1:]:
+        all_null = pc.and_(all_null, pc.is_null(text))
+    texts[0] = pc.if_else(all_null, "", texts[0])
+    joined = pc.binary_join_element_wise(*texts, separator, null_handling="skip")
+    return _chunked(pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined))
+
+
+def regex_extract(values: Column, pattern: str, group: int) -> tuple[Column, Column]:
+    """Keep capture ``group`` (0 = whole match) of the first match of ``pattern``; no match -> null, flagged."""
+    matched = pc.match_substring_regex(values, pattern)
+    wrapped, replacement = (f"({pattern})", "\\1") if group == 0 else (f"(?:{pattern})", f"\\{group}")
+    kept = pc.replace_substring_regex(values, pattern=f"^(?s:.*?){wrapped}(?s:.*)$", replacement=replacement,
+                                      max_replacements=1)
+    result = _chunked(pc.if_else(pc.fill_null(matched, False), kept, pa.scalar(None, pa.string())))
+    return result, _bad(values, result)
+
+
+def today_plus(business_date: dt.date, days: int) -> pa.Scalar:
+    """A date32 scalar ``days`` after (or before) the business date."""
+    return pa.scalar(business_date + dt.timedelta(days=days), pa.date32())

@@ -1,0 +1,479 @@
+"""The mapping language: one typed, versioned YAML file per vendor feed, in either direction.
+
+A mapping says how a vendor's record becomes canonical entities (``direction: in``) or how a query over the
+canonical store becomes a vendor's record (``direction: out``). Every field is a *pipeline* of rules from a
+closed set, written as single-key objects so a file reads like a recipe::
+
+    targets:
+      - entity: leave_period
+        fields:
+          case_number: CASE_NUMBER                              # shorthand for [{source: CASE_NUMBER}]
+          start_date: [{source: PERIOD_START}, {date: "%Y-%m-%d"}]
+          plan: [{source: PLAN}, trim, {code: plan}, required]
+
+Rules whose meaning depends on direction follow the value's type: ``date``/``decimal``/``bool`` *parse*
+text and *format* typed values, so the same words serve inbound and outbound; ``code`` looks up vendor ->
+canonical inbound and canonical -> vendor outbound. Anything the closed set cannot say goes through an
+allow-listed ``transform`` (see :mod:`leavehub.mapping.transforms`); if a reference mapping needs one, the
+language is missing a rule.
+
+Example::
+
+    MappingFile.model_validate(yaml.safe_load(text))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+__all__ = [
+    "STEP_WORDS",
+    "BoolRule",
+    "CaseRule",
+    "CodeRule",
+    "CodeTable",
+    "CodesFile",
+    "Comparison",
+    "Condition",
+    "ConcatRule",
+    "ConstRule",
+    "DateRule",
+    "DatetimeRule",
+    "DecimalRule",
+    "DecimalSpec",
+    "DefaultRule",
+    "FieldRule",
+    "IntegerRule",
+    "Join",
+    "JoinRule",
+    "MappingFile",
+    "OutboundSource",
+    "PathRule",
+    "RegexRule",
+    "RegexSpec",
+    "RequiredRule",
+    "SourceRule",
+    "SplitRule",
+    "Step",
+    "StripRule",
+    "Target",
+    "TransformRule",
+    "TrimRule",
+    "UnknownDefault",
+    "WhenRule",
+    "steps_of",
+]
+
+Scalar = Union[str, int, bool, dt.date, None]  # noqa: UP007 - pydantic union order matters: no float money
+
+
+class _Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- conditions (row filters and when/then/else) -----------------------------------------------------
+
+Operand = Union[str, int, bool, dt.date]  # noqa: UP007
+"""A literal, or ``business_date`` / ``business_date - 90d`` / ``business_date + 7d``."""
+
+OPERATORS = ("eq", "ne", "in", "not_in", "is_null", "not_null", "gt", "ge", "lt", "le", "in_last_days",
+             "in_next_days")
+
+
+class Comparison(_Rule):
+    """Test one column (``column``: a source column, or a joined canonical column outbound) or an earlier
+    canonical field of the same target (``field``) with exactly one operator.
+
+    ``date`` parses a text column with a pattern before ``gt``/``lt``/``in_last_days`` compare it as a date.
+    Example: ``{column: TERM_DATE, date: "%m/%d/%Y", in_last_days: 90}``.
+    """
+
+    column: str | None = None
+    field: str | None = None
+    date: str | None = Field(default=None, description="strptime pattern to read a text column as a date")
+    eq: Operand | None = None
+    ne: Operand | None = None
+    in_: list[Operand] | None = Field(default=None, alias="in")
+    not_in: list[Operand] | None = None
+    is_null: Literal[True] | None = None
+    not_null: Literal[True] | None = None
+    gt: Operand | None = None
+    ge: Operand | None = None
+    lt: Operand | None = None
+    le: Operand | None = None
+    in_last_days: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="business_date - N days <= value <= business_date")
+    in_next_days: Annotated[int, Field(ge=0)] | None = Field(
+        default=None, description="business_date <= value <= business_date + N days")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_subject_one_operator(self) -> Comparison:
+        if (self.column is None) == (self.field is None):
+            raise ValueError("a comparison names exactly one of 'column' or 'field'")
+        ops = [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
+        if len(ops) != 1:
+            raise ValueError(f"a comparison has exactly one operator of {', '.join(OPERATORS)}; got {ops or 'none'}")
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None)
+
+    @property
+    def operand(self) -> Any:
+        return getattr(self, "in_" if self.operator == "in" else self.operator)
+
+    @property
+    def subject(self) -> str:
+        return self.column if self.column is not None else self.field  # type: ignore[return-value]
+
+
+class AnyOf(_Rule):
+    """True when any of the conditions is (an OR)."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class AllOf(_Rule):
+    """True when all of the conditions are (an AND)."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class Not(_Rule):
+    """Negates a condition."""
+
+    not_: Condition = Field(alias="not")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _condition_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("any", "all", "not"):
+            if key in value:
+                return key
+        return "compare"
+    return {AnyOf: "any", AllOf: "all", Not: "not", Comparison: "compare"}.get(type(value))
+
+
+Condition = Annotated[
+    Union[  # noqa: UP007
+        Annotated[AnyOf, Tag("any")], Annotated[AllOf, Tag("all")], Annotated[Not, Tag("not")],
+        Annotated[Comparison, Tag("compare")],
+    ],
+    Discriminator(_condition_tag),
+]
+
+
+# --- field rules ----------------------------------------------------------------------------------------
+
+class SourceRule(_Rule):
+    """Start from one vendor column (or several, for ``concat``). Outbound: a joined canonical column."""
+
+    source: str | list[str] = Field(min_length=1)
+
+
+class PathRule(_Rule):
+    """Start from a dotted path into a nested JSON record (readers flatten records to dotted columns)."""
+
+    path: str = Field(pattern=r"^[^.\s]+(\.[^.\s]+)*$")
+
+
+class ConstRule(_Rule):
+    """A constant for every row; write decimals as quoted text ("0.00"): YAML floats are not exact."""
+
+    const: Scalar
+
+
+class DefaultRule(_Rule):
+    """Fill empty values with a constant."""
+
+    default: Scalar
+
+
+class RequiredRule(_Rule):
+    """An empty value here is a row error (reported with the vendor column)."""
+
+    required: Literal[True]
+
+
+class TrimRule(_Rule):
+    """Trim surrounding whitespace; a value that becomes empty becomes null."""
+
+    trim: Literal[True]
+
+
+class CaseRule(_Rule):
+    case: Literal["upper", "lower", "title"]
+
+
+class StripRule(_Rule):
+    """Remove every occurrence of these characters: ``{strip: "-"}`` turns 123-45-6789 into 123456789."""
+
+    strip: str = Field(min_length=1)
+
+
+class RegexSpec(_Rule):
+    pattern: str = Field(min_length=1)
+    group: int | None = Field(default=None, ge=0, description="capture group to keep; default 1 if any, else 0")
+    on_mismatch: Literal["reject", "null", "keep"] = "reject"
+
+
+class RegexRule(_Rule):
+    """Keep a regex group (RE2 syntax); a non-matching value is a row error unless ``on_mismatch`` says so."""
+
+    regex: str | RegexSpec
+
+
+class DateRule(_Rule):
+    """Text -> date with a strptime pattern (inbound); date -> text with the pattern (outbound)."""
+
+    date: str = Field(min_length=2)
+
+
+class DatetimeRule(_Rule):
+    """Text -> UTC timestamp (``iso`` accepts ISO-8601 with Z or an offset); timestamp -> text outbound."""
+
+    datetime: str = Field(min_length=2)
+
+
+class DecimalSpec(_Rule):
+    scale: int = Field(ge=0, le=18)
+    rounding: Literal["reject", "half_up", "half_even"] = "reject"
+
+
+class DecimalRule(_Rule):
+    """Text -> exact decimal with at most ``scale`` places (more is a row error unless ``rounding`` says);
+    decimal -> text with exactly ``scale`` places. ``{decimal: 2}`` is short for ``{decimal: {scale: 2}}``."""
+
+    decimal: int | DecimalSpec
+
+
+class IntegerRule(_Rule):
+    integer: Literal[True]
+
+
+class CodeRule(_Rule):
+    """Translate through a named table of the vendor's codes file (reversed outbound)."""
+
+    code: str = Field(min_length=1)
+
+
+class SplitRule(_Rule):
+    """Text -> list of text on a separator; items are trimmed and empty items dropped (FMLA;CFRA)."""
+
+    split: str = Field(min_length=1)
+
+
+class JoinRule(_Rule):
+    """List -> text with a separator (the outbound twin of ``split``)."""
+
+    join: str
+
+
+class ConcatRule(_Rule):
+    """Join several source columns with a separator, skipping empty ones."""
+
+    concat: str
+
+
+class BoolRule(_Rule):
+    """Y/N-style text -> bool (unknown text is a row error); bool -> the first listed text outbound."""
+
+    bool: dict[Literal["true", "false"], list[str] | str]
+
+    @model_validator(mode="after")
+    def _both_sides(self) -> BoolRule:
+        if set(self.bool) != {"true", "false"}:
+            raise ValueError("bool needs both 'true' and 'false' values")
+        return self
+
+    def values(self, side: Literal["true", "false"]) -> list[str]:
+        value = self.bool[side]
+        return [value] if isinstance(value, str) else list(value)
+
+
+class TransformRule(_Rule):
+    """Escape hatch: a named, allow-listed Python column transform (leavehub.mapping.transforms)."""
+
+    transform: str
+
+
+class WhenRule(_Rule):
+    """Conditional value: ``then`` where the condition holds, ``else`` (or the value so far) elsewhere.
+
+    ``then``/``else`` are pipelines that start from the value so far (so ``[trim]`` works) or replace it
+    (``{const: X}``, ``{source: COL}``). Example:
+    ``{when: {column: DECISION, eq: Approved}, then: {const: ON_LEAVE}, else: {const: ACTIVE}}``.
+    """
+
+    when: Condition
+    then: FieldRule
+    else_: FieldRule | None = Field(default=None, alias="else")
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+STEP_CLASSES: dict[str, type[_Rule]] = {
+    "source": SourceRule, "path": PathRule, "const": ConstRule, "default": DefaultRule,
+    "required": RequiredRule, "trim": TrimRule, "case": CaseRule, "strip": StripRule, "regex": RegexRule,
+    "date": DateRule, "datetime": DatetimeRule, "decimal": DecimalRule, "integer": IntegerRule,
+    "code": CodeRule, "split": SplitRule, "join": JoinRule, "concat": ConcatRule, "bool": BoolRule,
+    "transform": TransformRule, "when": WhenRule,
+}
+STEP_WORDS: tuple[str, ...] = ("trim", "required", "integer")
+"""Rules without arguments may be written as a bare word in a pipeline list: ``[{source: X}, trim]``."""
+
+
+def _step_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "when" in value:
+            return "when"
+        return next((k for k in value if k in STEP_CLASSES), None)
+    return next((k for k, c in STEP_CLASSES.items() if type(value) is c), None)
+
+
+Step = Annotated[
+    Union[tuple(Annotated[cls, Tag(key)] for key, cls in STEP_CLASSES.items())],  # type: ignore[valid-type]  # noqa: UP007
+    Discriminator(_step_tag, custom_error_type="unknown_rule",
+                  custom_error_message=f"unknown rule; expected one of {', '.join(STEP_CLASSES)}"),
+]
+StepWord = Literal["trim", "required", "integer"]
+
+
+def _shape_tag(value: Any) -> str:
+    return "word" if isinstance(value, str) else "pipeline" if isinstance(value, list) else "rule"
+
+
+PipelineItem = Annotated[
+    Union[Annotated[StepWord, Tag("word")], Annotated[Step, Tag("rule")]],  # noqa: UP007
+    Discriminator(_shape_tag),
+]
+FieldRule = Annotated[
+    Union[  # noqa: UP007
+        Annotated[str, Tag("word")], Annotated[Step, Tag("rule")],
+        Annotated[list[PipelineItem], Field(min_length=1), Tag("pipeline")],
+    ],
+    Discriminator(_shape_tag),
+]
+"""A column name (shorthand for ``{source: NAME}``), one rule, or a pipeline list of rules."""
+
+WhenRule.model_rebuild()
+
+
+def steps_of(rule: Any) -> list[Any]:
+    """The pipeline of a field rule as a list of rule objects (expands shorthands).
+
+    Example: ``steps_of("SSN") == [SourceRule(source="SSN")]``.
+    """
+    if isinstance(rule, str):
+        return [SourceRule(source=rule)]
+    if isinstance(rule, list):
+        return [STEP_CLASSES[item].model_validate({item: True}) if isinstance(item, str) else item
+                for item in rule]
+    return [rule]
+
+
+# --- targets, outbound source, file -------------------------------------------------------------------
+
+class Target(_Rule):
+    """One canonical entity produced from each (filtered) vendor record."""
+
+    entity: str
+    filter: Condition | None = Field(default=None, description="produce this entity only for rows where true")
+    fields: dict[str, FieldRule] = Field(min_length=1)
+
+
+class Join(_Rule):
+    """Join the current rows of another entity onto the base on key column(s), optionally filtered and
+    with its columns prefixed (``prefix: std_`` -> ``std_plan_code``)."""
+
+    entity: str
+    on: str | list[str]
+    how: Literal["left", "inner"] = "left"
+    where: Condition | None = None
+    prefix: str = Field(default="", pattern=r"^([a-z][a-z0-9_]*)?$")
+
+    @property
+    def keys(self) -> list[str]:
+        return [self.on] if isinstance(self.on, str) else list(self.on)
+
+
+class OutboundSource(_Rule):
+    """A query over the canonical store: a base entity (current rows), joins, a filter and an order."""
+
+    entity: str
+    joins: list[Join] = Field(default_factory=list)
+    order_by: list[str] = Field(default_factory=list)
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([self.entity, *(j.entity for j in self.joins)]))
+
+
+class MappingFile(_Rule):
+    """A whole mapping file. Direction ``in`` uses ``targets``; ``out`` uses ``source`` and ``columns``
+    (vendor columns, in output order)."""
+
+    version: int = Field(ge=1, description="revision of this mapping; bump on every change")
+    effective_date: dt.date = Field(description="the business date from which this revision applies")
+    vendor: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    feed: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    direction: Literal["in", "out"]
+    description: str | None = None
+    layout: dict[str, Any] = Field(default_factory=dict, description="file layout, checked by connectors.formats")
+    codes: str | None = Field(default=None, description="codes file next to this one, e.g. codes.yaml")
+    filters: Condition | list[Condition] | None = None
+    targets: list[Target] | None = None
+    source: OutboundSource | None = None
+    columns: dict[str, FieldRule] | None = None
+
+
+# --- code tables ----------------------------------------------------------------------------------------
+
+class UnknownDefault(_Rule):
+    default: str
+
+
+class CodeTable(_Rule):
+    """Vendor code -> canonical code, and what an unknown code does: ``reject`` (row error), ``pass`` (keep
+    as is) or ``default X`` / ``{default: X}``. ``send`` adds canonical -> vendor pairs used outbound only
+    (e.g. an 834 sends gender X as U)."""
+
+    unknown: Annotated[str, Field(pattern=r"^(reject|pass|default\s+\S.*)$")] | UnknownDefault
+    values: dict[str, str] = Field(min_length=1)
+    send: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def behaviour(self) -> tuple[Literal["reject", "pass", "default"], str | None]:
+        if isinstance(self.unknown, UnknownDefault):
+            return "default", self.unknown.default
+        if self.unknown.startswith("default"):
+            return "default", self.unknown.split(None, 1)[1].strip()
+        return self.unknown, None  # type: ignore[return-value]
+
+    def inbound(self) -> dict[str, str]:
+        return dict(self.values)
+
+    def outbound(self) -> dict[str, str]:
+        """Canonical -> vendor: the first vendor code listed for a canonical code wins, then ``send``."""
+        out: dict[str, str] = {}
+        for vendor_code, canonical in self.values.items():
+            out.setdefault(canonical, vendor_code)
+        out.update(self.send)
+        return out
+
+
+class CodesFile(_Rule):
+    """A vendor's shared code tables (``mappings/<vendor>/codes.yaml``)."""
+
+    version: int = Field(default=1, ge=1)
+    tables: dict[str, CodeTable] = Field(min_length=1)
+
+
+for _cls in (AnyOf, AllOf, Not, Target, Join, OutboundSource, MappingFile):
+    _cls.model_rebuild()

@@ -1,0 +1,109 @@
+"""Reading the versioned store: current state, "what did we know on X", "what was true on Y", changes since.
+
+Two clocks, two filters. Recorded time: a version is known at X when ``recorded_at <= X`` and it was not yet
+superseded at X. Valid time: a version is true on Y when ``valid_from <= Y`` and ``valid_to`` is after Y
+(open = still true). Without a valid date the open versions are returned (what is true as of now).
+PII comes back as its match hash unless the caller asks to decrypt (an outbound file that needs it).
+
+Example::
+
+    frame = read_versions(connection, "leave_period", as_of_recorded=datetime(2026, 3, 1, tzinfo=UTC))
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from leavehub.store.pii import PiiCipher
+from leavehub.store.staging import arrow_type
+from leavehub.store.tables import entity_columns, versions_table
+
+__all__ = ["SYSTEM_OUTPUT", "high_water", "read_changes", "read_versions"]
+
+SYSTEM_OUTPUT = ("record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
+                 "superseded_at", "source_file_id", "source_row", "source_business_date", "schema_version",
+                 "mapping_version", "version_id")
+_SYSTEM_TYPES = {"valid_from": pa.date32(), "valid_to": pa.date32(), "source_business_date": pa.date32(),
+                 "recorded_at": pa.timestamp("us", tz="UTC"), "superseded_at": pa.timestamp("us", tz="UTC"),
+                 "source_file_id": pa.int64(), "source_row": pa.int64(), "version_id": pa.int64()}
+
+
+def read_versions(connection: Connection, entity: str, *, as_of_recorded: datetime | None = None,
+                  valid_on: date | None = None, decrypt_pii: bool = False, cipher: PiiCipher | None = None,
+                  extra: ColumnElement[bool] | None = None) -> pd.DataFrame:
+    """Versions of ``entity`` known at ``as_of_recorded`` (default: now) and true on ``valid_on``."""
+    v = versions_table(entity)
+    if as_of_recorded is None:
+        known = v.c.superseded_at.is_(None)
+    else:
+        known = and_(v.c.recorded_at <= as_of_recorded,
+                     or_(v.c.superseded_at.is_(None), v.c.superseded_at > as_of_recorded))
+    if valid_on is None:
+        true = v.c.valid_to.is_(None)
+    else:
+        true = and_(v.c.valid_from <= valid_on, or_(v.c.valid_to.is_(None), v.c.valid_to > valid_on))
+    conditions = [known, true] + ([extra] if extra is not None else [])
+    rows = connection.execute(select(v).where(*conditions).order_by(v.c.version_id)).mappings().all()
+    return _frame(entity, rows, decrypt_pii=decrypt_pii, cipher=cipher)
+
+
+def read_changes(connection: Connection, entity: str, since: datetime | None, *, until: datetime | None = None,
+                 decrypt_pii: bool = False, cipher: PiiCipher | None = None) -> pd.DataFrame:
+    """The latest known state of every record whose versions were recorded in ``(since, until]``.
+
+    A record a full file closed comes back with ``valid_to`` set: the outbound side sends it as ended.
+    """
+    v = versions_table(entity)
+    window = [v.c.recorded_at > since] if since is not None else []
+    if until is not None:
+        window.append(v.c.recorded_at <= until)
+    changed = select(v.c.source_vendor, v.c.record_key).where(*window).distinct().subquery()
+    known = v.c.superseded_at.is_(None) if until is None else and_(
+        v.c.recorded_at <= until, or_(v.c.superseded_at.is_(None), v.c.superseded_at > until))
+    rows = connection.execute(
+        select(v).join(changed, and_(changed.c.source_vendor == v.c.source_vendor,
+                                     changed.c.record_key == v.c.record_key))
+        .where(known).order_by(v.c.source_vendor, v.c.record_key, v.c.valid_from, v.c.version_id)
+    ).mappings().all()
+    frame = _frame(entity, rows, decrypt_pii=decrypt_pii, cipher=cipher)
+    if frame.empty:
+        return frame
+    latest = frame.drop_duplicates(["source_vendor", "record_key"], keep="last")
+    return latest.reset_index(drop=True)
+
+
+def high_water(connection: Connection, entity: str) -> datetime | None:
+    """The newest ``recorded_at`` of ``entity``: the watermark an outbound batch built now would carry."""
+    value = connection.execute(select(func.max(versions_table(entity).c.recorded_at))).scalar_one_or_none()
+    return _aware(value)
+
+
+def _aware(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _frame(entity: str, rows: list[Any], *, decrypt_pii: bool, cipher: PiiCipher | None) -> pd.DataFrame:
+    """Rows -> a frame with canonical names and Arrow dtypes, PII hashed or (on request) decrypted."""
+    if decrypt_pii and cipher is None:
+        raise ValueError("decrypt_pii needs the store's PII key")
+    arrays: dict[str, pa.Array] = {}
+    for name in SYSTEM_OUTPUT:
+        arrays[name] = pa.array([_aware(r[name]) for r in rows], _SYSTEM_TYPES.get(name, pa.string()))
+    for col in entity_columns(entity):
+        if not col.pii_kind:
+            arrays[col.name] = pa.array([_aware(r[col.column]) for r in rows], arrow_type(col))
+        elif decrypt_pii and cipher is not None:
+            plain = cipher.open_column([r[f"{col.column}_enc"] for r in rows], column=f"{entity}.{col.name}")
+            values = [date.fromisoformat(p) if p is not None and col.python_type is date else p for p in plain]
+            arrays[col.name] = pa.array(values, arrow_type(col))
+        else:
+            arrays[f"{col.name}_hash"] = pa.array([r[f"{col.column}_hash"] for r in rows], pa.string())
+    return pa.table(arrays).to_pandas(types_mapper=pd.ArrowDtype)

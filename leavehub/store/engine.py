@@ -1,0 +1,97 @@
+"""Where the store lives: resolve the database URL and open a SQLAlchemy engine tuned for it.
+
+The default is an embedded SQLite file (``var/leavehub.db`` under the project root) so a laptop, a CI job and
+``airflow dags test`` need no server; any SQLAlchemy URL (``postgresql+psycopg://...``) comes from the
+environment (``LEAVEHUB_DB_URL``) or the caller. SQLite gets WAL, foreign keys and a long busy timeout, and
+write transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
+
+Example::
+
+    engine = open_engine(resolve_url(None))   # sqlite:////.../var/leavehub.db
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+
+from schemas.errors import ConfigError
+
+__all__ = ["DB_URL_ENV", "WRITE", "default_sqlite_path", "open_engine", "project_root", "resolve_url"]
+
+DB_URL_ENV = "LEAVEHUB_DB_URL"
+
+WRITE: dict[str, Any] = {"leavehub_begin": "IMMEDIATE"}
+"""Execution options for a connection that will write: on SQLite it takes the write lock up front."""
+
+_SQLITE_BUSY_TIMEOUT_S = 600
+
+
+def project_root() -> Path:
+    """The directory holding ``pyproject.toml`` above this package (the checkout), else the working directory."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").is_file():
+            return parent
+    return Path.cwd()
+
+
+def default_sqlite_path() -> Path:
+    """``var/leavehub.db`` under the project root: the embedded default store."""
+    return project_root() / "var" / "leavehub.db"
+
+
+def resolve_url(url: str | None) -> str:
+    """The URL to use: the argument, else ``LEAVEHUB_DB_URL``, else the SQLite file default.
+
+    Example: ``resolve_url("postgresql+psycopg://postgres@127.0.0.1/leavehub")``
+    """
+    chosen = url or os.environ.get(DB_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
+    try:
+        parsed = make_url(chosen)
+    except Exception as exc:  # the URL may embed a password: never echo it
+        raise ConfigError("the store URL is not a valid SQLAlchemy URL", key_path=DB_URL_ENV) from exc
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(f"unsupported store backend {parsed.get_backend_name()!r} (sqlite or postgresql)",
+                          key_path=DB_URL_ENV)
+    return chosen
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for ``url``; for a SQLite file, creates its directory and sets the pragmas the store needs."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_S})
+    _tune_sqlite(engine)
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """WAL + foreign keys on every connection; explicit BEGIN so writers can ask for IMMEDIATE.
+
+    pysqlite's own transaction handling begins lazily (a reader that later writes can then fail with
+    "database is locked"); we switch it off and emit BEGIN ourselves, as SQLAlchemy's docs recommend.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("leavehub_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")

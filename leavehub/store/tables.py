@@ -1,0 +1,284 @@
+"""The store's schema as SQLAlchemy metadata: the file ledger, outbound batches, and one versioned table plus
+one staging table per canonical entity, derived from the pydantic models in ``schemas.models``.
+
+Deriving the entity tables (instead of writing them twice) keeps the database and the canonical schema from
+drifting; the Alembic revisions are still committed files, and a test runs autogenerate against this
+metadata to prove the two agree. Column types follow the model: ``str``/``Enum`` -> String, ``date`` ->
+Date, ``datetime`` -> DateTime(timezone=True), ``Decimal`` -> Numeric(max_digits, decimal_places),
+``bool`` -> Boolean, ``int`` -> Integer, ``list`` -> JSON. A PII field ``f`` becomes ``f_enc`` (AES-GCM
+ciphertext) and ``f_hash`` (HMAC-SHA256 hex): there is no plaintext column. A field whose name is one of the
+store's own columns (``recorded_at`` of a premium ledger entry) is stored as ``canon_<name>``.
+
+Example::
+
+    versions_table("leave_period").c.absence_period_key   # Column('absence_period_key', String(120))
+"""
+
+from __future__ import annotations
+
+import enum
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from pydantic import AwareDatetime, FutureDate, FutureDatetime, NaiveDatetime, PastDate, PastDatetime
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.types import TypeEngine
+
+from schemas.models import ENTITIES
+from schemas.types import CanonicalModel, pii_fields
+
+__all__ = [
+    "FILE_LEDGER",
+    "METADATA",
+    "NOT_VERSIONED",
+    "OUTBOUND_BATCH",
+    "SYSTEM_COLUMNS",
+    "EntityColumn",
+    "entity_columns",
+    "staging_table",
+    "versions_table",
+]
+
+METADATA = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements only INTEGER PRIMARY KEY
+Utc = DateTime(timezone=True)
+
+NOT_VERSIONED = {"file_exchange": "the file ledger (file_ledger) is the store of file exchanges"}
+"""Entities that have no versioned table, and why."""
+
+FILE_LEDGER = Table(
+    "file_ledger",
+    METADATA,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("vendor", String(64), nullable=False),
+    Column("feed", String(64), nullable=False),
+    Column("direction", String(8), nullable=False),  # inbound | outbound
+    Column("file_name", String(255), nullable=False),
+    Column("size_bytes", BigInteger, nullable=True),
+    Column("sha256_received", String(64), nullable=True),
+    Column("sha256_plaintext", String(64), nullable=True),
+    Column("control_number", String(64), nullable=True),
+    Column("business_date", Date, nullable=True),
+    Column("file_kind", String(8), nullable=True),  # full | change
+    Column("status", String(12), nullable=False),
+    Column("records_read", Integer, nullable=False, server_default=text("0")),
+    Column("records_applied", Integer, nullable=False, server_default=text("0")),
+    Column("records_rejected", Integer, nullable=False, server_default=text("0")),
+    Column("errors", JSON, nullable=True),  # RowError.as_dict() list: where and why, never a value
+    Column("schema_version", String(20), nullable=True),
+    Column("mapping_version", String(40), nullable=True),
+    Column("batch_id", String(64), nullable=True),
+    Column("duplicate_of", BigInteger, nullable=True),
+    # Claim keys: unique while the row holds the content; NULL once the row no longer does (rejected,
+    # failed, or the row records a duplicate arrival). The unique index makes concurrent claims race-free.
+    Column("content_key", String(80), nullable=True),
+    Column("control_key", String(200), nullable=True),
+    Column("received_at", Utc, nullable=False),
+    Column("finished_at", Utc, nullable=True),
+    UniqueConstraint("content_key"),
+    UniqueConstraint("control_key"),
+    Index(None, "vendor", "feed", "received_at"),
+    Index(None, "status"),
+)
+
+OUTBOUND_BATCH = Table(
+    "outbound_batch",
+    METADATA,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("batch_id", String(64), nullable=False),
+    Column("vendor", String(64), nullable=False),
+    Column("feed", String(64), nullable=False),
+    Column("control_number", Integer, nullable=False),
+    Column("watermark", Utc, nullable=True),  # max recorded_at included: the next "changed since" starts here
+    Column("previous_watermark", Utc, nullable=True),
+    Column("record_count", Integer, nullable=True),
+    Column("status", String(8), nullable=False),  # BUILT | SENT
+    Column("built_at", Utc, nullable=False),
+    Column("sent_at", Utc, nullable=True),
+    Column("file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=True),
+    UniqueConstraint("batch_id"),
+    UniqueConstraint("vendor", "feed", "control_number"),
+)
+
+SYSTEM_COLUMNS = (
+    "version_id", "record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
+    "superseded_at", "superseded_by_file_id", "source_file_id", "source_row", "source_business_date",
+    "schema_version", "mapping_version", "row_hash",
+)
+
+
+@dataclass(frozen=True)
+class EntityColumn:
+    """One canonical field as stored: its column type, and for PII its kind (stored as _enc + _hash)."""
+
+    name: str
+    column: str  # the stored name: the field name, or ``canon_<name>`` where it would clash with SYSTEM_COLUMNS
+    sql_type: TypeEngine[Any]
+    python_type: type
+    nullable: bool
+    pii_kind: str | None = None
+    precision: int | None = None
+    scale: int | None = None
+
+
+@cache
+def entity_columns(entity: str) -> tuple[EntityColumn, ...]:
+    """The stored columns of ``entity`` in model order (before the PII split)."""
+    model: type[CanonicalModel] = ENTITIES[entity]
+    pii = pii_fields(model)
+    out = []
+    for name, info in model.model_fields.items():
+        base, nullable, meta = _unwrap(info.annotation, list(info.metadata))
+        sql_type, precision, scale = _sql_type(base, meta)
+        python_type = datetime if base in _PYDANTIC_DATETIMES else base if isinstance(base, type) else list
+        column = f"canon_{name}" if name in SYSTEM_COLUMNS else name
+        out.append(EntityColumn(name, column, sql_type, python_type, nullable, pii.get(name), precision, scale))
+    return tuple(out)
+
+
+def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, bool, list[Any]]:
+    """Strip ``Optional`` and ``Annotated`` layers: the base type, whether None is allowed, all metadata."""
+    nullable = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation, *extra = typing.get_args(annotation)
+            metadata.extend(extra)
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            nullable = nullable or len(args) < len(typing.get_args(annotation))
+            annotation = args[0] if len(args) == 1 else str
+        else:
+            break
+    flat: list[Any] = []
+    for item in metadata:  # a Field(...) inside Annotated carries its own metadata list
+        flat.append(item)
+        flat.extend(getattr(item, "metadata", []) or [])
+    return annotation, nullable, flat
+
+
+def _find(meta: list[Any], attribute: str) -> Any:
+    return next((getattr(m, attribute) for m in meta if getattr(m, attribute, None) is not None), None)
+
+
+_PYDANTIC_DATETIMES = (AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
+
+
+def _sql_type(base: Any, meta: list[Any]) -> tuple[TypeEngine[Any], int | None, int | None]:
+    if typing.get_origin(base) in (list, tuple) or base in (list, tuple):
+        return JSON(), None, None
+    if isinstance(base, type) and issubclass(base, enum.Enum):
+        return String(max(40, *(len(str(m.value)) for m in base))), None, None
+    if isinstance(base, type) and issubclass(base, bool):
+        return Boolean(), None, None
+    if isinstance(base, type) and issubclass(base, int):
+        return Integer(), None, None
+    if isinstance(base, type) and issubclass(base, Decimal):
+        precision, scale = _find(meta, "max_digits") or 18, _find(meta, "decimal_places") or 4
+        return Numeric(precision, scale), precision, scale
+    if base in _PYDANTIC_DATETIMES or (isinstance(base, type) and issubclass(base, datetime)):
+        return Utc, None, None
+    if base in (PastDate, FutureDate) or (isinstance(base, type) and issubclass(base, date)):
+        return Date(), None, None
+    if isinstance(base, type) and issubclass(base, str):
+        length = _find(meta, "max_length")
+        return (String(length) if length else Text()), None, None
+    raise TypeError(f"no column type for {base!r}")
+
+
+def _value_columns(entity: str) -> list[Column[Any]]:
+    cols: list[Column[Any]] = []
+    for col in entity_columns(entity):
+        if col.pii_kind:
+            cols.append(Column(f"{col.column}_enc", LargeBinary, nullable=True))
+            cols.append(Column(f"{col.column}_hash", String(64), nullable=True))
+        else:
+            cols.append(Column(col.column, col.sql_type, nullable=True))
+    return cols
+
+
+@cache
+def versions_table(entity: str) -> Table:
+    """``<entity>_versions``: append-only versions with valid time and recorded time."""
+    name = f"{entity}_versions"
+    return Table(
+        name,
+        METADATA,
+        Column("version_id", Id, primary_key=True, autoincrement=True),
+        Column("record_key", String(200), nullable=False),
+        Column("source_vendor", String(64), nullable=False),
+        Column("source_feed", String(64), nullable=False),
+        Column("valid_from", Date, nullable=False),
+        Column("valid_to", Date, nullable=True),
+        Column("recorded_at", Utc, nullable=False),
+        Column("superseded_at", Utc, nullable=True),
+        Column("superseded_by_file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=True),
+        Column("source_file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=False),
+        Column("source_row", Integer, nullable=True),
+        Column("source_business_date", Date, nullable=True),
+        Column("schema_version", String(20), nullable=False),
+        Column("mapping_version", String(40), nullable=True),
+        Column("row_hash", BigInteger, nullable=False),
+        *_value_columns(entity),
+        Index(None, "source_vendor", "record_key", "superseded_at"),
+        Index(None, "recorded_at"),
+        # One open current version per vendor record: a second concurrent writer fails instead of forking.
+        Index(f"uq_{name}_open", "source_vendor", "record_key", unique=True,
+              sqlite_where=text("superseded_at IS NULL AND valid_to IS NULL"),
+              postgresql_where=text("superseded_at IS NULL AND valid_to IS NULL")),
+    )
+
+
+@cache
+def staging_table(entity: str) -> Table:
+    """``<entity>_staging``: rows of files being applied, visible only inside the applying transaction."""
+    return Table(
+        f"{entity}_staging",
+        METADATA,
+        Column("stg_id", Id, primary_key=True, autoincrement=True),
+        Column("file_id", BigInteger, nullable=False),
+        Column("source_row", Integer, nullable=True),
+        Column("record_key", String(200), nullable=False),
+        Column("valid_from", Date, nullable=True),
+        Column("row_hash", BigInteger, nullable=False),
+        *_value_columns(entity),
+        Index(None, "file_id", "record_key"),
+    )
+
+
+VERSIONED_ENTITIES: tuple[str, ...] = tuple(e for e in ENTITIES if e not in NOT_VERSIONED)
+for _entity in VERSIONED_ENTITIES:
+    versions_table(_entity)
+    staging_table(_entity)
