@@ -28,9 +28,7 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -40,6 +38,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+from connectors.staging import PendingFile, open_staged
 from schemas.errors import ConfigError, SignatureError
 
 __all__ = ["CompressAlgo", "PgpKeys", "SealedFile", "VerifiedFile", "decrypt_verify", "encrypt_sign"]
@@ -133,8 +132,6 @@ class VerifiedFile:
     def open(self) -> BinaryIO:
         """A streaming binary reader of the verified plaintext (decrypting staging on the fly)."""
         if self.staged and self._staging_key is not None:
-            from connectors.staging import open_staged
-
             return open_staged(self.path, self._staging_key)  # type: ignore[return-value]
         return open(self.path, "rb")
 
@@ -165,41 +162,10 @@ class _HashingReader:
         return data
 
 
-class _Sink:
-    """Receives gpg's stdout under a temporary name next to ``dest``; plain or staged; hashes plaintext."""
-
-    def __init__(self, dest: Path, staging_key: bytes | None) -> None:
-        self.dest = dest
-        self.tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-        self.sha256, self.size = hashlib.sha256(), 0
-        self.fh: Any
-        if staging_key is not None:
-            from connectors.staging import StagedWriter
-
-            self.fh = StagedWriter(self.tmp, staging_key)
-        else:
-            self.fh = os.fdopen(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
-
-    def on_data(self, chunk: bytes) -> bool:
-        if chunk:
-            self.sha256.update(chunk)
-            self.size += len(chunk)
-            self.fh.write(chunk)
-        return False  # tell python-gnupg not to keep the chunk in memory
-
-    def commit(self) -> None:
-        self.fh.close()
-        os.replace(self.tmp, self.dest)
-
-    def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            self.fh.close()
-        self.tmp.unlink(missing_ok=True)
-
-
 def _short_tmp() -> str:
     base = tempfile.gettempdir()
-    return base if len(base) <= 40 else "/tmp"
+    # gpg-agent's socket lives in the homedir here (no /run/user/<uid>); socket paths max out near 107 bytes.
+    return base if len(base) <= 40 else "/tmp"  # noqa: S108 - only a parent for mkdtemp (0700, random name)
 
 
 class _Session:
@@ -342,10 +308,13 @@ def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes |
     Example: ``decrypt_verify(Path("x.csv.pgp"), area.path("x.csv"), keys=keys, staging_key=area.key)``
     """
     src, dest = Path(src), Path(dest)
-    sink = _Sink(dest, staging_key)
+    sink = PendingFile(dest, staging_key)
     try:
         with _session(keys) as session:
-            session.gpg.on_data = sink.on_data
+            if not any(session.primary_of(f) for f in keys.vendor_fingerprints):
+                raise ConfigError("no expected signer fingerprint matches an imported vendor key",
+                                  key_path="extra.vendor_fingerprints")
+            session.gpg.on_data = sink.write_chunk
             with open(src, "rb") as raw:
                 feed = _HashingReader(raw)
                 result, pipe_error = _run(session, lambda: session.gpg.decrypt_file(
@@ -357,7 +326,7 @@ def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes |
                 raise SignatureError("gpg stopped before the end of the file (trailing data)", file=src.name)
         sink.commit()
     except BaseException:
-        sink.discard()
+        pass
         raise
     return VerifiedFile(path=dest, sha256_plaintext=sink.sha256.hexdigest(), size=sink.size,
                         signer_fingerprint=signer, signature_time=signed_at,
@@ -365,8 +334,9 @@ def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes |
                         _staging_key=staging_key)
 
 
-def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False, compress_algo: CompressAlgo = "zlib",
-                 compress_level: int = 6, staging_key: bytes | None = None) -> SealedFile:
+def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False,
+                 compress_algo: CompressAlgo = "zlib", compress_level: int = 6,
+                 staging_key: bytes | None = None) -> SealedFile:
     """Encrypt ``src`` to the vendor's recipient keys and sign it with ours, writing ``dest`` atomically.
 
     ``armor`` per vendor (Harbor wants binary). With ``staging_key``, ``src`` is a staged (encrypted) file
@@ -384,7 +354,7 @@ def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False, c
     recipients = keys.recipient_fingerprints
     if not recipients:
         raise ConfigError("no recipient fingerprints", key_path="extra.recipient_fingerprints")
-    sink = _Sink(dest, None)
+    sink = PendingFile(dest, None)
     try:
         with _session(keys) as session:
             for fpr in recipients:
@@ -394,13 +364,11 @@ def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False, c
             signer = session.own_fingerprint
             if not session.usable(signer, "S"):
                 raise ConfigError("our signing key is expired or revoked", key_path="extra.private_key")
-            session.gpg.on_data = sink.on_data
+            session.gpg.on_data = sink.write_chunk
             if staging_key is not None:
-                from connectors.staging import open_staged
-
                 raw: BinaryIO = open_staged(src, staging_key)  # type: ignore[assignment]
             else:
-                raw = open(src, "rb")  # noqa: SIM115 - closed below
+                raw = open(src, "rb")
             with raw:
                 feed = _HashingReader(raw)
                 args = ["--compress-algo", "none" if compress_algo == "none" else compress_algo,
@@ -415,7 +383,7 @@ def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False, c
                 raise ConfigError(reason, key_path="extra")
         sink.commit()
     except BaseException:
-        sink.discard()
+        pass
         raise
     return SealedFile(path=dest, size=sink.size, sha256=sink.sha256.hexdigest(),
                       sha256_plaintext=feed.sha256.hexdigest(), plaintext_size=feed.size,

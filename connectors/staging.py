@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import hmac
 import io
@@ -60,6 +61,7 @@ from schemas.errors import ConfigError, FormatError
 __all__ = [
     "SEGMENT_SIZE",
     "STAGING_KEY_ENV",
+    "PendingFile",
     "StagedReader",
     "StagedWriter",
     "StagingArea",
@@ -212,7 +214,7 @@ class StagedReader(io.RawIOBase):
     def __init__(self, path: Path, key: bytes) -> None:
         super().__init__()
         self.path = Path(path)
-        self._fh = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        self._fh = open(self.path, "rb")
         try:
             header = self._fh.read(HEADER_SIZE)
             if len(header) < HEADER_SIZE:
@@ -294,6 +296,45 @@ def open_staged(path: Path, key: bytes, *, text: bool = False, encoding: str = "
     if text:
         return io.TextIOWrapper(buffered, encoding=encoding, newline=newline)
     return buffered  # type: ignore[return-value]
+
+
+class PendingFile:
+    """Output that is not trusted yet: written under a hidden temporary name next to ``dest`` (plain, or
+    staged when ``staging_key`` is given), hashed on the way, renamed to ``dest`` only by :meth:`commit`.
+
+    Why: gpg emits plaintext before it reaches the signature; nothing may be visible under ``dest`` until
+    the verdict, and a rejected file must leave nothing behind (:meth:`discard`).
+    Example: ``p = PendingFile(dest, key); p.write_chunk(b"..."); p.commit()``
+    """
+
+    def __init__(self, dest: Path, staging_key: bytes | None) -> None:
+        self.dest = Path(dest)
+        self.tmp = self.dest.with_name(f".{self.dest.name}.{secrets.token_hex(4)}.part")
+        self.sha256, self.size = hashlib.sha256(), 0
+        self._fh: StagedWriter | BinaryIO
+        if staging_key is not None:
+            self._fh = StagedWriter(self.tmp, staging_key)
+        else:
+            self._fh = os.fdopen(os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+
+    def write_chunk(self, chunk: bytes) -> bool:
+        """Append ``chunk``; returns False so python-gnupg (``on_data``) does not also keep it in memory."""
+        if chunk:
+            self.sha256.update(chunk)
+            self.size += len(chunk)
+            self._fh.write(chunk)
+        return False
+
+    def commit(self) -> None:
+        """Seal and close, then atomically rename to ``dest``."""
+        self._fh.close()
+        os.replace(self.tmp, self.dest)
+
+    def discard(self) -> None:
+        """Close and delete the temporary file (idempotent)."""
+        with contextlib.suppress(OSError):
+            self._fh.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 class StagingArea:

@@ -417,7 +417,7 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: ``python -m sandbox.hris_api --data DIR --port 0 [--rate-limit 10] [--faults JSON]``."""
     p = argparse.ArgumentParser(prog="python -m sandbox.hris_api", description=__doc__.splitlines()[0])
     p.add_argument("--data", type=Path, required=True)
-    p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1", "::1", "localhost"])
+    p.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1"], help="loopback only")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--client-id", default="leavehub")
     p.add_argument("--client-secret", default=os.environ.get(SECRET_ENV), help=f"default: ${SECRET_ENV}")
@@ -426,6 +426,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--max-page-size", type=int, default=500)
     p.add_argument("--faults", default="{}", help='JSON, e.g. {"unavailable_rate": 0.1}')
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--exit-on-stdin-eof", action="store_true", help="stop when the parent closes stdin (or dies)")
     args = p.parse_args(argv)
     if not args.client_secret:
         p.error(f"--client-secret or ${SECRET_ENV} is required")
@@ -435,6 +436,8 @@ def main(argv: list[str] | None = None) -> None:
     handler = type("BoundHandler", (Handler,), {"state": state, "admin_token": os.environ.get(ADMIN_TOKEN_ENV)})
     server = _Server((args.host, args.port), handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    if args.exit_on_stdin_eof:  # a parent killed with SIGKILL cannot stop us: its end of the pipe closing does
+        threading.Thread(target=lambda: (sys.stdin.buffer.read(), server.shutdown()), daemon=True).start()
     port = server.server_address[1]
     counts = {e: len(state.rows[e]) for e in ENDPOINTS}
     print(json.dumps({"ready": True, "port": port, "url": f"http://127.0.0.1:{port}", "records": counts}),
@@ -487,13 +490,13 @@ class HrisSimulator:
     def start(self) -> HrisSimulator:
         cmd = [sys.executable, "-m", "sandbox.hris_api", "--data", str(self.data_dir), "--port", "0",
                "--client-id", self.client_id, "--token-ttl", str(self.token_ttl),
-               "--rate-limit", str(self.rate_limit), "--faults", json.dumps(self.faults)]
+               "--rate-limit", str(self.rate_limit), "--faults", json.dumps(self.faults), "--exit-on-stdin-eof"]
         if self.seed is not None:
             cmd += ["--seed", str(self.seed)]
         env = {**os.environ, SECRET_ENV: self.client_secret, ADMIN_TOKEN_ENV: self.admin_token,
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
         with self.log_path.open("ab") as log:
-            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=log, start_new_session=True)
         self._finalizer = weakref.finalize(self, _kill, self.proc)
         try:
@@ -542,8 +545,9 @@ class HrisSimulator:
     def stop(self) -> None:
         if self.proc is not None:
             self._finalizer()
-            if self.proc.stdout:
-                self.proc.stdout.close()
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                if pipe:
+                    pipe.close()
             self.proc = None
         if self._own_log:
             self.log_path.unlink(missing_ok=True)

@@ -5,12 +5,13 @@ differs only in data a ``vendor.yaml`` can declare (token path, pagination style
 is one client for all of them. It streams one page at a time into the mapping pipeline and decides *how a failure
 is handled* by raising from the one exception tree:
 
-    TransientError  429 past the wait budget, 5xx / timeouts / dropped connections past the retry bound
-    ConfigError     bad credentials (after ONE token refresh), 403, 404, 405, an unusable base URL
+    TransientError  429 past the wait budget; 408, 5xx, timeouts, dropped connections past the retry bound
+    ConfigError     bad credentials (after ONE token refresh), 3xx, 403, 404, 405, an unusable base URL
     RejectedInput   other 4xx (400, 409, 422 ...): ``http_status`` says which; 422 field names in ``errors``
     FormatError     a 2xx body that is not the JSON shape the pagination declares
 
 Messages name the method, the path and the status - never a query value, a token, the secret or a body.
+Paths (and a relative ``token_path``) are appended to ``base_url``; a full URL is used as it is.
 
 Example::
 
@@ -37,6 +38,7 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import BaseModel, ConfigDict, Field
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from schemas.errors import ConfigError, FormatError, RejectedInput, RowError, TransientError
@@ -45,7 +47,7 @@ __all__ = ["ApiClient", "ApiResponse", "Pagination", "RetryPolicy", "parse_retry
 
 log = logging.getLogger(__name__)
 
-RETRIABLE_STATUS = frozenset({500, 502, 503, 504})
+RETRIABLE_STATUS = frozenset({408, 500, 502, 503, 504})
 CONFIG_STATUS = frozenset({403, 404, 405})
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _SAFE_REASON = re.compile(r"^[A-Za-z_ .-]{1,60}$")
@@ -56,7 +58,9 @@ class Pagination(BaseModel):
 
     ``cursor`` sends ``cursor_param`` = the body's ``next_cursor_field`` until it is null; ``page`` counts
     ``page_param`` up from ``first_page``; ``offset`` advances ``offset_param`` by the records received. Page and
-    offset styles stop on a short or empty page. Example: ``Pagination(type="offset", size_param="limit")``.
+    offset styles stop on an empty page - or on a short one with ``stop_on_short_page``, which saves a request
+    but loses data if the vendor quietly caps the page size. Example: ``Pagination(type="offset",
+    size_param="limit")``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -70,6 +74,7 @@ class Pagination(BaseModel):
     page_param: str = "page"
     first_page: int = Field(default=1, ge=0)
     offset_param: str = "offset"
+    stop_on_short_page: bool = False
 
 
 class RetryPolicy(BaseModel):
@@ -119,11 +124,14 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+def _is_timeout(exc: requests.RequestException) -> bool:
+    """requests reports a read timeout while reading the body as ConnectionError(ReadTimeoutError)."""
+    return isinstance(exc, requests.Timeout) or any(isinstance(a, ReadTimeoutError) for a in exc.args)
+
+
 def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return host.lower() in _LOOPBACK_NAMES or ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 
@@ -145,19 +153,10 @@ class ApiClient:
     Example: ``with ApiClient.from_connection(get_connection("northwind_hris")) as api: api.get_json("/v1/ping")``
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token_path: str,
-        client_id: str,
-        client_secret: str,
-        timeout: tuple[float, float] = (5, 30),
-        retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        allow_insecure_http: bool = False,
-        user_agent: str = "LeaveHub/0.1",
-    ) -> None:
+    def __init__(self, base_url: str, *, token_path: str, client_id: str, client_secret: str,
+                 timeout: tuple[float, float] = (5, 30), retry: RetryPolicy | None = None,
+                 session: requests.Session | None = None, allow_insecure_http: bool = False,
+                 user_agent: str = "LeaveHub/0.1") -> None:
         _check_url(base_url, allow_insecure_http=allow_insecure_http, what="base_url")
         if not client_id or not client_secret:
             raise ConfigError("client_id and client_secret are required", key_path="login/password")
@@ -255,7 +254,7 @@ class ApiClient:
                 seen_cursors.add(cursor)
                 query[pg.cursor_param] = cursor
             else:
-                if len(records) < pg.page_size:
+                if not records or (pg.stop_on_short_page and len(records) < pg.page_size):
                     return
                 page_no += 1
                 offset += len(records)
@@ -320,17 +319,10 @@ class ApiClient:
     def _url(self, path: str) -> str:
         return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
 
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json_body: Any = None,
-        form: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        authenticate: bool = True,
-    ) -> requests.Response:
+    def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json_body: Any = None,
+              form: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
+              authenticate: bool = True) -> requests.Response:
+        """Send until a 2xx, refreshing the token once on 401, or raise the class that says what to do next."""
         url, where = self._url(path), f"{method} {urlsplit(self._url(path)).path}"
         policy = self.retry
         failures = rate_limited = 0
@@ -349,7 +341,7 @@ class ApiClient:
                     requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader) as exc:
                 raise ConfigError(f"{where}: unusable request ({type(exc).__name__})") from None
             except requests.RequestException as exc:
-                reason = "timed out" if isinstance(exc, requests.Timeout) else f"failed ({type(exc).__name__})"
+                reason = "timed out" if _is_timeout(exc) else f"failed ({type(exc).__name__})"
                 failures += 1
                 waited += self._backoff_or_raise(where, reason, failures, waited)
                 continue
@@ -363,11 +355,6 @@ class ApiClient:
                 with self._token_lock:
                     self._token = None
                 continue
-            if status == 401 or (not authenticate and status in (400, 403)):
-                what = "token endpoint rejected the client credentials" if not authenticate else (
-                    "API rejected a freshly issued token")
-                raise self._status_error(ConfigError(f"{where}: {what} (HTTP {status}{self._oauth_code(resp)})"
-                                                     ), status)
             if status == 429:
                 rate_limited += 1
                 delay = parse_retry_after(resp.headers.get("Retry-After"))
@@ -385,6 +372,11 @@ class ApiClient:
                 failures += 1
                 waited += self._backoff_or_raise(where, f"HTTP {status}", failures, waited, status=status)
                 continue
+            if status == 401 or not authenticate:
+                what = "API rejected a freshly issued token" if authenticate else (
+                    "token endpoint rejected the client credentials")
+                raise self._status_error(
+                    ConfigError(f"{where}: {what} (HTTP {status}{self._oauth_code(resp)})"), status)
             raise self._client_error(where, resp)
 
     def _backoff_delay(self, n: int) -> float:
@@ -452,7 +444,8 @@ class ApiClient:
     def _new_session() -> requests.Session:
         session = requests.Session()
         # retries are ours (429 budget, same-cursor page retries); urllib3 must not retry underneath us
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=Retry(total=0, redirect=False))
+        no_retries = Retry(total=0, read=False, redirect=False)
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=4, max_retries=no_retries)
         session.mount("https://", adapter)
         session.mount("http://", adapter)
         return session

@@ -78,9 +78,7 @@ class LocalTransport(TransportBase):
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.part-")
         try:
             with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
-                copied = _copy(fin, fout, st.st_size, progress)
-                fout.flush()
-                os.fsync(fout.fileno())
+                copied = _copy(fin, fout, st.st_size, progress)  # no fsync: a staging copy, as in sftp.get
             if copied != st.st_size:
                 raise TransientError(f"inbound file {name!r} changed size while being read; retry later")
             os.replace(tmp, dest)

@@ -184,7 +184,11 @@ class SftpTransport(TransportBase):
         pkey = load_private_key(text=extra.get("private_key"), path=extra.get("key_file"),
                                 passphrase=extra.get("private_key_passphrase"), conn_id=conn.conn_id)
         if settings is None and extra.get("conn_timeout"):
-            settings = SftpSettings(connect_timeout=float(extra["conn_timeout"]))
+            try:
+                settings = SftpSettings(connect_timeout=float(extra["conn_timeout"]))
+            except (TypeError, ValueError):
+                raise ConfigError(f"connection {conn.conn_id!r}: conn_timeout is not a number",
+                                  key_path="extra.conn_timeout") from None
         return cls(host=conn.host, port=conn.port or 22, username=conn.login, pins=pins, pkey=pkey,
                    password=conn.password, inbound_dir=inbound_dir, outbound_dir=outbound_dir,
                    archive_dir=archive_dir, settings=settings, label=conn.conn_id)
@@ -229,8 +233,8 @@ class SftpTransport(TransportBase):
                             progress(got, size)
                     if got != size:
                         raise TransientError(f"sftp get {name!r}: read {got} of {size} bytes (file changing?)")
-                    out.flush()
-                    os.fsync(out.fileno())
+                # no fsync: the store commit, not this staging copy, is what must survive a crash (and an fsync
+                # of a few hundred MB halved download speed here); the remote file is archived only after it.
                 os.replace(tmp, dest)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -499,7 +503,8 @@ def _parse_key_entry(entry: str, conn_id: str) -> tuple[str, bytes]:
             (n,) = struct.unpack(">I", blob[:4])
             if 4 + n < len(blob) and _KEY_TYPE.fullmatch(blob[4:4 + n]):
                 return blob[4:4 + n].decode(), blob
-    raise ConfigError(f"connection {conn_id!r}: a host_key entry is not an OpenSSH public key",
+    raise ConfigError(f"connection {conn_id!r}: a host_key entry is not an OpenSSH public key (in a URI, "
+                      "write '+' as %2B)",
                       key_path="extra.host_key")
 
 

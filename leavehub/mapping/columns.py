@@ -54,10 +54,42 @@ def _bad(values: Column, result: Column) -> Column:
     return pc.and_(pc.is_valid(values), pc.is_null(result))
 
 
+_DIRECTIVES = {"Y": r"\d{4}", "y": r"\d{2}", "m": r"(?P<m>\d{1,2})", "d": r"(?P<d>\d{1,2})", "e": r"\s?\d{1,2}",
+               "H": r"\d{1,2}", "M": r"\d{1,2}", "S": r"\d{1,2}", "%": "%"}
+
+
+def _pattern_regex(pattern: str) -> str:
+    """An RE2 regex for a strptime pattern that captures the day (d) and month (m) as written."""
+    out, i = ["^"], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "%" and i + 1 < len(pattern):
+            out.append(_DIRECTIVES.get(pattern[i + 1], ".*?"))
+            i += 2
+            continue
+        out.append(char if char.isalnum() else f"\\x{{{ord(char):X}}}")
+        i += 1
+    return "".join(out) + "$"
+
+
 def parse_dates(values: Column, pattern: str) -> tuple[Column, Column]:
-    """Text -> date32 with a strptime pattern; unparseable text is null and flagged."""
+    """Text -> date32 with a strptime pattern; unparseable text is null and flagged.
+
+    strptime accepts day 31 in any month and rolls it over (2026-02-30 -> 2026-03-02), so results that
+    land on days 1-3 are checked against the day written in the text.
+    """
     stamps = pc.strptime(values, format=pattern, unit="s", error_is_null=True)
-    result = _chunked(pc.cast(stamps, pa.date32(), safe=False))
+    result = pc.cast(stamps, pa.date32(), safe=False)
+    if "%d" in pattern:
+        suspect = pc.indices_nonzero(pc.fill_null(pc.less_equal(pc.day(result), 3), False))
+        if len(suspect):
+            written = pc.extract_regex(pc.take(values, suspect), _pattern_regex(pattern))
+            day = pc.cast(pc.struct_field(written, "d"), pa.int64())
+            rolled = pc.fill_null(pc.not_equal(day, pc.day(pc.take(result, suspect))), True)
+            wrong = np.zeros(len(values), dtype=bool)
+            wrong[suspect.to_numpy()[rolled.to_numpy(zero_copy_only=False)]] = True
+            result = pc.if_else(pa.array(wrong), pa.scalar(None, pa.date32()), result)
+    result = _chunked(result)
     return result, _bad(values, result)
 
 
@@ -76,8 +108,7 @@ def parse_datetimes(values: Column, pattern: str) -> tuple[Column, Column]:
         result = _chunked(pc.cast(stamps, target) if stamps.type.tz is None else pc.cast(stamps, target))
         return result, _bad(values, result)
     shaped = pc.match_substring_regex(values, _ISO_DATETIME)
-    real_day = pc.is_valid(pc.strptime(pc.utf8_slice_codeunits(values, 0, 10), format="%Y-%m-%d", unit="s",
-                                       error_is_null=True))
+    real_day = pc.is_valid(parse_dates(_chunked(pc.utf8_slice_codeunits(values, 0, 10)), "%Y-%m-%d")[0])
     ok = pc.fill_null(pc.and_(shaped, real_day), False)
     text = pc.if_else(ok, values, pa.scalar(None, pa.string()))
     zoned = pc.match_substring_regex(text, r"(Z|[+-]\d{2}:?\d{2})$")
@@ -101,7 +132,7 @@ def parse_decimals(values: Column, scale: int, rounding: str = "reject") -> tupl
     numeric = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?(\d{1,38}(\.\d{1,18})?|\.\d{1,18})$"), False)
     if rounding == "reject":
         fits = pc.match_substring_regex(values, rf"^[+-]?(\d{{1,{38 - scale}}}(\.\d{{1,{scale}}})?"
-                                                rf"|\.\d{{1,{scale}}})$" if scale else rf"^[+-]?\d{{1,38}}$")
+                                                rf"|\.\d{{1,{scale}}})$" if scale else r"^[+-]?\d{1,38}$")
         fits = pc.fill_null(fits, False)
         result = _chunked(pc.cast(pc.if_else(fits, values, pa.scalar(None, pa.string())),
                                   pa.decimal128(38, scale)))

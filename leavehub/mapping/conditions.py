@@ -65,7 +65,10 @@ def _compile_comparison(test: Comparison, column_kind: Callable[[str], Kind], fi
         kind = field_kinds[test.field]
         read: Callable[[Batch], pa.ChunkedArray] = lambda batch: batch.fields[test.field]  # noqa: E731
     else:
-        kind = column_kind(test.column)  # type: ignore[arg-type]
+        try:
+            kind = column_kind(test.column)  # type: ignore[arg-type]
+        except RuleProblem as exc:
+            raise RuleProblem(exc.message, (*path, "column")) from None
         read = lambda batch: batch.column(test.column)  # type: ignore[arg-type]  # noqa: E731
     if test.date is not None:
         if kind != "string":

@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any, Literal
 
 import pyarrow as pa
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, NaiveDatetime
 
 from schemas.types import pii_fields
 
@@ -41,6 +41,8 @@ class FieldSpec:
     kind: FieldKind
     required: bool
     arrow_type: pa.DataType
+    nullable: bool = True
+    default: Any = None
     enum_values: tuple[str, ...] | None = None
     precision: int | None = None
     scale: int | None = None
@@ -54,8 +56,10 @@ class FieldSpec:
     pii: str | None = None
 
 
-def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
-    """Strip Optional / Annotated layers, collecting their metadata (pydantic keeps nested FieldInfos)."""
+def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any], bool]:
+    """Strip Optional / Annotated layers, collecting their metadata (pydantic keeps nested FieldInfos);
+    also says whether None is allowed."""
+    nullable = False
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
@@ -66,18 +70,23 @@ def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
             continue
         if origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            nullable = nullable or len(args) < len(typing.get_args(annotation))
             if len(args) == 1:
                 annotation = args[0]
                 continue
-        return annotation, metadata
+        return annotation, metadata, nullable or annotation is type(None) or annotation is Any
 
 
 def _kind_of(annotation: Any) -> tuple[FieldKind, tuple[str, ...] | None]:
     origin = typing.get_origin(annotation)
     if origin in (list, tuple, set, frozenset):
-        return "list", None
+        items = typing.get_args(annotation)
+        item = items[0] if items else str
+        return "list", _kind_of(item)[1] if item is not str else None
     if origin is Literal:
         return "string", tuple(str(a) for a in typing.get_args(annotation))
+    if annotation in (AwareDatetime, NaiveDatetime):
+        return "datetime", None
     if isinstance(annotation, type):
         if issubclass(annotation, enum.Enum):
             return "string", tuple(str(m.value) for m in annotation)
@@ -107,13 +116,23 @@ def _arrow_type(kind: FieldKind, precision: int | None, scale: int | None) -> pa
     }.get(kind) or pa.decimal128(precision or DEFAULT_PRECISION, scale if scale is not None else DEFAULT_SCALE)
 
 
+def _scalar_default(info: Any) -> Any:
+    """The field's default when it is a plain value (enum members as their value), else None."""
+    if info.is_required() or info.default_factory is not None:
+        return None
+    value = info.default
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value if isinstance(value, str | int | bool | Decimal | dt.date) else None
+
+
 @cache
 def field_specs(model: type[BaseModel]) -> dict[str, FieldSpec]:
     """Every field of ``model`` as a :class:`FieldSpec`, in declaration order (cached per model)."""
     pii = pii_fields(model)
     out: dict[str, FieldSpec] = {}
     for name, info in model.model_fields.items():
-        annotation, metadata = _unwrap(info.annotation, list(info.metadata))
+        annotation, metadata, nullable = _unwrap(info.annotation, list(info.metadata))
         kind, enum_values = _kind_of(annotation)
         facts: dict[str, Any] = {}
         for meta in metadata:
@@ -129,6 +148,7 @@ def field_specs(model: type[BaseModel]) -> dict[str, FieldSpec]:
             scale = scale if scale is not None else DEFAULT_SCALE
         out[name] = FieldSpec(
             name=name, kind=kind, required=info.is_required(), arrow_type=_arrow_type(kind, precision, scale),
+            nullable=nullable, default=_scalar_default(info),
             enum_values=enum_values, precision=precision, scale=scale,
             ge=facts.get("ge"), gt=facts.get("gt"), le=facts.get("le"), lt=facts.get("lt"),
             max_length=facts.get("max_length"), min_length=facts.get("min_length"),

@@ -27,18 +27,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 __all__ = [
     "STEP_WORDS",
     "BoolRule",
+    "BoolSpec",
     "CaseRule",
     "CodeRule",
     "CodeTable",
     "CodesFile",
     "Comparison",
-    "Condition",
     "ConcatRule",
+    "Condition",
     "ConstRule",
     "DateRule",
     "DatetimeRule",
@@ -282,19 +284,28 @@ class ConcatRule(_Rule):
     concat: str
 
 
+class BoolSpec(_Rule):
+    """The vendor's words for true and false: ``{true: [Y, "1"], false: N}`` (quote YAML's yes/no)."""
+
+    true: list[str] | str = Field(min_length=1)
+    false: list[str] | str = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_bool_keys(cls, data: Any) -> Any:
+        """Plain YAML reads the keys ``true:``/``false:`` as booleans; accept them as the words."""
+        if isinstance(data, dict):
+            return {("true" if k is True else "false" if k is False else k): v for k, v in data.items()}
+        return data
+
+
 class BoolRule(_Rule):
     """Y/N-style text -> bool (unknown text is a row error); bool -> the first listed text outbound."""
 
-    bool: dict[Literal["true", "false"], list[str] | str]
-
-    @model_validator(mode="after")
-    def _both_sides(self) -> BoolRule:
-        if set(self.bool) != {"true", "false"}:
-            raise ValueError("bool needs both 'true' and 'false' values")
-        return self
+    bool: BoolSpec
 
     def values(self, side: Literal["true", "false"]) -> list[str]:
-        value = self.bool[side]
+        value = getattr(self.bool, side)
         return [value] if isinstance(value, str) else list(value)
 
 
@@ -329,18 +340,33 @@ STEP_WORDS: tuple[str, ...] = ("trim", "required", "integer")
 """Rules without arguments may be written as a bare word in a pipeline list: ``[{source: X}, trim]``."""
 
 
+def _reject_unknown_rule(value: Any) -> Any:
+    raise ValueError(f"unknown rule; expected one of {', '.join(STEP_CLASSES)}")
+
+
+class _UnknownRule(BaseModel):
+    """Catches a rule object with no known key, so the error points at that key (``trimm:``), not at a
+    union tag; never in the JSON Schema."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Annotated[Any, AfterValidator(_reject_unknown_rule)]]
+
+
 def _step_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         if "when" in value:
             return "when"
-        return next((k for k in value if k in STEP_CLASSES), None)
+        return next((k for k in value if k in STEP_CLASSES), "unknown" if value else None)
     return next((k for k, c in STEP_CLASSES.items() if type(value) is c), None)
 
 
 Step = Annotated[
-    Union[tuple(Annotated[cls, Tag(key)] for key, cls in STEP_CLASSES.items())],  # type: ignore[valid-type]  # noqa: UP007
+    Union[  # type: ignore[valid-type]  # noqa: UP007
+        tuple(Annotated[cls, Tag(key)] for key, cls in STEP_CLASSES.items())
+        + (Annotated[SkipJsonSchema[_UnknownRule], Tag("unknown")],)
+    ],
     Discriminator(_step_tag, custom_error_type="unknown_rule",
-                  custom_error_message=f"unknown rule; expected one of {', '.join(STEP_CLASSES)}"),
+                  custom_error_message=f"expected a rule, one of {', '.join(STEP_CLASSES)}"),
 ]
 StepWord = Literal["trim", "required", "integer"]
 
@@ -390,7 +416,8 @@ class Target(_Rule):
 
 class Join(_Rule):
     """Join the current rows of another entity onto the base on key column(s), optionally filtered and
-    with its columns prefixed (``prefix: std_`` -> ``std_plan_code``)."""
+    with its columns prefixed (``prefix: std_`` -> ``std_plan_code``). Without a prefix, a column the query
+    already has (``updated_at``) keeps the earlier entity's value; a prefix reaches the joined one."""
 
     entity: str
     on: str | list[str]

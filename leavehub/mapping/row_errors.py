@@ -33,7 +33,9 @@ def value_classes(values: pa.Array | pa.ChunkedArray) -> list[str]:
     Example: ``value_classes(pa.array(["123456789", None, "1988-04-02"])) == ["digits(9)", "empty", "date-like"]``.
     """
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
-        kind = str(values.type).split("[")[0].split("(")[0]
+        kind = ("decimal" if pa.types.is_decimal(values.type) else "integer" if pa.types.is_integer(values.type)
+                else "date" if pa.types.is_date(values.type) else "datetime" if pa.types.is_timestamp(values.type)
+                else "list" if pa.types.is_list(values.type) else str(values.type).split("[")[0])
         return ["empty" if is_null else kind for is_null in pc.is_null(values).to_pylist()]
     text = values.cast(pa.string())
     length = pc.utf8_length(text).to_pylist()

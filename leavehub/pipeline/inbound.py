@@ -4,8 +4,8 @@
 
 Memory does not grow with file size: chunks stream into staging inside ONE store transaction, which commits only
 when the whole file is valid. One bad row rejects the whole file; every bad row is listed in the quarantine report
-(row, field, reason, value class - never a value) and the run fails with ``ValidationFailed``. A file whose verified
-content was already received is recorded as DUPLICATE and posts nothing.
+(row, field, reason, value class - never a value) and the run fails with ``ValidationFailed``. A file whose
+verified content was already received is recorded as DUPLICATE and posts nothing.
 
 Example::
 
@@ -183,6 +183,6 @@ def _with_line(error: RowError, chunk: Any) -> RowError:
         return error
     try:
         line = chunk.line_of(error.row - chunk.first_row)
-    except Exception:  # noqa: BLE001 - a line number is a courtesy; the row number stands
+    except Exception:
         return error
     return RowError(error.row, error.field, error.reason, error.value_class, line, error.column)

@@ -32,10 +32,12 @@ __all__ = [
     "FileStatus",
     "LedgerEntry",
     "OutboundBatch",
+    "aware",
     "build_batch",
     "claim_keys",
     "find_claim_holder",
     "insert_ledger_row",
+    "last_sent_watermark",
     "query_ledger",
     "record_send",
     "utc_now",
@@ -44,6 +46,11 @@ __all__ = [
 FileStatus = Literal["RECEIVED", "APPLIED", "DUPLICATE", "REJECTED", "QUARANTINED", "SENT", "MISSING", "FAILED"]
 """FAILED: an unexpected error (not bad input) stopped the apply; nothing was posted and a retry may claim."""
 FileKind = Literal["full", "change"]
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back naive (they are stored in UTC): give them their zone back."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def utc_now() -> datetime:
@@ -205,9 +212,7 @@ def build_batch(connection: Connection, vendor: str, feed: str, *, watermark: da
         .order_by(b.c.id.desc()).limit(1)).mappings().first()
     if pending is not None:
         return OutboundBatch.from_row(pending)
-    previous = connection.execute(
-        select(func.max(b.c.watermark)).where(b.c.vendor == vendor, b.c.feed == feed, b.c.status == "SENT")
-    ).scalar_one_or_none()
+    previous = last_sent_watermark(connection, vendor, feed)
     last_number = connection.execute(
         select(func.coalesce(func.max(b.c.control_number), 0)).where(b.c.vendor == vendor, b.c.feed == feed)
     ).scalar_one()
@@ -235,3 +240,11 @@ def record_send(connection: Connection, batch_id: str, *, file_name: str, size: 
                        .values(status="SENT", sent_at=utc_now(), file_id=file_id))
     return file_id
 
+
+
+def last_sent_watermark(connection: Connection, vendor: str, feed: str) -> datetime | None:
+    """The newest watermark among the batches already sent to vendor/feed."""
+    b = OUTBOUND_BATCH
+    return aware(connection.execute(
+        select(func.max(b.c.watermark)).where(b.c.vendor == vendor, b.c.feed == feed, b.c.status == "SENT")
+    ).scalar_one_or_none())

@@ -90,7 +90,7 @@ class PiiCipher:
         return _FORMAT_VERSION + nonce + self._aead.encrypt(nonce, value.encode("utf-8"), column.encode())
 
     def decrypt(self, token: bytes, *, column: str) -> str:
-        """The plaintext of ``token``; raises :class:`PiiDecryptError` (without the value) when it does not open."""
+        """The plaintext of ``token``; :class:`PiiDecryptError` (without the value) when it does not open."""
         if not token or token[:1] != _FORMAT_VERSION:
             raise PiiDecryptError(f"unknown PII token format in {column}")
         nonce, sealed = token[1 : 1 + _NONCE_BYTES], token[1 + _NONCE_BYTES :]

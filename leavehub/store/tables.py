@@ -56,6 +56,7 @@ __all__ = [
     "NOT_VERSIONED",
     "OUTBOUND_BATCH",
     "SYSTEM_COLUMNS",
+    "VERSIONED_ENTITIES",
     "EntityColumn",
     "entity_columns",
     "staging_table",
@@ -103,7 +104,7 @@ FILE_LEDGER = Table(
     Column("duplicate_of", BigInteger, nullable=True),
     # Claim keys: unique while the row holds the content; NULL once the row no longer does (rejected,
     # failed, or the row records a duplicate arrival). The unique index makes concurrent claims race-free.
-    Column("content_key", String(80), nullable=True),
+    Column("content_key", String(200), nullable=True),
     Column("control_key", String(200), nullable=True),
     Column("received_at", Utc, nullable=False),
     Column("finished_at", Utc, nullable=True),

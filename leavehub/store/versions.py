@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 from leavehub.store.tables import entity_columns, staging_table, versions_table
 from schemas.errors import ConfigError
 
-__all__ = ["MergeCounts", "MergeContext", "SupersedeRule", "merge_staged", "value_column_names"]
+__all__ = ["MergeContext", "MergeCounts", "SupersedeRule", "merge_staged", "value_column_names"]
 
 
 class SupersedeRule(StrEnum):
@@ -125,14 +125,16 @@ def merge_staged(connection: Connection, entity: str, ctx: MergeContext, rule: S
 
     values = value_column_names(entity)
     winners = select(
-        s.c.record_key, literal(ctx.vendor), literal(ctx.feed), s.c.valid_from, literal(ctx.now, v.c.recorded_at.type),
+        s.c.record_key, literal(ctx.vendor), literal(ctx.feed), s.c.valid_from,
+        literal(ctx.now, v.c.recorded_at.type),
         literal(ctx.file_id), s.c.source_row, literal(ctx.business_date, v.c.source_business_date.type),
         literal(ctx.schema_version), literal(ctx.mapping_version, v.c.mapping_version.type), s.c.row_hash,
         *(s.c[n] for n in values),
     ).where(mine)
     target = ["record_key", "source_vendor", "source_feed", "valid_from", "recorded_at", "source_file_id",
               "source_row", "source_business_date", "schema_version", "mapping_version", "row_hash", *values]
-    applied = connection.execute(insert(v).from_select(target, winners)).rowcount
+    applied = connection.execute(select(func.count()).select_from(s).where(mine)).scalar_one()
+    connection.execute(insert(v).from_select(target, winners))
     connection.execute(delete(s).where(mine))
     return MergeCounts(read=read, applied=applied, closed=closed)
 

@@ -94,6 +94,13 @@ class LeaveBook:
         self.periods.append(row)
         return row
 
+    def latest_version(self, absence_period_key: str) -> LeavePeriodVersion:
+        """The last version sent for a period key."""
+        for row in reversed(self.periods):
+            if row.absence_period_key == absence_period_key:
+                return row
+        raise KeyError(absence_period_key)
+
     def lifecycle(
         self, draft: LeavePeriodVersion, *, decision: str, decision_date: date,
         rtw_outcome: str | None = "Returned", rtw_date: date | None = None, decision_changes: dict | None = None,
@@ -139,12 +146,16 @@ class LeaveBook:
         taxable_pct: int, *, txn_type: str = "Standard", paid_on: date | None = None,
         reverses: str | None = None,
     ) -> BenefitPayment | None:
-        """One payment row with taxes withheld on the taxable part; unsent if paid after ``as_of``."""
+        """One payment row with taxes withheld on the taxable part; unsent if paid after ``as_of``.
+
+        Workers' comp is not third-party sick pay: no FICA, and nothing for W-2 box 12 code J (NONTAXABLE 0).
+        """
         paid_on = paid_on or friday_on_or_after(end + ONE_DAY)
         if paid_on > self.as_of:
             return None
         taxable = money(gross * taxable_pct / 100)
-        fica = _fica_applies(period.last_day_worked or period.period_start, start) and txn_type != "Zero Dollar"
+        fica = (_fica_applies(period.last_day_worked or period.period_start, start)
+                and txn_type != "Zero Dollar" and period.plan != "WC")
         fit = money(taxable * Decimal("0.10"))
         sit = money(taxable * STATE_INCOME_TAX.get(worker.work_state, DEFAULT_STATE_INCOME_TAX))
         ss = money(taxable * Decimal("0.062")) if fica else Decimal("0.00")
@@ -153,7 +164,8 @@ class LeaveBook:
             payment_key=self._payment_key(), case_number=period.case_number, employee_id=worker.worker_id,
             plan=period.plan, txn_type=txn_type, period_start=start, period_end=end, gross=money(gross),
             fit=fit, sit=sit, ss_ee=ss, med_ee=med, net=money(gross) - fit - sit - ss - med,
-            taxable_pct=taxable_pct, nontaxable=money(gross) - taxable, payment_date=paid_on,
+            taxable_pct=taxable_pct, nontaxable=Decimal("0.00") if period.plan == "WC" else money(gross) - taxable,
+            payment_date=paid_on,
             reverses_payment_key=reverses, sent_on=friday_on_or_after(paid_on),
         )
         self.payments.append(row)

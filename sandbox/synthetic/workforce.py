@@ -33,7 +33,7 @@ from sandbox.synthetic.reference import (
     WORKSITES,
 )
 
-KEY_EMPLOYEE_SALARY = Decimal("165000")
+KEY_EMPLOYEE_SALARY = Decimal("185000")  # roughly the top 10% of pay (29 CFR 825.217)
 _SCHEDULES_PT = ((Decimal("20.00"), 4), (Decimal("24.00"), 3), (Decimal("30.00"), 5))
 
 
@@ -223,9 +223,9 @@ def enrollments_for(
     medical = rng.choice(("MED-PPO", "MED-PPO", "MED-HDHP")) if rng.random() < 0.85 else None
     dental = "DEN-STD" if rng.random() < 0.75 else None
     vision = "VIS-STD" if rng.random() < 0.6 else None
-    std = worker.full_time and rng.random() < 0.92
+    std = worker.full_time and (std_split is not None or rng.random() < 0.92)
     ltd = worker.full_time and rng.random() < 0.85
-    if std_split is None:
+    if std_split is None:  # a given split also means: enrolled
         std_split = "employer" if rng.random() < 0.7 else "employee_post"
     salary = worker.annual_pay
     rows: list[Enrollment] = []

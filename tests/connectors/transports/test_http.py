@@ -7,6 +7,8 @@ that every record arrives exactly once (by id) and that failures surface as the 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -163,6 +165,19 @@ def test_retry_after_beyond_the_wait_budget_fails_fast_as_transient(sim) -> None
 
 @pytest.mark.realpeer
 @pytest.mark.timeout(30)
+def test_token_is_cached_until_near_expiry_then_renewed_without_a_401(dataset) -> None:
+    with running_simulator(dataset[0], token_ttl=2, faults={"unavailable_next": 1}) as sim, client_for(sim) as api:
+        api.get_json("/v1/workers", {"page_size": 1})
+        api.get_json("/v1/workers", {"page_size": 1})
+        assert sim.stats()["tokens_issued"] == 1
+        time.sleep(2.1)
+        api.get_json("/v1/workers", {"page_size": 1})
+        stats = sim.stats()
+    assert stats["tokens_issued"] == 2 and "status_401" not in stats and stats["status_503"] == 1
+
+
+@pytest.mark.realpeer
+@pytest.mark.timeout(30)
 def test_wrong_credentials_raise_config_error_after_one_token_request(sim) -> None:
     api = ApiClient(sim.url, token_path="/oauth/token", client_id="leavehub-test", client_secret="wrong",
                     retry=FAST_RETRY)
@@ -300,6 +315,25 @@ def test_simulator_listens_on_loopback_logs_no_query_values_and_leaves_no_proces
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
 
+@pytest.mark.realpeer
+@pytest.mark.timeout(30)
+def test_simulator_exits_when_its_parent_is_killed(dataset) -> None:
+    code = ("import sys, time; from sandbox.hris_api import HrisSimulator\n"
+            "s = HrisSimulator(sys.argv[1], client_id='a', client_secret='b', log_path=sys.argv[1] + '/k.log')\n"
+            "s.start()\n"
+            "print(s.proc.pid, flush=True); time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", code, str(dataset[0])], stdout=subprocess.PIPE, text=True)
+    try:
+        child = psutil.Process(int(parent.stdout.readline()))
+        parent.kill()
+        parent.wait(timeout=10)
+        child.wait(timeout=10)  # raises TimeoutExpired if the simulator outlives its parent
+    finally:
+        parent.kill()
+        parent.wait(timeout=10)
+        parent.stdout.close()
+
+
 # -- unit: a fake adapter as the transport -----------------------------------------------------------------------
 
 class FakeVendor(requests.adapters.BaseAdapter):
@@ -338,7 +372,8 @@ def query(request: requests.PreparedRequest) -> dict[str, str]:
                 [kv.split("=") for kv in requests.utils.urlparse(request.url).query.split("&")])
 
 
-def test_page_number_pagination_counts_pages_and_stops_on_a_short_page() -> None:
+@pytest.mark.parametrize(("stop_on_short_page", "pages"), [(False, ["1", "2", "3", "4"]), (True, ["1", "2", "3"])])
+def test_page_number_pagination_counts_pages_until_empty_or_short(stop_on_short_page, pages) -> None:
     rows = [{"id": i} for i in range(25)]
 
     def answer(req):
@@ -346,9 +381,17 @@ def test_page_number_pagination_counts_pages_and_stops_on_a_short_page() -> None
         return 200, {"items": rows[(page - 1) * size: page * size]}, {}
 
     api, vendor = fake_client(answer)
-    pg = Pagination(type="page", records_field="items", size_param="per_page", page_size=10)
+    pg = Pagination(type="page", records_field="items", size_param="per_page", page_size=10,
+                    stop_on_short_page=stop_on_short_page)
     assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == list(range(25))
-    assert [query(r)["page"] for r in vendor.requests] == ["1", "2", "3"]
+    assert [query(r)["page"] for r in vendor.requests] == pages
+
+
+def test_offset_pagination_survives_a_vendor_that_caps_the_page_size() -> None:
+    rows = [{"id": i} for i in range(12)]
+    api, _ = fake_client(lambda req: (200, {"data": rows[int(query(req)["offset"]):][:5]}, {}))
+    pg = Pagination(type="offset", size_param="limit", page_size=10)
+    assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == list(range(12))
 
 
 def test_offset_pagination_advances_by_the_records_received() -> None:

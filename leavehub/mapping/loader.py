@@ -1,0 +1,202 @@
+"""Load mapping and code files with errors that name the file, the key path and the line.
+
+Loading is where a broken mapping must fail (in CI, on deploy), never on a vendor file at night. Beyond the
+shape checks of the pydantic model this checks the meaning: the direction's keys are present, every target
+entity and field exists, every required canonical field is covered, code tables and transforms exist,
+source columns are in the layout when the layout lists them, and the whole mapping compiles.
+
+Example::
+
+    mapping = load_mapping("mappings/harbor_leave/leave_periods.yaml")
+    mapper = load_mapper("mappings/harbor_leave/leave_periods.yaml")   # compiled, codes loaded
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from leavehub.config.yaml_lines import LocatedYaml, load_located, load_model, validate_located
+from leavehub.mapping.batch import RuleProblem
+from leavehub.mapping.compiler import InboundMapper, OutboundMapper, compile_rules, default_entities
+from leavehub.mapping.fields import field_specs
+from leavehub.mapping.model import CodesFile, MappingFile
+from schemas.errors import ConfigError
+
+__all__ = [
+    "CODES_SCHEMA_PATH",
+    "SCHEMA_PATH",
+    "load_codes",
+    "load_mapper",
+    "load_mapping",
+    "mapping_in_effect",
+    "mapping_json_schema",
+    "publish_json_schema",
+]
+
+SCHEMA_PATH = Path(__file__).with_name("mapping.schema.json")
+CODES_SCHEMA_PATH = Path(__file__).with_name("codes.schema.json")
+
+
+def load_codes(path: Path | str) -> CodesFile:
+    """A vendor's code tables file, validated (``ConfigError`` with file, key path and line)."""
+    return load_model(CodesFile, path)
+
+
+def load_mapping(path: Path | str, entities: Mapping[str, type] | None = None) -> MappingFile:
+    """Load, validate and semantically check one mapping file (it is also compiled once, then dropped)."""
+    return _load(Path(path), entities)[0]
+
+
+def load_mapper(path: Path | str, entities: Mapping[str, type] | None = None) -> InboundMapper | OutboundMapper:
+    """Load a mapping file and its codes file and compile it: what a pipeline step runs."""
+    return _load(Path(path), entities)[1]
+
+
+def mapping_in_effect(mappings: Iterable[MappingFile], business_date: dt.date) -> MappingFile:
+    """The revision in effect on ``business_date``: the latest ``effective_date`` on or before it.
+
+    Example: with revisions effective 2026-01-01 (v1) and 2026-07-01 (v2), 2026-03-31 selects v1.
+    """
+    candidates = [m for m in mappings if m.effective_date <= business_date]
+    if not candidates:
+        raise ConfigError(f"no mapping revision is in effect on {business_date.isoformat()}")
+    return max(candidates, key=lambda m: (m.effective_date, m.version))
+
+
+def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile, InboundMapper | OutboundMapper]:
+    doc = load_located(path)
+    mapping = validate_located(MappingFile, doc)
+    registry = entities if entities is not None else default_entities()
+    _check_direction(mapping, doc)
+    codes = _codes_for(mapping, path, doc)
+    try:
+        mapper = compile_rules(mapping, codes.tables if codes else {}, registry)
+    except RuleProblem as exc:
+        raise _located(doc, exc.message, exc.path) from None
+    if isinstance(mapper, InboundMapper):
+        _check_required_fields(mapping, registry, doc)
+    _check_layout_columns(mapping, doc)
+    return mapping, mapper
+
+
+def _located(doc: LocatedYaml, message: str, path: tuple[str | int, ...]) -> ConfigError:
+    return ConfigError(message, file=doc.file, key_path=".".join(map(str, path)) or None, line=doc.line_of(path))
+
+
+def _check_direction(mapping: MappingFile, doc: LocatedYaml) -> None:
+    if mapping.direction == "in":
+        for key in ("source", "columns"):
+            if getattr(mapping, key) is not None:
+                raise _located(doc, f"'{key}' belongs to outbound mappings; inbound ones use 'targets'", (key,))
+        if not mapping.targets:
+            raise _located(doc, "an inbound mapping needs 'targets'", ("direction",))
+    else:
+        if mapping.targets is not None:
+            raise _located(doc, "'targets' belongs to inbound mappings; outbound ones use 'source' and 'columns'",
+                           ("targets",))
+        for key in ("source", "columns"):
+            if not getattr(mapping, key):
+                raise _located(doc, f"an outbound mapping needs '{key}'", ("direction",))
+
+
+def _codes_for(mapping: MappingFile, path: Path, doc: LocatedYaml) -> CodesFile | None:
+    if mapping.codes is None:
+        return None
+    relative = PurePosixPath(mapping.codes)
+    if relative.is_absolute() or ".." in relative.parts:
+        raise _located(doc, "codes names a file in the mapping's own folder", ("codes",))
+    codes_path = path.parent / relative
+    if not codes_path.is_file():
+        raise _located(doc, f"codes file {mapping.codes!r} not found next to the mapping", ("codes",))
+    return load_codes(codes_path)
+
+
+def _check_required_fields(mapping: MappingFile, entities: Mapping[str, type], doc: LocatedYaml) -> None:
+    for t, target in enumerate(mapping.targets or []):
+        specs = field_specs(entities[target.entity])
+        missing = [n for n, s in specs.items() if s.required and not s.nullable and n not in target.fields]
+        if missing:
+            raise _located(doc, f"{target.entity} needs these fields mapped: {', '.join(missing)}",
+                           ("targets", t, "fields"))
+
+
+def _layout_columns(layout: Mapping[str, Any]) -> list[str] | None:
+    columns = layout.get("columns")
+    if not isinstance(columns, list):
+        return None
+    names = [c if isinstance(c, str) else c.get("name") if isinstance(c, dict) else None for c in columns]
+    return [n for n in names if isinstance(n, str)] or None
+
+
+def _walk_refs(node: Any, path: tuple[str | int, ...], keys: tuple[str, ...]) -> Iterator[tuple[str, tuple]]:
+    """Every (column name, key path) referenced under ``node`` by one of ``keys``."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in keys and isinstance(value, str):
+                yield value, (*path, key)
+            elif key in keys and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                yield from ((v, (*path, key, i)) for i, v in enumerate(value))
+            else:
+                yield from _walk_refs(value, (*path, key), keys)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _walk_refs(item, (*path, i), keys)
+
+
+def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
+    declared = _layout_columns(mapping.layout)
+    if declared is None:
+        return
+    if mapping.direction == "out":
+        written = list(mapping.columns or {})
+        if written != declared:
+            extra = [c for c in written if c not in declared]
+            absent = [c for c in declared if c not in written]
+            detail = f"not in the layout: {extra}" if extra else f"missing: {absent}" if absent else "order differs"
+            raise _located(doc, f"columns must match the layout's columns ({detail})", ("columns",))
+        return
+    known = set(declared)
+    data = doc.data
+    refs: list[tuple[str, tuple]] = []
+    for t, target in enumerate(data.get("targets") or []):
+        for name, rule in (target.get("fields") or {}).items():
+            path = ("targets", t, "fields", name)
+            if isinstance(rule, str):
+                refs.append((rule, path))
+            else:
+                refs.extend(_walk_refs(rule, path, ("source", "path", "column")))
+        refs.extend(_walk_refs(target.get("filter"), ("targets", t, "filter"), ("column",)))
+    refs.extend(_walk_refs(data.get("filters"), ("filters",), ("column",)))
+    for column, path in refs:
+        if column not in known and path[-1] != "path" and "path" not in path[-2:]:
+            raise _located(doc, f"column {column!r} is not in the layout's columns", path)
+
+
+def mapping_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of mapping files, for editors (yaml-language-server) and CI."""
+    schema = MappingFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://leavehub.dev/schemas/mapping.schema.json"
+    return schema
+
+
+def codes_json_schema() -> dict[str, Any]:
+    """JSON Schema of a vendor's codes file."""
+    schema = CodesFile.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://leavehub.dev/schemas/codes.schema.json"
+    return schema
+
+
+def publish_json_schema(path: Path | str = SCHEMA_PATH, codes_path: Path | str = CODES_SCHEMA_PATH) -> Path:
+    """Write the mapping (and codes) JSON Schemas; a test fails when the committed files drift.
+
+    Example (editor hint in a mapping file): ``# yaml-language-server: $schema=../../leavehub/mapping/mapping.schema.json``
+    """
+    for target, schema in ((Path(path), mapping_json_schema()), (Path(codes_path), codes_json_schema())):
+        target.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return Path(path)

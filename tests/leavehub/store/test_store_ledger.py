@@ -1,0 +1,138 @@
+"""File ledger: duplicates by content and control number, empty change files, rollback, concurrent claims,
+outbound batches - on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from conftest import arrival, leave_periods, stamp
+
+from leavehub.store import Store, SupersedeRule
+from schemas.errors import DuplicateInput, RowError, ValidationFailed
+
+ROW = {"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(1)}
+
+
+def test_same_plaintext_under_another_name_is_a_duplicate_and_posts_nothing(store: Store) -> None:
+    with store.intake(arrival("content-A", name="LP_0302.csv.pgp")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+    with pytest.raises(DuplicateInput) as caught, store.intake(arrival("content-A", name="resend.pgp")) as again:
+        again.stage("leave_period", leave_periods({**ROW, "record_key": "P9"}), SupersedeRule.UPDATED_AT)
+    assert caught.value.original_file_id == intake.file_id
+    assert [e.status for e in store.ledger()] == ["DUPLICATE", "APPLIED"]
+    assert store.ledger(status="DUPLICATE")[0].duplicate_of == intake.file_id
+    assert list(store.current("leave_period")["record_key"]) == ["P1"]
+
+
+def test_same_vendor_control_number_is_a_duplicate_even_with_other_content(store: Store) -> None:
+    with store.intake(arrival("one", control_number="000123")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+    with pytest.raises(DuplicateInput), store.intake(arrival("two", control_number="000123")):
+        pass
+
+
+def test_an_empty_change_file_each_day_is_not_a_duplicate_but_twice_the_same_day_is(store: Store) -> None:
+    for day in (2, 3):
+        with store.intake(arrival("header-only", business_date=date(2026, 3, day))):
+            pass
+    with pytest.raises(DuplicateInput), store.intake(arrival("header-only", business_date=date(2026, 3, 3))):
+        pass
+    with store.intake(arrival("header-only2", business_date=date(2026, 3, 4), record_count=0)):
+        pass
+    with pytest.raises(DuplicateInput), store.intake(arrival("header-only2", business_date=date(2026, 3, 4),
+                                                             record_count=0)):
+        pass
+    assert [e.status for e in store.ledger()] == ["DUPLICATE", "APPLIED", "DUPLICATE", "APPLIED", "APPLIED"]
+
+
+def test_reject_rolls_back_staging_and_records_the_errors_without_values(store: Store) -> None:
+    with store.intake(arrival("bad")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+        intake.reject([RowError(row=7, field="period_start", reason="not a date", value_class="text(8)")])
+    entry = store.ledger(file_id=intake.file_id)[0]
+    assert (entry.status, entry.records_read, entry.records_rejected) == ("REJECTED", 1, 1)
+    assert entry.errors == [{"row": 7, "field": "period_start", "reason": "not a date", "value_class": "text(8)"}]
+    assert store.current("leave_period").empty
+
+
+def test_an_exception_inside_the_block_leaves_nothing_half_applied_and_the_content_can_be_retried(
+        store: Store) -> None:
+    with pytest.raises(ValidationFailed), store.intake(arrival("flaky")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+        raise ValidationFailed("2 rows failed", errors=[RowError(row=3, field="plan", reason="unknown code")])
+    with pytest.raises(KeyError), store.intake(arrival("flaky")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+        raise KeyError("123-45-6789")
+    assert store.current("leave_period").empty
+    failed, rejected = store.ledger()
+    assert (rejected.status, failed.status) == ("REJECTED", "FAILED")
+    assert "6789" not in str(failed.errors)
+    with store.intake(arrival("flaky")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+    assert list(store.current("leave_period")["record_key"]) == ["P1"]
+
+
+def test_two_workers_claiming_the_same_file_end_with_exactly_one_posting(store: Store) -> None:
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker(name: str) -> None:
+        start.wait()
+        try:
+            with store.intake(arrival("shared", name=name)) as intake:
+                intake.stage("leave_period", leave_periods(ROW, {**ROW, "record_key": "P2"}),
+                             SupersedeRule.UPDATED_AT)
+            outcomes.append("applied")
+        except DuplicateInput:
+            outcomes.append("duplicate")
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}.pgp",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcomes) == ["applied", "duplicate"]
+    assert len(store.current("leave_period")) == 2
+    assert sorted(e.status for e in store.ledger()) == ["APPLIED", "DUPLICATE"]
+
+
+def test_missing_and_quarantined_files_are_recorded(store: Store) -> None:
+    missing = store.record_missing("harbor_leave", "leave_periods", date(2026, 3, 2), expected_name="LP_*.pgp")
+    with store.intake(arrival("bad")) as intake:
+        intake.reject([RowError(row=None, field=None, reason="trailer count 3, found 2")])
+    store.mark_quarantined(intake.file_id)
+    assert store.ledger(file_id=missing)[0].status == "MISSING"
+    assert store.ledger(file_id=intake.file_id)[0].status == "QUARANTINED"
+
+
+def test_an_outbound_retry_resends_the_same_batch_and_control_numbers_follow_per_feed(store: Store) -> None:
+    with store.intake(arrival("f1")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+    mark = store.high_water("leave_period")
+    first = store.build_batch("ledgerly_payroll", "pay_data", watermark=mark, record_count=1)
+    retry = store.build_batch("ledgerly_payroll", "pay_data", watermark=mark, record_count=1)
+    assert (retry.batch_id, retry.control_number) == (first.batch_id, 1)
+    sent = store.record_send(first.batch_id, file_name="PAY_1.csv.pgp", size=10, sha256_sent="a" * 64,
+                             sha256_plaintext="b" * 64, schema_version="1.0.0")
+    assert store.record_send(first.batch_id, file_name="PAY_1.csv.pgp", size=10, sha256_sent="a" * 64,
+                             sha256_plaintext="b" * 64) == sent
+    entry = store.ledger(file_id=sent)[0]
+    assert (entry.status, entry.batch_id, entry.control_number) == ("SENT", first.batch_id, "1")
+    assert store.last_sent_watermark("ledgerly_payroll", "pay_data") == mark
+    nothing_new = store.changed_since("leave_period", store.last_sent_watermark("ledgerly_payroll", "pay_data"))
+    assert nothing_new.empty
+    second = store.build_batch("ledgerly_payroll", "pay_data", watermark=mark)
+    other_feed = store.build_batch("ledgerly_payroll", "census", watermark=mark)
+    assert (second.control_number, second.previous_watermark, other_feed.control_number) == (2, mark, 1)
+
+
+def test_changed_since_returns_only_records_recorded_after_the_watermark(store: Store) -> None:
+    with store.intake(arrival("f1")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+    mark = store.high_water("leave_period")
+    with store.intake(arrival("f2")) as intake:
+        intake.stage("leave_period", leave_periods({**ROW, "record_key": "P2"}), SupersedeRule.UPDATED_AT)
+    assert list(store.changed_since("leave_period", mark)["record_key"]) == ["P2"]
+    assert sorted(store.changed_since("leave_period", None)["record_key"]) == ["P1", "P2"]
