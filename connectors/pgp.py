@@ -32,7 +32,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -85,7 +85,8 @@ class PgpKeys:
 
     @classmethod
     def from_connection(cls, conn: Any) -> PgpKeys:
-        """Build from anything with ``.extra`` (a dict or JSON text), e.g. an Airflow Connection.
+        """Build from anything with ``.extra`` (a mapping or JSON text): an Airflow ``Connection`` (its
+        ``extra_dejson``) or ``connectors.connections.Connection``.
 
         Keys of ``extra``: ``private_key``, ``passphrase``, ``vendor_public_keys`` (list or concatenated
         armored blocks), ``vendor_fingerprints``, ``recipient_fingerprints`` (lists or comma/newline
@@ -97,7 +98,7 @@ class PgpKeys:
                 extra = json.loads(extra)
             except ValueError:
                 raise ConfigError("connection extra is not valid JSON", key_path="extra") from None
-        if not isinstance(extra, dict):
+        if not isinstance(extra, Mapping):
             raise ConfigError("connection extra must be a mapping", key_path="extra")
         private_key = extra.get("private_key") or ""
         if "PRIVATE KEY BLOCK" not in private_key:
@@ -326,7 +327,7 @@ def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes |
                 raise SignatureError("gpg stopped before the end of the file (trailing data)", file=src.name)
         sink.commit()
     except BaseException:
-        pass
+        sink.discard()
         raise
     return VerifiedFile(path=dest, sha256_plaintext=sink.sha256.hexdigest(), size=sink.size,
                         signer_fingerprint=signer, signature_time=signed_at,
@@ -383,7 +384,7 @@ def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False,
                 raise ConfigError(reason, key_path="extra")
         sink.commit()
     except BaseException:
-        pass
+        sink.discard()
         raise
     return SealedFile(path=dest, size=sink.size, sha256=sink.sha256.hexdigest(),
                       sha256_plaintext=feed.sha256.hexdigest(), plaintext_size=feed.size,

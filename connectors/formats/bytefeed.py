@@ -58,8 +58,10 @@ class ByteFeed:
         self._block_size = block_size
         self._held = b""  # bytes received but not handed on (a tail that may be the last line)
         self._ready: deque[bytes | memoryview] = deque()  # pieces ready to hand on
+        self._released_any = False
         self._src_lines = 0  # line breaks in the source before the current block (for error lines)
         self._first = True
+        self._first_read = True
         self.eof = False
         self.bytes_in = 0
         self.quotes_out = 0  # quote characters handed on
@@ -84,6 +86,11 @@ class ByteFeed:
             self._pull()
         if not self._ready:
             return b""
+        if self._first_read:  # pyarrow infers the column count from its first block: give it a whole line
+            self._first_read = False
+            while not self.eof and not any(b"\n" in bytes(p) for p in self._ready):
+                self._pull()
+            self._ready = deque([b"".join(self._ready)])
         piece = self._ready.popleft()
         if size is not None and 0 <= size < len(piece):
             self._ready.appendleft(piece[size:])
@@ -123,8 +130,8 @@ class ByteFeed:
         if self._peel:
             # the held tail is the last line (plus its terminator); everything before it was released
             self.last_line = data[:end].rstrip(b"\r") if end else None
-        else:
-            self._release(data[:end])
+        elif end or self._released_any:
+            self._release(data[:end] + b"\n")  # pyarrow needs a terminated last line (it was held back)
 
     def _release(self, data: bytes | memoryview) -> None:
         if not data:
@@ -134,6 +141,7 @@ class ByteFeed:
             if whole.find(self._quote, 0, len(data)) >= 0:
                 self.quotes_out += whole.count(self._quote, 0, len(data))
         self._ready.append(data)
+        self._released_any = True
 
     def _checked(self, block: bytes, *, final: bool) -> bytes:
         """``block`` as UTF-8 after checking it against the declared encoding."""

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["Chunk", "Rechunker", "WriteResult", "string_array_bytes", "string_frame", "value_class"]
+__all__ = ["Chunk", "Rechunker", "WriteResult", "strict_date", "string_array_bytes", "string_frame", "value_class"]
 
 # Name of the per-row "line breaks inside this row's values" column the readers carry while re-chunking.
 BREAKS = "\x00line_breaks"
@@ -160,3 +160,11 @@ def value_class(text: str | None) -> str:
     if text.isdigit():
         return f"digits({len(text)})"
     return f"text({len(text)})"
+
+
+def strict_date(text: str, fmt: str) -> date:
+    """``text`` as a date in ``fmt``, refusing what strptime lets through (``2026112`` for ``%Y%m%d``)."""
+    parsed = datetime.strptime(text, fmt).date()
+    if parsed.strftime(fmt) != text:
+        raise ValueError(f"not exactly {fmt}")
+    return parsed

@@ -5,6 +5,8 @@ Reading: bytes go through :class:`ByteFeed` (BOM, encoding check with line numbe
 every column, declared or not, is typed string without knowing the names up front), checked against the
 layout, and sliced off. A ragged row stops the read with its record number and line; the trailer count is
 checked before the last chunk is yielded. Nothing in the hot path runs per row in Python.
+Blank lines at the end of a file are ignored; a blank line between records reads as a row whose every field
+is <NA> (so validation reports it with its line).
 
 Writing: each column is cast to string, formula-looking text is neutralised, values that need it are quoted
 (RFC 4180: only when they hold the delimiter, the quote or a line break), and rows are joined by Arrow
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
 
 import pandas as pd
@@ -29,7 +31,15 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from connectors.formats.bytefeed import ByteFeed
-from connectors.formats.chunk import BREAKS, Chunk, Rechunker, line_breaks_per_row, string_frame, value_class
+from connectors.formats.chunk import (
+    BREAKS,
+    Chunk,
+    Rechunker,
+    line_breaks_per_row,
+    strict_date,
+    string_frame,
+    value_class,
+)
 from connectors.formats.layouts import BusinessDateField, CountField, DelimitedLayout, LiteralField
 from connectors.formats.sinks import HashingSink, frame_to_strings, join_rows
 from schemas.errors import FormatError
@@ -65,22 +75,21 @@ def read_delimited(
     )
     state = _ReadState(layout, name, chunk_rows)
     try:
-        try:
-            reader = pacsv.open_csv(feed, read_options=read_options, parse_options=parse_options,
-                                    convert_options=convert_options)
-        except pa.ArrowInvalid:
-            if feed.eof and layout.trailer is not None:
-                state.check_trailer(feed, rows=None, line=1)
-            raise FormatError("the file has no header line (empty file?)", file=name, line=1) from None
+        reader = pacsv.open_csv(feed, read_options=read_options, parse_options=parse_options,
+                                convert_options=convert_options)
         for batch in reader:
             yield from state.push(batch, feed)
-    except pa.ArrowInvalid:
+    except pa.ArrowInvalid as exc:
         if ragged:
             number, expected, actual = ragged[0]
-            line = (number or 0) + state.breaks_seen if number is not None else None
+            line = number + state.breaks_seen if number is not None else None
             raise FormatError(f"record {number} has {actual} fields, expected {expected}", file=name,
                               line=line) from None
-        raise FormatError("the file does not parse as delimited text", file=name) from None
+        if "Empty CSV" not in str(exc):  # pyarrow's other messages may quote the row: never pass them on
+            raise FormatError("the file does not parse as delimited text", file=name) from None
+        if layout.trailer is not None:
+            state.check_trailer(feed, rows=None, line=1)
+        raise FormatError("the file has no header line (empty file?)", file=name, line=1) from None
     if feed.quotes_out % 2:
         raise FormatError("a quoted field is never closed (truncated file?)", file=name)
     yield from state.finish(feed)
@@ -155,7 +164,7 @@ class _ReadState:
                                       file=self.name, line=line)
             if isinstance(field, BusinessDateField):
                 try:
-                    self.business_date = datetime.strptime(text, field.business_date).date()
+                    self.business_date = strict_date(text, field.business_date)
                 except ValueError:
                     raise FormatError(f"trailer business date is not {field.business_date} ({value_class(text)})",
                                       file=self.name, line=line) from None

@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import BinaryIO
 
 import numpy as np
@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.formats.bytefeed import ByteFeed
-from connectors.formats.chunk import Chunk, Rechunker, string_frame, value_class
+from connectors.formats.chunk import Chunk, Rechunker, strict_date, string_frame, value_class
 from connectors.formats.layouts import FixedMarkerRecord, FixedWidthLayout
 from connectors.formats.sinks import HashingSink, frame_to_strings, join_rows
 from schemas.errors import FormatError
@@ -153,7 +153,7 @@ def _check_counts(record: FixedMarkerRecord | None, values: dict[str, str] | Non
     if fmt is None:
         return None
     try:
-        return datetime.strptime(values["business_date"], fmt).date()
+        return strict_date(values["business_date"], fmt)
     except ValueError:
         raise FormatError(f"{where} business date is not {fmt} ({value_class(values['business_date'])})",
                           file=name, line=line) from None

@@ -249,6 +249,8 @@ def parse_layout(data: Mapping[str, Any]) -> DelimitedLayout | FixedWidthLayout 
     except ValidationError as exc:
         problems = exc.errors(include_input=False, include_url=False)
         first = problems[0]
-        key_path = ".".join(str(p) for p in first["loc"]) or ("type" if first["type"].startswith("union_tag") else "")
+        key_path = ".".join(str(p) for p in first["loc"])
+        if not key_path and first["type"].startswith("union_tag"):
+            key_path = "type"
         message = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'layout'}: {e['msg']}" for e in problems)
         raise ConfigError(f"invalid layout: {message}", key_path=key_path or None) from None

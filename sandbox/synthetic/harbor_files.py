@@ -126,8 +126,10 @@ def write_harbor_files(emp: SyntheticEmployer, dest_dir: Path, through: date | N
             groups[quiet] = []
         contents = {day: render_csv(columns, (to_row(i) for i in groups[day])) for day in sorted(groups)}
         for resend in emp.resends:
-            if resend.kind == kind and resend.resend_date <= through and resend.original_date in contents:
-                contents.setdefault(resend.resend_date, contents[resend.original_date])
+            quiet = not groups.get(resend.resend_date)  # never hide real rows behind a duplicate
+            due = resend.kind == kind and resend.resend_date <= through
+            if due and quiet and resend.original_date in contents:
+                contents[resend.resend_date] = contents[resend.original_date]
         for day in sorted(contents):
             path = dest_dir / f"{FILE_PREFIX[kind]}_{day:%Y%m%d}.csv"
             path.write_bytes(contents[day])

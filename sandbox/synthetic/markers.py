@@ -63,7 +63,9 @@ def _choose(emp: SyntheticEmployer) -> list[Worker]:
 
 def plant_markers(emp: SyntheticEmployer) -> Markers:
     """Give three workers the marker SSN, birth date and name (idempotent: same workers, same values)."""
-    chosen = [w for w in emp.workers if w.ssn.startswith("999-")] or _choose(emp)
+    order = [ssn for ssn, *_ in MARKER_PEOPLE]
+    planted = sorted((w for w in emp.workers if w.ssn in order), key=lambda w: order.index(w.ssn))
+    chosen = planted or _choose(emp)
     taken_births = {w.birth_date for w in emp.workers if not w.ssn.startswith("999-")}
     ssns: list[str] = []
     births: list[str] = []

@@ -12,7 +12,7 @@ import tracemalloc
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 
 import pytest
 
@@ -288,6 +288,7 @@ def test_pgp_keys_from_connection_accepts_json_extra_and_hides_secrets(pgp_keyri
              "vendor_public_keys": harbor.public_armored + "\n" + nxt.public_armored,
              "vendor_fingerprints": f"{harbor.fingerprint.lower()}\n{nxt.fingerprint}"}
     keys = PgpKeys.from_connection(SimpleNamespace(extra=json.dumps(extra)))
+    assert PgpKeys.from_connection(SimpleNamespace(extra=MappingProxyType(extra))) == keys
     assert keys.vendor_fingerprints == (harbor.fingerprint, nxt.fingerprint)
     assert keys.recipient_fingerprints == keys.vendor_fingerprints
     assert keys.passphrase is None

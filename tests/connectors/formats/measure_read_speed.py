@@ -29,11 +29,13 @@ def generate(path: Path, rows: int) -> None:
     arrays = []
     for j in range(22):
         if j % 4 == 0:
-            values = pc.binary_join_element_wise("E", pc.cast(pa.array(rng.integers(0, 10**6, rows)), pa.string()), "")
+            numbers = pc.cast(pa.array(rng.integers(0, 10**6, rows)), pa.string())
+            values = pc.binary_join_element_wise("E", numbers, "")
         elif j % 4 == 1:
             values = pc.cast(pa.array(rng.integers(0, 100_000, rows) / 100), pa.string())
         elif j % 4 == 2:
-            values = pa.array(["2026-11-20", "2025-01-02", "", "2024-12-31"]).take(pa.array(rng.integers(0, 4, rows)))
+            dates = pa.array(["2026-11-20", "2025-01-02", "", "2024-12-31"])
+            values = dates.take(pa.array(rng.integers(0, 4, rows)))
         else:
             codes = ["Approved", "Pending", "Serious Health Condition - Employee", "Y"]
             values = pa.array(codes).take(pa.array(rng.integers(0, 4, rows)))

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import arrival
+from store_builders import arrival
 
 from leavehub.store import AmbiguousIdentity, Store, SupersedeRule
 

@@ -7,7 +7,7 @@ import threading
 from datetime import date
 
 import pytest
-from conftest import arrival, leave_periods, stamp
+from store_builders import arrival, leave_periods, stamp
 
 from leavehub.store import Store, SupersedeRule
 from schemas.errors import DuplicateInput, RowError, ValidationFailed

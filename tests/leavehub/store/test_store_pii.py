@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import TEST_KEY, arrival, stamp
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from store_builders import TEST_KEY, arrival, stamp
 
 from leavehub.store import PiiCipher, Store, SupersedeRule
 from leavehub.store.pii import PiiDecryptError, generate_key

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import arrival, leave_periods, stamp
+from store_builders import arrival, leave_periods, stamp
 
 from leavehub.store import Store, SupersedeRule
 
