@@ -80,6 +80,8 @@ class PgpKeys:
         # gpg reads the passphrase as the first line of stdin: "" would eat the first line of the data.
         if not self.passphrase:
             object.__setattr__(self, "passphrase", None)
+        for name in ("vendor_fingerprints", "recipient_fingerprints"):
+            object.__setattr__(self, name, _fingerprints(getattr(self, name), f"extra.{name}"))
         if not self.recipient_fingerprints:
             object.__setattr__(self, "recipient_fingerprints", self.vendor_fingerprints)
 
