@@ -11,6 +11,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -62,7 +63,7 @@ class Batch:
 
     source: Callable[[str], pa.ChunkedArray]
     length: int
-    business_date: object
+    business_date: dt.date
     sink: ErrorSink
     fields: dict[str, pa.ChunkedArray] = field(default_factory=dict)
     scope: pa.ChunkedArray | None = None

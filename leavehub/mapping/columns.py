@@ -44,6 +44,15 @@ def _chunked(values: pa.Array | pa.ChunkedArray) -> Column:
     return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
 
 
+def _strict_cast(values: Column, target: pa.DataType) -> Column | None:
+    """The fast path: a strict Arrow cast of the whole column, or None if any value fails (then the caller
+    takes the slow path that finds *which* values fail)."""
+    try:
+        return _chunked(pc.cast(values, target))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def _none(values: Column) -> Column:
     """An all-false mask as long as ``values``."""
     return pa.chunked_array([pa.array(np.zeros(len(values), dtype=bool))], pa.bool_())
@@ -78,6 +87,10 @@ def parse_dates(values: Column, pattern: str) -> tuple[Column, Column]:
     strptime accepts day 31 in any month and rolls it over (2026-02-30 -> 2026-03-02), so results that
     land on days 1-3 are checked against the day written in the text.
     """
+    if pattern == "%Y-%m-%d":
+        fast = _strict_cast(values, pa.date32())  # Arrow's ISO parser checks the calendar; one pass
+        if fast is not None:
+            return fast, _none(values)
     stamps = pc.strptime(values, format=pattern, unit="s", error_is_null=True)
     result = pc.cast(stamps, pa.date32(), safe=False)
     if "%d" in pattern:
@@ -105,8 +118,11 @@ def parse_datetimes(values: Column, pattern: str) -> tuple[Column, Column]:
     target = pa.timestamp("us", tz="UTC")
     if pattern != "iso":
         stamps = pc.strptime(values, format=pattern, unit="us", error_is_null=True)
-        result = _chunked(pc.cast(stamps, target) if stamps.type.tz is None else pc.cast(stamps, target))
+        result = _chunked(pc.cast(stamps, target))  # naive (no %z) is read as UTC
         return result, _bad(values, result)
+    fast = _strict_cast(values, target)
+    if fast is not None:
+        return fast, _none(values)
     shaped = pc.match_substring_regex(values, _ISO_DATETIME)
     real_day = pc.is_valid(parse_dates(_chunked(pc.utf8_slice_codeunits(values, 0, 10)), "%Y-%m-%d")[0])
     ok = pc.fill_null(pc.and_(shaped, real_day), False)
@@ -128,29 +144,32 @@ def parse_decimals(values: Column, scale: int, rounding: str = "reject") -> tupl
 
     With ``rounding: reject`` a value with more than ``scale`` places is flagged; with ``half_up`` (away
     from zero, as Python's ``ROUND_HALF_UP``) or ``half_even`` it is rounded in decimal arithmetic.
+    The usual case (every value fits) costs one regex pass and one cast.
     """
-    numeric = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?(\d{1,38}(\.\d{1,18})?|\.\d{1,18})$"), False)
     if rounding == "reject":
-        fits = pc.match_substring_regex(values, rf"^[+-]?(\d{{1,{38 - scale}}}(\.\d{{1,{scale}}})?"
-                                                rf"|\.\d{{1,{scale}}})$" if scale else r"^[+-]?\d{1,38}$")
-        fits = pc.fill_null(fits, False)
+        shape = (rf"^[+-]?(\d{{1,{38 - scale}}}(\.\d{{1,{scale}}})?|\.\d{{1,{scale}}})$" if scale
+                 else r"^[+-]?\d{1,38}$")
+        fits = pc.fill_null(pc.match_substring_regex(values, shape), False)
+        if not pc.any(pc.and_(pc.is_valid(values), pc.invert(fits))).as_py():
+            return _chunked(pc.cast(values, pa.decimal128(38, scale))), _none(values), _none(values)
         result = _chunked(pc.cast(pc.if_else(fits, values, pa.scalar(None, pa.string())),
                                   pa.decimal128(38, scale)))
-        too_precise = pc.and_(numeric, pc.invert(fits))
     else:
-        wide = pc.match_substring_regex(values, r"^[+-]?(\d{1,20}(\.\d{1,18})?|\.\d{1,18})$")
-        wide = pc.fill_null(wide, False)
-        exact = pc.cast(pc.if_else(wide, values, pa.scalar(None, pa.string())), pa.decimal128(38, 18))
+        fits = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?(\d{1,20}(\.\d{1,18})?|\.\d{1,18})$"), False)
+        exact = pc.cast(pc.if_else(fits, values, pa.scalar(None, pa.string())), pa.decimal128(38, 18))
         rounded = pc.round(exact, ndigits=scale, round_mode=ROUND_MODES[rounding])
         result = _chunked(pc.cast(rounded, pa.decimal128(38, scale)))
-        too_precise = pc.and_(numeric, pc.invert(wide))
+    numeric = pc.fill_null(pc.match_substring_regex(values, r"^[+-]?(\d{1,38}(\.\d{1,18})?|\.\d{1,18})$"), False)
     not_numeric = pc.and_(pc.is_valid(values), pc.invert(numeric))
-    return result, not_numeric, too_precise
+    return result, _chunked(not_numeric), _chunked(pc.and_(numeric, pc.invert(fits)))
 
 
 def fit_decimals(values: Column, precision: int, scale: int) -> tuple[Column, Column]:
     """Cast decimals to decimal128(precision, scale); values too large (or too precise) are flagged."""
     source = values.type
+    fast = _strict_cast(values, pa.decimal128(precision, scale))  # raises on overflow or lost places
+    if fast is not None:
+        return fast, _none(values)
     ok = pc.is_valid(values)
     if source.scale > scale:
         ok = pc.and_(ok, pc.equal(pc.round(values, ndigits=scale), values))
@@ -193,7 +212,8 @@ def parse_bools(values: Column, true_values: list[str], false_values: list[str])
     return result, _bad(values, result)
 
 
-def lookup_codes(values: Column, table: dict[str, str], unknown: str, default: str | None) -> tuple[Column, Column]:
+def lookup_codes(values: Column, table: dict[str, str], unknown: str, default: str | None
+                 ) -> tuple[Column, Column]:
     """Translate codes through ``table`` (``is_in``/``take``); unknown codes rejected, passed or defaulted.
 
     Works on text and on list<text> columns (every item translated). The mask flags rows holding an unknown
@@ -273,6 +293,10 @@ def concat_columns(columns: list[Column], separator: str) -> Column:
 def regex_extract(values: Column, pattern: str, group: int) -> tuple[Column, Column]:
     """Keep capture ``group`` (0 = whole match) of the first match of ``pattern``; no match -> null, flagged."""
     matched = pc.match_substring_regex(values, pattern)
+    if group == 0 and pattern.startswith("^") and pattern.endswith("$") and "|" not in pattern \
+            and not pattern.endswith("\\$"):
+        result = _chunked(pc.if_else(pc.fill_null(matched, False), values, pa.scalar(None, pa.string())))
+        return result, _bad(values, result)  # an anchored whole match keeps the value: no rewrite pass
     wrapped, replacement = (f"({pattern})", "\\1") if group == 0 else (f"(?:{pattern})", f"\\{group}")
     kept = pc.replace_substring_regex(values, pattern=f"^(?s:.*?){wrapped}(?s:.*)$", replacement=replacement,
                                       max_replacements=1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,14 @@ from leavehub.mapping.batch import Batch, Kind, RuleProblem, kind_of_type
 from leavehub.mapping.conditions import Test, compile_condition
 from leavehub.mapping.fields import field_specs
 from leavehub.mapping.model import (
-    CodesFile, CodeTable, Comparison, MappingFile, PathRule, SourceRule, Target, WhenRule,
+    CodesFile,
+    CodeTable,
+    Comparison,
+    MappingFile,
+    PathRule,
+    SourceRule,
+    Target,
+    WhenRule,
 )
 from leavehub.mapping.pipeline import CompiledField, RuleContext, compile_field
 from leavehub.mapping.row_errors import ErrorSink
@@ -91,7 +99,8 @@ def _filtered(source: Callable[[str], pa.ChunkedArray], mask: pa.ChunkedArray) -
 class InboundMapper:
     """A compiled vendor -> canonical mapping. ``apply`` runs it on one chunk of vendor text columns."""
 
-    def __init__(self, mapping: MappingFile, tables: Mapping[str, CodeTable], entities: Mapping[str, type]) -> None:
+    def __init__(self, mapping: MappingFile, tables: Mapping[str, CodeTable],
+                 entities: Mapping[str, type]) -> None:
         self.mapping = mapping
         context = RuleContext("in", lambda name: "string", {}, dict(tables))
         self._filter = (compile_condition(mapping.filters, context.column_kind, {}, ("filters",))
@@ -224,7 +233,8 @@ def _first_per_value(errors: list[RowError]) -> list[RowError]:
 class OutboundMapper:
     """A compiled canonical -> vendor mapping over a query of current entities (base + joins)."""
 
-    def __init__(self, mapping: MappingFile, tables: Mapping[str, CodeTable], entities: Mapping[str, type]) -> None:
+    def __init__(self, mapping: MappingFile, tables: Mapping[str, CodeTable],
+                 entities: Mapping[str, type]) -> None:
         self.mapping = mapping
         source = mapping.source
         assert source is not None and mapping.columns is not None
@@ -239,11 +249,13 @@ class OutboundMapper:
             specs = self._specs[join.entity]
             for key in join.keys:
                 if key not in kinds or key not in specs:
-                    raise RuleProblem(f"join key {key!r} is not a column on both sides", ("source", "joins", j, "on"))
+                    raise RuleProblem(f"join key {key!r} is not a column on both sides",
+                                      ("source", "joins", j, "on"))
             where = None
             if join.where is not None:
-                where = compile_condition(join.where, _kind_lookup(
-                    {n: kind_of_type(s.arrow_type) for n, s in specs.items()}), {}, ("source", "joins", j, "where"))
+                right_kinds = {n: kind_of_type(s.arrow_type) for n, s in specs.items()}
+                where = compile_condition(join.where, _kind_lookup(right_kinds), {},
+                                          ("source", "joins", j, "where"))
             shadowed = []
             for name, spec in specs.items():
                 if name in join.keys:
@@ -341,11 +353,18 @@ def compile_rules(mapping: MappingFile, tables: Mapping[str, CodeTable],
 
 
 def compile_mapping(mapping: MappingFile, codes: CodesFile | Mapping[str, CodeTable] | None = None,
-                    entities: Mapping[str, type] | None = None) -> InboundMapper | OutboundMapper:
-    """Compile ``mapping`` once (codes from its vendor's codes file; entities default to schemas.models).
+                    entities: Mapping[str, type] | None = None,
+                    base_dir: Path | str | None = None) -> InboundMapper | OutboundMapper:
+    """Compile ``mapping`` once. Code tables come from ``codes``, or else from the mapping's ``codes`` file in
+    ``base_dir`` (its vendor folder); entities default to ``schemas.models.ENTITIES``.
 
-    Example: ``mapper = compile_mapping(mapping, codes)``; then ``mapper.apply(...)`` per chunk.
+    Example: ``mapper = compile_mapping(mapping, base_dir=Path("mappings/harbor_leave"))``; then
+    ``mapper.apply(...)`` per chunk.
     """
+    if codes is None and mapping.codes is not None and base_dir is not None:
+        from leavehub.mapping.loader import load_codes  # lazy: the loader imports this module
+
+        codes = load_codes(Path(base_dir) / mapping.codes)
     tables = codes.tables if isinstance(codes, CodesFile) else dict(codes or {})
     try:
         return compile_rules(mapping, tables, entities if entities is not None else default_entities())

@@ -156,7 +156,8 @@ def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
         if written != declared:
             extra = [c for c in written if c not in declared]
             absent = [c for c in declared if c not in written]
-            detail = f"not in the layout: {extra}" if extra else f"missing: {absent}" if absent else "order differs"
+            detail = (f"not in the layout: {extra}" if extra else f"missing: {absent}" if absent
+                      else "order differs")
             raise _located(doc, f"columns must match the layout's columns ({detail})", ("columns",))
         return
     known = set(declared)
@@ -195,7 +196,9 @@ def codes_json_schema() -> dict[str, Any]:
 def publish_json_schema(path: Path | str = SCHEMA_PATH, codes_path: Path | str = CODES_SCHEMA_PATH) -> Path:
     """Write the mapping (and codes) JSON Schemas; a test fails when the committed files drift.
 
-    Example (editor hint in a mapping file): ``# yaml-language-server: $schema=../../leavehub/mapping/mapping.schema.json``
+    Editor hint, first line of a mapping file::
+
+        # yaml-language-server: $schema=../../leavehub/mapping/mapping.schema.json
     """
     for target, schema in ((Path(path), mapping_json_schema()), (Path(codes_path), codes_json_schema())):
         target.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -30,6 +30,8 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from leavehub.mapping.code_tables import CodesFile, CodeTable, UnknownDefault
+
 __all__ = [
     "STEP_WORDS",
     "BoolRule",
@@ -119,7 +121,8 @@ class Comparison(_Rule):
             raise ValueError("a comparison names exactly one of 'column' or 'field'")
         ops = [op for op in OPERATORS if getattr(self, "in_" if op == "in" else op) is not None]
         if len(ops) != 1:
-            raise ValueError(f"a comparison has exactly one operator of {', '.join(OPERATORS)}; got {ops or 'none'}")
+            raise ValueError(f"a comparison has exactly one operator of {', '.join(OPERATORS)}; "
+                             f"got {ops or 'none'}")
         return self
 
     @property
@@ -361,9 +364,9 @@ def _step_tag(value: Any) -> str | None:
 
 
 Step = Annotated[
-    Union[  # type: ignore[valid-type]  # noqa: UP007
-        tuple(Annotated[cls, Tag(key)] for key, cls in STEP_CLASSES.items())
-        + (Annotated[SkipJsonSchema[_UnknownRule], Tag("unknown")],)
+    Union[  # type: ignore[valid-type]
+        (*(Annotated[cls, Tag(key)] for key, cls in STEP_CLASSES.items()),
+         Annotated[SkipJsonSchema[_UnknownRule], Tag("unknown")])
     ],
     Discriminator(_step_tag, custom_error_type="unknown_rule",
                   custom_error_message=f"expected a rule, one of {', '.join(STEP_CLASSES)}"),
@@ -458,48 +461,6 @@ class MappingFile(_Rule):
     targets: list[Target] | None = None
     source: OutboundSource | None = None
     columns: dict[str, FieldRule] | None = None
-
-
-# --- code tables ----------------------------------------------------------------------------------------
-
-class UnknownDefault(_Rule):
-    default: str
-
-
-class CodeTable(_Rule):
-    """Vendor code -> canonical code, and what an unknown code does: ``reject`` (row error), ``pass`` (keep
-    as is) or ``default X`` / ``{default: X}``. ``send`` adds canonical -> vendor pairs used outbound only
-    (e.g. an 834 sends gender X as U)."""
-
-    unknown: Annotated[str, Field(pattern=r"^(reject|pass|default\s+\S.*)$")] | UnknownDefault
-    values: dict[str, str] = Field(min_length=1)
-    send: dict[str, str] = Field(default_factory=dict)
-
-    @property
-    def behaviour(self) -> tuple[Literal["reject", "pass", "default"], str | None]:
-        if isinstance(self.unknown, UnknownDefault):
-            return "default", self.unknown.default
-        if self.unknown.startswith("default"):
-            return "default", self.unknown.split(None, 1)[1].strip()
-        return self.unknown, None  # type: ignore[return-value]
-
-    def inbound(self) -> dict[str, str]:
-        return dict(self.values)
-
-    def outbound(self) -> dict[str, str]:
-        """Canonical -> vendor: the first vendor code listed for a canonical code wins, then ``send``."""
-        out: dict[str, str] = {}
-        for vendor_code, canonical in self.values.items():
-            out.setdefault(canonical, vendor_code)
-        out.update(self.send)
-        return out
-
-
-class CodesFile(_Rule):
-    """A vendor's shared code tables (``mappings/<vendor>/codes.yaml``)."""
-
-    version: int = Field(default=1, ge=1)
-    tables: dict[str, CodeTable] = Field(min_length=1)
 
 
 for _cls in (AnyOf, AllOf, Not, Target, Join, OutboundSource, MappingFile):

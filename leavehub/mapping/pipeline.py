@@ -188,7 +188,8 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
     if isinstance(step, StripRule):
         _need(kind, ("string",), "strip", path)
         pattern = "[" + "".join(c if c.isalnum() else f"\\x{{{ord(c):X}}}" for c in step.strip) + "]"
-        return kind, lambda batch, v: _nullify_empty(pc.replace_substring_regex(v, pattern=pattern, replacement=""))
+        return kind, lambda batch, v: _nullify_empty(pc.replace_substring_regex(v, pattern=pattern,
+                                                                                 replacement=""))
     if isinstance(step, RegexRule):
         _need(kind, ("string",), "regex", path)
         return kind, _compile_regex(step.regex if isinstance(step.regex, RegexSpec)
@@ -259,8 +260,8 @@ def _compile_dates(step: DateRule | DatetimeRule, kind: Kind, path: tuple[str | 
     _need(kind, ("string", "date", "datetime"), word, path)
     if kind != "string":
         if is_date:
-            return "string", lambda batch, v: col.format_dates(pc.cast(v, pa.date32()) if kind == "datetime" else v,
-                                                              pattern)
+            return "string", lambda batch, v: col.format_dates(
+                pc.cast(v, pa.date32()) if kind == "datetime" else v, pattern)
         return "string", lambda batch, v: col.format_datetimes(
             pc.cast(v, pa.timestamp("us", tz="UTC")) if kind == "date" else v, pattern)
     report = _report(f"not a {word} in the format {pattern}")
@@ -307,7 +308,7 @@ def _compile_code(step: CodeRule, kind: Kind, ctx: RuleContext, path: tuple[str 
 
     def lookup(batch: Batch, v: Any) -> Any:
         result, bad = col.lookup_codes(v, pairs, behaviour, default)
-        report(batch, bad, v if kind == "string" else None)
+        report(batch, bad, v)
         return result
     return kind, lookup
 
@@ -370,9 +371,9 @@ def _to_target(kind: Kind, spec: FieldSpec | None, path: tuple[str | int, ...]) 
     if target == "string" and kind in ("integer", "decimal", "date", "boolean"):
         return "string", lambda batch, v: pc.cast(v, pa.string())
     if kind == "string" and target in ("date", "datetime", "decimal", "integer", "boolean"):
+        words = {"true": ["true", "True", "1"], "false": ["false", "False", "0"]}
         parse = {"date": DateRule(date="%Y-%m-%d"), "datetime": DatetimeRule(datetime="iso"),
-                 "integer": IntegerRule(integer=True), "boolean": BoolRule(bool={"true": ["true", "True", "1"],
-                                                                                  "false": ["false", "False", "0"]}),
+                 "integer": IntegerRule(integer=True), "boolean": BoolRule(bool=words),
                  "decimal": DecimalRule(decimal=DecimalSpec(scale=spec.scale or 0))}[target]
         step_kind, step_op = _compile_step(parse, "string", _NO_CONTEXT, path, [])
         if target != "decimal":

@@ -34,8 +34,16 @@ LATEST_DATE = dt.date(2199, 12, 31)
 """Dates outside these bounds are typos (0026 for 2026, 9999 "open end" markers) rather than leave data."""
 
 
-def validate_frame(frame: pd.DataFrame, model: type[BaseModel], row_column: str = "_row") -> list[RowError]:
-    """Check a canonical frame (Arrow dtypes) against ``model``; rows numbered by ``row_column`` if present."""
+def validate_frame(frame: pd.DataFrame | type[BaseModel], model: type[BaseModel] | pd.DataFrame,
+                   row_column: str = "_row") -> list[RowError]:
+    """Check a canonical frame (Arrow dtypes) against ``model``; rows numbered by ``row_column`` if present.
+
+    ``InboundMapper.apply`` already runs this on what it maps; call it for frames built elsewhere. Either
+    argument order is accepted (``validate_frame(Model, frame)`` reads naturally too).
+    """
+    if isinstance(frame, type):
+        frame, model = model, frame
+    assert isinstance(frame, pd.DataFrame) and isinstance(model, type)
     columns = {name: _arrow(frame[name]) for name in frame.columns}
     rows = columns.pop(row_column, None)
     if rows is None:

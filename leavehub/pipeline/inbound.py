@@ -104,7 +104,6 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
                  progress: Callable[[int], None] | None = None) -> Receipt:
     """Post one inbound file. Raises ``RejectedInput`` (after quarantining) when any row is bad."""
     from connectors.formats import read_chunks
-    from leavehub.mapping.validate import validate_frame
     from leavehub.store import FileArrival
     from schemas.models import ENTITIES
     from schemas.version import SCHEMA_VERSION
@@ -131,12 +130,10 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
                 with store.intake(arrival) as intake:
                     receipt.ledger_id = getattr(intake, "ledger_id", None)
                     for chunk in _chain(first, chunks):
-                        mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday)
-                        chunk_errors = list(mapped.errors)
-                        for entity, frame in mapped.frames.items():
-                            chunk_errors += validate_frame(ENTITIES[entity], frame)
-                        if chunk_errors:
-                            errors += [_with_line(e, chunk) for e in chunk_errors]
+                        mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
+                                                   line_of=chunk.line_of)
+                        if mapped.errors:
+                            errors += mapped.errors
                         elif not errors:
                             for entity, frame in mapped.frames.items():
                                 keyed = _with_record_key(frame, ENTITIES[entity].natural_key)
@@ -176,13 +173,3 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     if first is not None:
         yield first
         yield from rest
-
-
-def _with_line(error: RowError, chunk: Any) -> RowError:
-    if error.line is not None or error.row is None:
-        return error
-    try:
-        line = chunk.line_of(error.row - chunk.first_row)
-    except Exception:
-        return error
-    return RowError(error.row, error.field, error.reason, error.value_class, line, error.column)

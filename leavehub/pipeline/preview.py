@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from leavehub.pipeline.feeds import load_feed
-from leavehub.pipeline.inbound import _with_line, business_date_of
+from leavehub.pipeline.inbound import business_date_of
 from schemas.errors import RejectedInput, RowError
 
 __all__ = ["Preview", "preview_file"]
@@ -30,8 +30,6 @@ def preview_file(feed_id: str, sample: Path, *, rows: int = 20, business_date: d
     import pandas as pd
 
     from connectors.formats import read_chunks
-    from leavehub.mapping.validate import validate_frame
-    from schemas.models import ENTITIES
 
     feed = load_feed(feed_id)
     bday = business_date_of(feed, sample.name, business_date) or date.today()
@@ -39,10 +37,10 @@ def preview_file(feed_id: str, sample: Path, *, rows: int = 20, business_date: d
     try:
         with sample.open("rb") as stream:
             for chunk in read_chunks(feed.layout, stream, name=sample.name):
-                mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday)
-                out.errors += [_with_line(e, chunk) for e in mapped.errors]
+                mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
+                                           line_of=chunk.line_of)
+                out.errors += mapped.errors
                 for entity, frame in mapped.frames.items():
-                    out.errors += [_with_line(e, chunk) for e in validate_frame(ENTITIES[entity], frame)]
                     out.counts[entity] = out.counts.get(entity, 0) + len(frame)
                     head = out.frames.get(entity)
                     if head is None or len(head) < rows:

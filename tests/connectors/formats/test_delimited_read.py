@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 import pytest
-from conftest import frame_of, read_all
+from format_helpers import frame_of, read_all
 
 from schemas.errors import FormatError
 

@@ -28,7 +28,8 @@ def test_shorthand_string_is_a_source_column():
 
 def test_output_carries_source_row_numbers_and_canonical_arrow_types():
     chunk = inbound({"person_id": "ID", "pay": [{"source": "PAY"}, {"decimal": 2}]}).apply(
-        text_frame([{"ID": "a", "PAY": "1.5"}, {"ID": "b", "PAY": "2"}]), first_row=41, business_date=BUSINESS_DATE)
+        text_frame([{"ID": "a", "PAY": "1.5"}, {"ID": "b", "PAY": "2"}]), first_row=41,
+        business_date=BUSINESS_DATE)
     frame = chunk.frames["person"]
     assert col(frame, "_row") == [41, 42]
     assert frame["pay"].dtype.pyarrow_dtype == pa.decimal128(14, 2)
@@ -108,7 +109,8 @@ def test_date_parse_with_pattern_flags_impossible_dates():
                                  {"ID": "3", "DOB": "1988-04-02"}, {"ID": "4", "DOB": None}])
     assert col(frame, "birth_date") == [dt.date(1988, 4, 2), None, None, None]
     assert [(e.row, e.reason, e.value_class) for e in errors] == [
-        (2, "not a date in the format %m/%d/%Y", "date-like"), (3, "not a date in the format %m/%d/%Y", "date-like")]
+        (2, "not a date in the format %m/%d/%Y", "date-like"),
+        (3, "not a date in the format %m/%d/%Y", "date-like")]
 
 
 def test_canonical_text_is_parsed_by_the_field_type_without_a_rule():
@@ -128,7 +130,8 @@ def test_canonical_text_is_parsed_by_the_field_type_without_a_rule():
 
 def test_datetime_iso_and_pattern():
     fields = {"person_id": "ID", "updated_at": [{"source": "AT"}, {"datetime": "iso"}]}
-    frame, errors = run(fields, [{"ID": "1", "AT": "2026-11-20T08:15:00.250Z"}, {"ID": "2", "AT": "2026-11-20 08:15"},
+    frame, errors = run(fields, [{"ID": "1", "AT": "2026-11-20T08:15:00.250Z"},
+                                 {"ID": "2", "AT": "2026-11-20 08:15"},
                                  {"ID": "3", "AT": "2026-02-30T00:00:00Z"}, {"ID": "4", "AT": "soon"}])
     assert [t and t.isoformat() for t in col(frame, "updated_at")] == [
         "2026-11-20T08:15:00.250000+00:00", "2026-11-20T08:15:00+00:00", None, None]
@@ -140,7 +143,8 @@ def test_datetime_iso_and_pattern():
 
 def test_decimals_are_exact_never_float():
     fields = {"person_id": "ID", "pay": [{"source": "PAY"}, {"decimal": 2}]}
-    frame, errors = run(fields, [{"ID": "1", "PAY": "0.10"}, {"ID": "2", "PAY": "0.20"}, {"ID": "3", "PAY": "-1234.5"}])
+    frame, errors = run(fields, [{"ID": "1", "PAY": "0.10"}, {"ID": "2", "PAY": "0.20"},
+                                 {"ID": "3", "PAY": "-1234.5"}])
     assert sum(col(frame, "pay")[:2]) == Decimal("0.30")
     assert col(frame, "pay")[2] == Decimal("-1234.50") and errors == []
 
@@ -209,8 +213,10 @@ def test_concat_skips_empty_parts():
 
 
 def test_bool_from_yes_no_table():
-    frame, errors = run({"person_id": "ID", "active": [{"source": "A"}, {"bool": {"true": ["Y", "1"], "false": "N"}}]},
-                        [{"ID": "1", "A": "Y"}, {"ID": "2", "A": "N"}, {"ID": "3", "A": "1"}, {"ID": "4", "A": "?"},
+    yes_no = {"bool": {"true": ["Y", "1"], "false": "N"}}
+    frame, errors = run({"person_id": "ID", "active": [{"source": "A"}, yes_no]},
+                        [{"ID": "1", "A": "Y"}, {"ID": "2", "A": "N"}, {"ID": "3", "A": "1"},
+                         {"ID": "4", "A": "?"},
                          {"ID": "5", "A": None}])
     assert col(frame, "active") == [True, False, True, None, None]
     assert [(e.row, e.reason) for e in errors] == [(4, "not one of Y, 1, N")]

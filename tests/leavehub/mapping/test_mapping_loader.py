@@ -72,7 +72,8 @@ def test_reference_harbor_mappings_load_and_compile():
      11, "targets.0.fields.name.1.code", "unknown code table 'colour'"),
     ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n      name: [N2, {transform: eval}]\n",
      11, "targets.0.fields.name.0", "Input should be"),
-    ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n      name: [{source: N}, {transform: eval}]\n",
+    ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n"
+     "      name: [{source: N}, {transform: eval}]\n",
      11, "targets.0.fields.name.1.transform", "not allow-listed"),
     ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n"
      "      birth_date: [{source: D}, {date: '%Y-%m-%d'}, trim]\n",
@@ -159,3 +160,12 @@ def test_json_schema_describes_the_rule_set_for_editors():
     text = json.dumps(mapping_json_schema())
     for word in ("SourceRule", "RegexSpec", "WhenRule", "in_last_days", "effective_date", "OutboundSource"):
         assert word in text
+
+
+def test_compile_mapping_reads_the_codes_file_from_the_vendor_folder():
+    from leavehub.mapping.compiler import compile_mapping
+
+    mapper = compile_mapping(load_mapping(DATA / "leave_periods.yaml"), base_dir=DATA)
+    assert mapper.entities == ("leave_period",)
+    with pytest.raises(ConfigError, match="unknown code table"):
+        compile_mapping(load_mapping(DATA / "leave_periods.yaml"))

@@ -67,7 +67,8 @@ def test_outbound_formats_decimals_dates_bools_lists_codes_and_none_as_empty():
 
 
 def test_reverse_code_table_uses_the_first_vendor_code_and_send_overrides():
-    frames = {"person": canonical_frame(Person, [{"person_id": "1", "name": "X"}, {"person_id": "2", "name": "F"}])}
+    frames = {"person": canonical_frame(Person, [{"person_id": "1", "name": "X"},
+                                                 {"person_id": "2", "name": "F"}])}
     out = outbound({"G": [{"source": "name"}, {"code": "gender_834"}]}, {"entity": "person"}).apply(
         frames, BUSINESS_DATE)
     assert out["G"].tolist() == ["U", "F"]

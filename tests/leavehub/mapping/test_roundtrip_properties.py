@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from mapping_helpers import BUSINESS_DATE, Person, canonical_frame, inbound, outbound, text_frame
 
 DATES = st.one_of(st.none(), st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 12, 31)))
-MONEY = st.one_of(st.none(), st.decimals(min_value=Decimal("-999999999999.99"), max_value=Decimal("999999999999.99"),
+MONEY = st.one_of(st.none(), st.decimals(min_value=Decimal("-999999999999.99"),
+                                         max_value=Decimal("999999999999.99"),
                                          places=2, allow_nan=False, allow_infinity=False))
 COLORS = st.one_of(st.none(), st.sampled_from(["RED", "BLUE"]))
 ROWS = st.lists(st.tuples(DATES, MONEY, COLORS, st.booleans(), st.lists(st.sampled_from(["FMLA", "CFRA", "STD"]),

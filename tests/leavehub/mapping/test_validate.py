@@ -14,7 +14,8 @@ from leavehub.mapping.validate import validate_frame
 
 
 def errors_of(rows):
-    return [(e.row, e.field, e.reason, e.value_class) for e in validate_frame(canonical_frame(Person, rows), Person)]
+    errors = validate_frame(canonical_frame(Person, rows), Person)
+    return [(e.row, e.field, e.reason, e.value_class) for e in errors]
 
 
 def test_a_good_frame_has_no_errors():
@@ -59,3 +60,8 @@ def test_value_classes_describe_without_revealing():
     values = pa.array(["123456789", None, "", "  ", "1988-04-02", "04/02/1988", "12.50", "Ana Diaz"])
     assert value_classes(values) == ["digits(9)", "empty", "empty", "blank(2)", "date-like", "date-like",
                                      "number(5)", "text(8)"]
+
+
+def test_validate_frame_takes_model_and_frame_in_either_order():
+    frame = canonical_frame(Person, [{"person_id": None}])
+    assert validate_frame(Person, frame) == validate_frame(frame, Person) != []

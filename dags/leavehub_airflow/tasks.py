@@ -1,0 +1,274 @@
+"""What a LeaveHub feed task does when it runs, and how Airflow treats its failures.
+
+One task per feed run, on purpose: the inbound steps (fetch -> decrypt/verify -> read/map/validate -> store
+-> archive) and the outbound steps (build -> write -> encrypt -> send -> record) each run inside ONE task, so
+a staged file or its plaintext never has to travel from one worker host to another. The engine call is
+``leavehub.pipeline.runner.run_feed``; it is imported inside the callables (pandas, paramiko, SQLAlchemy and
+gnupg load on the worker at run time, never when the dag-processor parses the DAG file).
+
+Failures follow the exception class (schemas/errors.py), not string matching:
+
+    TransientError                       retry, with exponential backoff (retry_delay doubling, capped)
+    RejectedInput, ConfigError,          fail at once: the file is quarantined / the config is wrong,
+    DuplicateInput                       a retry cannot help
+    anything else                        Airflow's standard retries (an OSError or dropped DB link may pass)
+
+and every final failure calls ``alert_on_failure`` (a log line for now; the alert channel is wired later).
+
+Example::
+
+    resolve_business_date(requested=None, logical_date=None, event_extras=[{"business_date": "2026-03-02"}],
+                          run_start=None, time_zone="America/Los_Angeles")   # date(2026, 3, 2)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from airflow.sdk import ExceptionRetryPolicy, RetryAction, RetryRule
+
+from leavehub.settings import Settings
+from leavehub_airflow.assets import feed_asset
+from schemas.errors import ConfigError, DuplicateInput, LeaveHubError, RejectedInput, TransientError
+
+__all__ = [
+    "LOCAL_EXECUTORS",
+    "RETRY_POLICY",
+    "TASK_ARGS",
+    "alert_on_failure",
+    "executor_names",
+    "receive_feed",
+    "require_shared_store",
+    "resolve_business_date",
+    "send_feed",
+]
+
+log = logging.getLogger(__name__)
+
+LOCAL_EXECUTORS = frozenset({"LocalExecutor", "SequentialExecutor"})
+"""Executors whose tasks all run on this one machine, where a SQLite store file is safe."""
+
+RETRY_POLICY = ExceptionRetryPolicy(
+    rules=[
+        RetryRule(
+            exception=[RejectedInput, ConfigError, DuplicateInput],
+            action=RetryAction.FAIL,
+            reason="input rejected or configuration wrong: retrying cannot help",
+        ),
+        RetryRule(
+            exception=TransientError,
+            action=RetryAction.RETRY,
+            reason="transient peer or network failure: retry with backoff",
+        ),
+    ],
+    default=RetryAction.DEFAULT,
+)
+
+
+def alert_on_failure(context: Mapping[str, Any]) -> None:
+    """Called once when a feed task has failed for good (after its retries): raise the alarm.
+
+    A placeholder that logs one line; the lead wires the alert channel. Only LeaveHub's own errors have their
+    message logged: they are written to carry where and why, never a PII value; for any other exception only
+    the class is named, since its text may quote a record.
+    """
+    ti = context.get("ti") or context.get("task_instance")
+    exc = context.get("exception")
+    if isinstance(exc, LeaveHubError):
+        what = f"{type(exc).__name__}: {exc}"
+    else:
+        what = type(exc).__name__ if exc is not None else "unknown error"
+    log.error(
+        "LEAVEHUB ALERT feed task failed: dag=%s task=%s run=%s try=%s error=%s",
+        getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"),
+        getattr(ti, "try_number", "?"), what,
+    )
+
+
+TASK_ARGS: dict[str, Any] = {
+    "retries": 4,
+    "retry_delay": timedelta(minutes=2),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(hours=1),
+    "retry_policy": RETRY_POLICY,
+    "execution_timeout": timedelta(hours=2),
+    "on_failure_callback": [alert_on_failure],
+}
+"""Task settings every feed task shares: 2, 4, 8, 16 min between tries of a transient failure, at most 1 h."""
+
+
+# --- which store may be used --------------------------------------------------------------------------
+
+
+def executor_names(setting: str) -> set[str]:
+    """Class names of the executors in Airflow's ``[core] executor`` setting.
+
+    Airflow 3 accepts a comma list, full class paths and ``alias:path`` entries:
+    ``"LocalExecutor,my_alias:my.pkg.CeleryExecutor"`` -> ``{"LocalExecutor", "CeleryExecutor"}``.
+    """
+    names = set()
+    for entry in setting.split(","):
+        entry = entry.strip()
+        if entry:
+            names.add(entry.rsplit(":", 1)[-1].rsplit(".", 1)[-1])
+    return names
+
+
+def require_shared_store(db_url: str, executor: str | None) -> None:
+    """Refuse a SQLite store when tasks may run on more than one worker host.
+
+    A SQLite file is local to one machine: with Celery or Kubernetes workers each host would write its own
+    store and the ledger's exactly-once guarantee would silently break. An unset executor means Airflow's
+    default (LocalExecutor). The URL is never echoed (it may carry a password).
+    """
+    scheme = db_url.split(":", 1)[0].split("+", 1)[0].lower()
+    if scheme != "sqlite":
+        return
+    names = executor_names(executor or "LocalExecutor")
+    if not names <= LOCAL_EXECUTORS:
+        raise ConfigError(
+            f"LEAVEHUB_DB_URL points at SQLite, but the Airflow executor ({', '.join(sorted(names))}) can run "
+            "tasks on several hosts; set LEAVEHUB_DB_URL to a PostgreSQL URL shared by all workers",
+            key_path="LEAVEHUB_DB_URL",
+        )
+
+
+def _configured_executor() -> str | None:
+    env = os.environ.get("AIRFLOW__CORE__EXECUTOR")
+    if env:
+        return env
+    from airflow.sdk import conf
+
+    return conf.get("core", "executor", fallback=None)
+
+
+# --- which business day a run is about ----------------------------------------------------------------
+
+
+def resolve_business_date(*, requested: str | None, logical_date: datetime | None,
+                          event_extras: Iterable[Mapping[str, Any] | None], run_start: datetime | None,
+                          time_zone: str) -> date:
+    """The business date of a run, first that applies:
+
+    1. ``requested`` - the ``business_date`` param of a manual run (re-running a given day);
+    2. the latest ``business_date`` in the triggering asset events' extras (asset-triggered runs have no
+       logical date; the upstream feed stamped the day its data is about);
+    3. the logical date, as a date in the employer's time zone (cron runs; 06:30 UTC is still yesterday in
+       Los Angeles);
+    4. the run's start, in the employer's time zone; failing all, now.
+    """
+    zone = ZoneInfo(time_zone)
+    if requested:
+        try:
+            return date.fromisoformat(str(requested))
+        except ValueError:
+            raise ConfigError("param business_date must be an ISO date (YYYY-MM-DD)",
+                              key_path="params.business_date") from None
+    stamped = []
+    for extra in event_extras:
+        value = (extra or {}).get("business_date")
+        if value is None:
+            continue
+        try:
+            stamped.append(date.fromisoformat(str(value)))
+        except ValueError:
+            log.warning("ignoring a triggering asset event whose business_date is not an ISO date")
+    if stamped:
+        return max(stamped)
+    moment = logical_date or run_start or datetime.now(UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).date()
+
+
+def _event_extras(context: Mapping[str, Any]) -> list[Mapping[str, Any] | None]:
+    events = context.get("triggering_asset_events") or {}
+    return [getattr(event, "extra", None) for asset in events for event in events[asset]]
+
+
+def _run_business_date(context: Mapping[str, Any], settings: Settings) -> date:
+    from leavehub.config.employer import load_employer
+
+    dag_run = context.get("dag_run")
+    params = context.get("params") or {}
+    return resolve_business_date(
+        requested=params.get("business_date"),
+        logical_date=context.get("logical_date") or getattr(dag_run, "logical_date", None),
+        event_extras=_event_extras(context),
+        run_start=getattr(dag_run, "start_date", None) or getattr(dag_run, "run_after", None),
+        time_zone=load_employer(settings.employer_file).time_zone,
+    )
+
+
+def _prepare(feed_id: str) -> tuple[Settings, date, Mapping[str, Any]]:
+    from airflow.sdk import get_current_context
+
+    context = get_current_context()
+    settings = Settings.from_env()
+    require_shared_store(settings.db_url, _configured_executor())
+    business_date = _run_business_date(context, settings)
+    log.info("%s: business date %s", feed_id, business_date.isoformat())
+    return settings, business_date, context
+
+
+def _publish(context: Mapping[str, Any], feed_id: str, extra: dict[str, Any]) -> None:
+    context["outlet_events"][feed_asset(feed_id)].extra = extra
+
+
+# --- the task callables -------------------------------------------------------------------------------
+
+
+def receive_feed(feed_id: str) -> dict[str, Any]:
+    """Inbound: take every file waiting for ``feed_id`` through the whole pipeline, in this one task.
+
+    Each file is all or nothing on its own; a rejected file is quarantined and the others still post. Then:
+    any file rejected -> RejectedInput (fail, no retry, alert); nothing new applied -> skipped (no asset
+    event, so feeds scheduled on this one do not run for nothing); else the asset event carries the latest
+    business date posted.
+    """
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from leavehub.pipeline.runner import run_feed
+
+    settings, business_date, context = _prepare(feed_id)
+    outcome = run_feed(feed_id, business_date=business_date, settings=settings)
+    log.info("%s", outcome.summary())
+    counts: dict[str, int] = {}
+    for receipt in outcome.receipts:
+        counts[receipt.status] = counts.get(receipt.status, 0) + 1
+    rejected = [r.file for r in outcome.receipts if r.status == "REJECTED"]
+    if rejected:
+        raise RejectedInput(f"{len(rejected)} of {len(outcome.receipts)} file(s) rejected and quarantined: "
+                            f"{', '.join(rejected)}")
+    applied = [r for r in outcome.receipts if r.status == "APPLIED"]
+    if not applied:
+        raise AirflowSkipException(f"{feed_id}: no new files ({len(outcome.receipts)} duplicate(s))")
+    posted = max((r.business_date for r in applied if r.business_date), default=business_date)
+    summary = {"feed": feed_id, "business_date": posted.isoformat(), "files": counts}
+    _publish(context, feed_id, summary)
+    return summary
+
+
+def send_feed(feed_id: str) -> dict[str, Any]:
+    """Outbound: build, write, encrypt, send and record the batch for the run's business date, in one task.
+
+    The batch gets its id and control numbers when built, so a retry after a transient failure resends the
+    same batch rather than a new one.
+    """
+    from leavehub.pipeline.runner import run_feed
+
+    settings, business_date, context = _prepare(feed_id)
+    outcome = run_feed(feed_id, business_date=business_date, settings=settings)
+    log.info("%s", outcome.summary())
+    sent = outcome.sent
+    if sent is None:
+        raise ConfigError(f"{feed_id} is not an outbound feed (run_feed sent nothing)")
+    summary = {"feed": feed_id, "business_date": sent.business_date.isoformat(), "file": sent.file,
+               "records": sent.records}
+    _publish(context, feed_id, summary)
+    return summary

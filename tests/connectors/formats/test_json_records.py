@@ -1,0 +1,95 @@
+"""JSON: pages, plain lists and JSON Lines in; dotted flattening; values as their JSON text; JSON Lines out."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from format_helpers import frame_of, read_all
+
+from connectors.formats import (
+    JsonLayout,
+    frame_from_records,
+    next_cursor,
+    page_records,
+    parse_layout,
+    write_chunks,
+)
+from schemas.errors import FormatError
+
+JSON = {"type": "json", "next_cursor_path": "next_cursor"}
+WORKER = ('{"id": "W000123", "legal_name": {"first": "Ana", "middle": null, "last": "Diaz"}, '
+          '"employment": {"worksite": {"id": "FRESNO-01", "state": "CA", "employees_within_75_miles": 212}, '
+          '"full_time": true, "scheduled_hours_per_week": "40.00", "rate": 40.50, "tags": ["a", 1, 2.50]}}')
+
+
+def test_nested_objects_flatten_to_dotted_columns_with_json_text_values() -> None:
+    page = f'{{"data": [{WORKER}], "next_cursor": "eyJwIjoyfQ"}}'.encode()
+    row = frame_of(read_all(JSON, page)).iloc[0]
+    assert row["legal_name.first"] == "Ana" and pd.isna(row["legal_name.middle"])
+    assert row["employment.worksite.state"] == "CA"
+    assert row["employment.worksite.employees_within_75_miles"] == "212"
+    assert row["employment.full_time"] == "true"
+    assert row["employment.scheduled_hours_per_week"] == "40.00"
+    assert row["employment.rate"] == "40.50"  # a JSON number keeps its digits when read from bytes
+    assert row["employment.tags"] == '["a",1,2.50]'  # lists stay JSON text
+
+
+def test_frame_from_records_types_and_missing_keys() -> None:
+    frame = frame_from_records([{"id": "W1", "pay": {"rate": "1.00"}, "ok": False},
+                                {"id": "W2", "pay": None, "extra": ""}])
+    assert all(dtype == pd.ArrowDtype(pa.string()) for dtype in frame.dtypes)
+    assert list(frame.columns) == ["id", "pay.rate", "ok", "extra"]  # null object: its members, not itself
+    assert frame["ok"].tolist()[0] == "false" and frame["extra"].isna().all() and pd.isna(frame["pay.rate"][1])
+
+
+def test_page_helpers_find_records_and_cursor() -> None:
+    layout = parse_layout({"type": "json", "records_path": "result.items", "next_cursor_path": "meta.next"})
+    page = {"result": {"items": [{"a": 1}]}, "meta": {"next": None}}
+    assert page_records(layout, page) == [{"a": 1}] and next_cursor(layout, page) is None
+    assert next_cursor(layout, {"meta": {"next": "c2"}}) == "c2"
+    with pytest.raises(FormatError, match="no records list"):
+        page_records(layout, {"result": {}})
+
+
+def test_plain_list_and_pretty_printed_page() -> None:
+    assert frame_of(read_all(JSON, b'[{"a": 1}, {"a": 2}]'))["a"].tolist() == ["1", "2"]
+    pretty = json.dumps({"data": [{"a": 1}], "next_cursor": None}, indent=2).encode()
+    assert frame_of(read_all(JSON, pretty))["a"].tolist() == ["1"]
+
+
+def test_json_lines_stream_in_chunks_with_lines() -> None:
+    data = b'{"a": 1}\n\n{"a": 2, "b": {"c": "x"}}\n{"a": 3}\n'
+    chunks = read_all(JSON, data, chunk_rows=2)
+    assert [len(c) for c in chunks] == [2, 1] and chunks[-1].is_last
+    assert chunks[0].lines().tolist() == [1, 3] and chunks[1].first_line == 4 and chunks[1].first_row == 3
+
+
+def test_bad_json_names_the_line() -> None:
+    with pytest.raises(FormatError) as info:
+        read_all(JSON, b'{"a": 1}\n{"a": \n')
+    assert info.value.line == 2
+    with pytest.raises(FormatError, match="not a JSON object"):
+        read_all(JSON, b"[1, 2]")
+    with pytest.raises(FormatError, match="no JSON"):
+        read_all(JSON, b"  \n")
+
+
+def test_invalid_utf8_in_json_names_the_line() -> None:
+    with pytest.raises(FormatError) as info:
+        read_all(JSON, b'{"a": "x"}\n{"a": "Jos\xe9"}\n')
+    assert info.value.line == 2
+
+
+def test_json_lines_writer_escapes_and_round_trips() -> None:
+    frame = pd.DataFrame({"a": ['q"uote', "back\\slash", "tab\there\nnl", "é", None], "b.c": ["1"] * 5})
+    sink = io.BytesIO()
+    result = write_chunks(JsonLayout(), [frame], sink)
+    lines = sink.getvalue().decode().splitlines()
+    assert result.records == 5 and len(lines) == 5
+    assert json.loads(lines[0]) == {"a": 'q"uote', "b.c": "1"}
+    back = frame_of(read_all(JSON, sink.getvalue()))
+    assert back["a"].tolist()[:4] == frame["a"].tolist()[:4] and pd.isna(back["a"][4])
