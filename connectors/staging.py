@@ -157,24 +157,29 @@ class StagedWriter(io.RawIOBase):
         if self._counter >= 0xFFFFFFFF:
             raise OverflowError("staged file too large")
         nonce = self._prefix + self._counter.to_bytes(4, "big")
-        self._fh.write(self._aead.encrypt(nonce, bytes(chunk), self._header + (b"\x01" if last else b"\x00")))
+        self._fh.write(self._aead.encrypt(nonce, chunk, self._header + (b"\x01" if last else b"\x00")))
         self._counter += 1
 
     def write(self, data: bytes | bytearray | memoryview) -> int:  # type: ignore[override]
         if self.closed:
             raise ValueError("write to a closed StagedWriter")
-        n = len(data)
-        self._pending += data
+        view = memoryview(data).cast("B")
+        n, seg = len(view), self._seg
         self.plaintext_size += n
-        seg = self._seg
         # Keep up to one full segment back: only close() knows which segment is the last one.
-        if len(self._pending) > seg:
-            view = memoryview(self._pending)
-            full = (len(self._pending) - 1) // seg
-            for i in range(full):
-                self._seal(view[i * seg:(i + 1) * seg], last=False)
-            view.release()
-            del self._pending[: full * seg]
+        if self._pending:
+            need = seg - len(self._pending)
+            if n <= need:
+                self._pending += view
+                return n
+            self._pending += view[:need]
+            view = view[need:]
+            self._seal(self._pending, last=False)  # more data follows, so not the last
+            self._pending = bytearray()
+        while len(view) > seg:  # full segments straight from the caller's buffer, no copy
+            self._seal(view[:seg], last=False)
+            view = view[seg:]
+        self._pending += view
         return n
 
     def close(self) -> None:

@@ -125,7 +125,8 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
                     vendor=feed.vendor.vendor, feed=feed.name, direction="in", name=path.name,
                     size=path.stat().st_size, sha256_received=sha_received, sha256_plaintext=sha_plain,
                     control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
-                    schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version, record_count=0 if empty else None,
+                    schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version,
+                    record_count=0 if empty else None,
                 )
                 with store.intake(arrival) as intake:
                     receipt.ledger_id = getattr(intake, "ledger_id", None)
