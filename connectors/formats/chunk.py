@@ -32,7 +32,7 @@ __all__ = ["Chunk", "Rechunker", "WriteResult", "strict_date", "string_array_byt
 BREAKS = "\x00line_breaks"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Chunk:
     """Up to ``chunk_rows`` data rows of a file, every column ``pd.ArrowDtype(pa.string())``, empty -> <NA>.
 
@@ -40,6 +40,7 @@ class Chunk:
     ``first_line`` the 1-based physical line it starts on. ``columns`` is the header as read (file order),
     ``extra_columns`` the ones the layout did not declare. The last chunk of a file has ``is_last`` and, when
     the trailer carries one, the file's ``business_date``. A file with no data rows yields one empty chunk.
+    For a JSON document (a page or a list, not JSON Lines) every row's line is the line the document starts on.
     """
 
     frame: pd.DataFrame

@@ -172,6 +172,8 @@ class _ReadState:
     def _take_header(self, batch: pa.RecordBatch) -> None:
         if batch.num_rows == 0:
             raise FormatError("the file has no header line (empty file?)", file=self.name, line=1)
+        if batch.num_columns > MAX_COLUMNS:
+            raise FormatError(f"more than {MAX_COLUMNS} columns", file=self.name, line=1)
         names = tuple((v or "").strip() for v in batch.slice(0, 1).to_pylist()[0].values())
         self.header_lines = 1 + sum(n.count("\n") for n in names)
         if "" in names:
@@ -188,13 +190,13 @@ class _ReadState:
         self.header = names
 
     def _chunk(self, table: pa.Table, *, last: bool) -> Chunk:
-        offsets = None
+        offsets, extra_lines = None, 0
         if BREAKS in table.column_names:
             breaks = pc.fill_null(table[BREAKS], 0).to_numpy()
             table = table.drop_columns([BREAKS])
-            if breaks.any():
-                offsets = breaks.cumsum() - breaks  # breaks before row i
-                extra_lines = int(breaks.sum())
+            extra_lines = int(breaks.sum())
+            if extra_lines:
+                offsets = breaks.cumsum() - breaks  # line breaks inside the rows before row i
         first_line = self.header_lines + self.lines_out + 1
         chunk = Chunk(
             frame=string_frame(table), first_row=self.rows_out + 1, first_line=first_line,
@@ -202,7 +204,7 @@ class _ReadState:
             business_date=self.business_date if last else None, break_offsets=offsets,
         )
         self.rows_out += table.num_rows
-        self.lines_out += table.num_rows + (extra_lines if offsets is not None else 0)
+        self.lines_out += table.num_rows + extra_lines
         return chunk
 
 

@@ -70,7 +70,7 @@ class FeedDags:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-Schedule = CronTriggerTimetable | list[Asset] | Asset | None
+Schedule = CronTriggerTimetable | list[Asset] | None
 
 
 def feed_schedule(spec: Feed) -> Schedule:
@@ -81,7 +81,7 @@ def feed_schedule(spec: Feed) -> Schedule:
         case AssetSchedule(assets=refs):
             return [feed_asset(ref) for ref in refs]
         case PayCalendarSchedule(event=event, offset_days=offset):
-            return pay_calendar_asset(event, offset)
+            return [pay_calendar_asset(event, offset)]
         case None:
             return None
     raise TypeError(f"unhandled schedule type {type(spec.schedule).__name__}")

@@ -23,11 +23,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from leavehub.pipeline.exchange import ConnectionResolver, resolve_connection
 from leavehub.pipeline.feeds import Feed
 from leavehub.pipeline.quarantine import quarantine
-from schemas.errors import DuplicateInput, FormatError, RejectedInput, RowError, ValidationFailed
+from schemas.errors import DuplicateInput, RejectedInput, RowError, ValidationFailed
 
-__all__ = ["Receipt", "receive_file", "sha256_file"]
+__all__ = ["Plaintext", "Receipt", "receive_file", "sha256_file", "verified_plaintext"]
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
@@ -63,27 +64,38 @@ def business_date_of(feed: Feed, name: str, default: date | None) -> date | None
     return default
 
 
-@contextlib.contextmanager
-def _plaintext(feed: Feed, path: Path) -> Iterator[tuple[Callable[[], BinaryIO], str, bool]]:
-    """Yield (open plaintext stream, sha256 of the verified plaintext, arrived encrypted?).
+@dataclass(frozen=True)
+class Plaintext:
+    """A received file's verified content: how to read it, and the hashes the ledger knows it by."""
 
-    A vendor that signs its files gets verified BEFORE a byte is parsed; the plaintext stays encrypted at rest in
-    the staging area and is streamed from there.
+    name: str
+    size: int
+    sha256_received: str
+    sha256_plaintext: str
+    arrived_encrypted: bool
+    open: Callable[[], BinaryIO]
+
+
+@contextlib.contextmanager
+def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver | None = None
+                       ) -> Iterator[Plaintext]:
+    """Verify ``path`` (OpenPGP, when the vendor signs) BEFORE a byte is parsed; yield its plaintext.
+
+    The plaintext stays encrypted at rest in a staging area that is removed when the block ends.
     """
+    size = path.stat().st_size
     pgp = getattr(feed.vendor, "pgp", None)
-    if pgp is None or not getattr(pgp, "verify", False):
+    if pgp is None or not pgp.verify:
         digest = sha256_file(path)
-        yield (lambda: path.open("rb")), digest, False
+        yield Plaintext(path.name, size, digest, digest, False, lambda: path.open("rb"))
         return
-    from connectors.connections import get_connection
     from connectors.pgp import PgpKeys, decrypt_verify
     from connectors.staging import StagingArea
 
-    keys = PgpKeys.from_connection(get_connection(pgp.connection_id))
+    keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
     with StagingArea() as staging:
-        staged = staging.path(path.name + ".plain")
-        verified = decrypt_verify(path, staged, keys=keys, staging_key=staging.key)
-        yield (lambda: staging.open_reader(staged)), verified.sha256_plaintext, True
+        verified = decrypt_verify(path, staging.path("verified.plain"), keys=keys, staging_key=staging.key)
+        yield Plaintext(path.name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
 
 
 def _with_record_key(frame: Any, natural_key: tuple[str, ...]) -> Any:
@@ -101,35 +113,43 @@ def _with_record_key(frame: Any, natural_key: tuple[str, ...]) -> Any:
 
 
 def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | None = None,
+                 connections: ConnectionResolver | None = None, pulled: Plaintext | None = None,
                  progress: Callable[[int], None] | None = None) -> Receipt:
-    """Post one inbound file. Raises ``RejectedInput`` (after quarantining) when any row is bad."""
+    """Post one inbound file. Raises ``RejectedInput`` (after quarantining) when any row is bad.
+
+    ``pulled`` is content already in hand and trusted by its transport (an API pull staged encrypted at
+    ``path``); otherwise ``path`` is verified first.
+    """
     from connectors.formats import read_chunks
     from leavehub.store import FileArrival
     from schemas.models import ENTITIES
     from schemas.version import SCHEMA_VERSION
 
     path = Path(path)
-    sha_received = sha256_file(path)
+    sha_received = ""
     bday = business_date_of(feed, path.name, business_date)
     supersede = feed.spec.supersede
     receipt = Receipt(feed=feed.id, file=path.name, status="RECEIVED", business_date=bday)
     errors: list[RowError] = []
     arrived_encrypted = False
     try:
-        with _plaintext(feed, path) as (open_plain, sha_plain, arrived_encrypted):
-            with open_plain() as stream:
+        opened = contextlib.nullcontext(pulled) if pulled else verified_plaintext(feed, path, connections)
+        with opened as plain:
+            sha_received, arrived_encrypted = plain.sha256_received, plain.arrived_encrypted
+            with plain.open() as stream:
                 chunks = read_chunks(feed.layout, stream, name=path.name, chunk_rows=CHUNK_ROWS)
                 first = next(chunks, None)
                 empty = first is None or len(first.frame) == 0
                 arrival = FileArrival(
-                    vendor=feed.vendor.vendor, feed=feed.name, direction="in", name=path.name,
-                    size=path.stat().st_size, sha256_received=sha_received, sha256_plaintext=sha_plain,
+                    vendor=feed.vendor.vendor, feed=feed.name, direction="in", name=plain.name,
+                    size=plain.size, sha256_received=plain.sha256_received,
+                    sha256_plaintext=plain.sha256_plaintext,
                     control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
                     schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version,
                     record_count=0 if empty else None,
                 )
                 with store.intake(arrival) as intake:
-                    receipt.ledger_id = getattr(intake, "ledger_id", None)
+                    receipt.ledger_id = intake.file_id
                     for chunk in _chain(first, chunks):
                         mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
                                                    line_of=chunk.line_of)
@@ -153,21 +173,47 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
         receipt.status = "DUPLICATE"
         return receipt
     except RejectedInput as exc:
-        if isinstance(exc, FormatError) and not exc.file:
+        if not exc.file:
             exc.file = path.name
+        sha_received = sha_received or sha256_file(path)
+        if receipt.ledger_id is None:  # rejected before the store saw it (signature, layout): ledger it too
+            receipt.ledger_id = _ledger_rejection(store, feed, path, bday, sha_received, exc)
         entry = quarantine(feed.settings.quarantine_dir, path, feed_id=feed.id, error=exc,
-                           arrived_encrypted=arrived_encrypted, sha256_received=sha_received,
-                           ledger_id=receipt.ledger_id)
+                           arrived_encrypted=arrived_encrypted or pulled is not None,
+                           sha256_received=sha_received, ledger_id=receipt.ledger_id)
+        if receipt.ledger_id is not None:
+            store.mark_quarantined(receipt.ledger_id)
         receipt.status = "REJECTED"
         receipt.errors = max(len(exc.errors), 1)
         receipt.quarantine_report = entry.report
-        log.error("%s: %s rejected (%s); quarantined with report %s", feed.id, path.name,
-                  type(exc).__name__, entry.report)
+        log.error("%s: %s rejected (%s: %s); quarantined with report %s", feed.id, path.name,
+                  type(exc).__name__, exc.reason, entry.report)
         exc.receipt = receipt  # type: ignore[attr-defined]
         raise
     receipt.status = "APPLIED"
     log.info("%s: %s applied %s", feed.id, path.name, receipt.records)
     return receipt
+
+
+def _ledger_rejection(store: Any, feed: Feed, path: Path, bday: date | None, sha_received: str,
+                      exc: RejectedInput) -> int | None:
+    """Record a file the store never staged (bad signature, unreadable layout) as REJECTED in the ledger."""
+    from leavehub.store import FileArrival
+    from schemas.version import SCHEMA_VERSION
+
+    arrival = FileArrival(vendor=feed.vendor.vendor, feed=feed.name, direction="in", name=path.name,
+                          size=path.stat().st_size, sha256_received=sha_received, sha256_plaintext=None,
+                          control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
+                          schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version)
+    try:
+        with store.intake(arrival):
+            raise exc
+    except RejectedInput:
+        pass
+    except DuplicateInput:
+        return None
+    rows = store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status="REJECTED", limit=1)
+    return rows[0].id if rows else None
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:

@@ -23,6 +23,7 @@ from schemas.errors import RejectedInput, RowError
 __all__ = ["QuarantineEntry", "list_quarantine", "quarantine"]
 
 REPORT_SUFFIX = ".errors.json"
+SEALED_SUFFIX = ".lhstg"  # segmented AES-GCM (connectors.staging) under the deployment's quarantine key
 MAX_LISTED_IN_REPORT = 1_000_000  # every bad row is listed; this bound only stops a runaway report
 
 
@@ -43,10 +44,8 @@ def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, 
         kept = folder / source.name
         shutil.copy2(source, kept)
     else:
-        from connectors.staging import encrypt_file  # lazy: cryptography only when needed
-
-        kept = folder / f"{source.name}.lhenc"
-        encrypt_file(source, kept)
+        kept = folder / f"{source.name}{SEALED_SUFFIX}"
+        _seal(source, kept)
     errors: list[RowError] = list(error.errors)[:MAX_LISTED_IN_REPORT]
     report = folder / f"{source.name}{REPORT_SUFFIX}"
     body = {
@@ -66,6 +65,30 @@ def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, 
     }
     report.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return QuarantineEntry(folder, kept, report)
+
+
+def quarantine_key() -> bytes:
+    """The key that seals plaintext arrivals in quarantine: derived from the deployment's PII key."""
+    from leavehub.store.pii import PiiCipher
+
+    return PiiCipher.from_environment().derive_key("quarantine")
+
+
+def _seal(source: Path, dest: Path) -> None:
+    from connectors.staging import StagedWriter
+
+    with source.open("rb") as plain, StagedWriter(dest, quarantine_key()) as sealed:
+        while block := plain.read(1 << 20):
+            sealed.write(block)
+
+
+def open_quarantined(entry: QuarantineEntry):
+    """Read a quarantined file back as the vendor sent it (unsealing a plaintext arrival)."""
+    from connectors.staging import open_staged
+
+    if entry.kept_file.name.endswith(SEALED_SUFFIX):
+        return open_staged(entry.kept_file, quarantine_key())
+    return entry.kept_file.open("rb")
 
 
 def list_quarantine(root: Path) -> list[QuarantineEntry]:

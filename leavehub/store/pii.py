@@ -59,9 +59,15 @@ class PiiCipher:
         if len(key) != 32:
             raise ConfigError("the PII key must be 32 bytes (AES-256)", key_path=PII_KEY_ENV)
         self._aead = AESGCM(key)
+        self._root = key
         self._match_key = HKDF(
             algorithm=hashes.SHA256(), length=32, salt=None, info=b"leavehub pii match-hash v1"
         ).derive(key)
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A 32-byte key for another at-rest use (e.g. ``"quarantine"``), never equal to the PII key."""
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=f"leavehub {purpose} v1".encode()).derive(self._root)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> PiiCipher:

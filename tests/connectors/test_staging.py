@@ -48,10 +48,11 @@ def _segments(path: Path) -> tuple[bytes, list[bytes]]:
     return raw[:HEADER_SIZE], [body[i:i + RECORD] for i in range(0, len(body), RECORD)]
 
 
+@pytest.mark.parametrize("chunk", [7, 333, SEG, 2 * SEG + 5])
 @pytest.mark.parametrize("size", [0, 1, SEG - 1, SEG, SEG + 1, 3 * SEG, 3 * SEG + 17])
-def test_round_trip_at_segment_boundaries(size: int, tmp_path: Path) -> None:
+def test_round_trip_at_segment_boundaries_whatever_the_write_sizes(size: int, chunk: int, tmp_path: Path) -> None:
     data = os.urandom(size)
-    path = _stage(tmp_path / "s", data)
+    path = _stage(tmp_path / "s", data, chunk=chunk)
     assert _read(path) == data
     expected_segments = max(1, -(-size // SEG))
     assert path.stat().st_size == HEADER_SIZE + size + 16 * expected_segments

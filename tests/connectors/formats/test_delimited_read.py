@@ -218,3 +218,10 @@ def test_chunks_across_pyarrow_blocks_keep_every_row() -> None:
     assert all(len(c) == 7_000 for c in chunks[:-1])
     last = chunks[-1]
     assert last.frame["ID"].iloc[-1] == f"E{rows - 1}" and last.line_of(len(last) - 1) == rows + 1
+
+
+def test_ragged_row_after_many_blocks_has_its_exact_line() -> None:
+    good = b"".join(b"E%d,%s,x\n" % (i, b"y" * 20) for i in range(50_000))  # > 1 MiB before the bad row
+    with pytest.raises(FormatError) as info:
+        read_all(CSV, b"A,B,C\n" + good + b"bad,row\n" + good, chunk_rows=10_000)
+    assert info.value.line == 50_002 and "record 50002 has 2 fields, expected 3" in str(info.value)

@@ -1,0 +1,127 @@
+"""Reach a vendor: open its transport from vendor.yaml and the named connection, pull API pages to staging.
+
+Connections resolve through a ``ConnectionResolver``: from the CLI it reads ``AIRFLOW_CONN_<ID>`` (as Airflow
+does); Airflow tasks pass one that calls ``Connection.get``. Either way no secret lives in a repo file.
+
+Example::
+
+    with open_file_transport(feed) as transport:
+        for remote in transport.list(pickup_glob(feed)): ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from leavehub.pipeline.feeds import Feed
+from schemas.errors import ConfigError
+
+__all__ = ["ApiPull", "ConnectionResolver", "open_api_client", "open_file_transport", "pickup_glob",
+           "pull_api", "resolve_connection"]
+
+ConnectionResolver = Callable[[str], Any]
+
+
+def resolve_connection(conn_id: str) -> Any:
+    """The default resolver: ``AIRFLOW_CONN_<ID>`` from the environment (URI or JSON)."""
+    from connectors.connections import get_connection
+
+    return get_connection(conn_id)
+
+
+def _local_path(feed: Feed, folder: str) -> Path:
+    path = Path(folder)
+    return path if path.is_absolute() else feed.settings.local_exchange_dir / feed.vendor.vendor / path
+
+
+def open_file_transport(feed: Feed, connections: ConnectionResolver | None = None) -> Any:
+    """A connected ``Transport`` (local folders or SFTP) for the feed's vendor."""
+    t = feed.vendor.transport
+    if t.type == "local":
+        from connectors.transports.local import LocalTransport
+
+        return LocalTransport(inbound_dir=_local_path(feed, t.inbound_dir),
+                              outbound_dir=_local_path(feed, t.outbound_dir),
+                              archive_dir=_local_path(feed, t.archive_dir) if t.archive_dir else None)
+    if t.type == "sftp":
+        from connectors.transports.sftp import SftpTransport
+
+        conn = (connections or resolve_connection)(t.connection_id)
+        return SftpTransport.from_connection(conn, inbound_dir=t.inbound_dir, outbound_dir=t.outbound_dir,
+                                             archive_dir=t.archive_dir)
+    raise ConfigError(f"{feed.id}: transport {t.type!r} carries no files", file=str(feed.folder / "vendor.yaml"),
+                      key_path="transport.type")
+
+
+def pickup_glob(feed: Feed) -> str:
+    """Which remote names belong to this feed: its file pattern as a glob."""
+    return feed.spec.file_pattern.glob()
+
+
+def open_api_client(feed: Feed, connections: ConnectionResolver | None = None) -> Any:
+    from connectors.transports.http import ApiClient
+
+    t = feed.vendor.transport
+    if t.type != "http":
+        raise ConfigError(f"{feed.id}: not an http vendor", file=str(feed.folder / "vendor.yaml"))
+    conn = (connections or resolve_connection)(t.connection_id)
+    return ApiClient.from_connection(conn, token_path=t.token_path)
+
+
+def _pagination(feed: Feed) -> Any:
+    from connectors.transports.http import Pagination
+
+    declared = feed.spec.endpoint.pagination
+    if declared is None:
+        return None
+    spec = declared.model_dump(exclude_none=True)
+    spec["records_field"] = spec.pop("data_field", "data")
+    return Pagination.model_validate(spec)
+
+
+@dataclass(frozen=True)
+class ApiPull:
+    """One API pull, staged encrypted as JSON Lines: the 'file' the ledger knows it by."""
+
+    name: str
+    path: Path
+    records: int
+    size: int
+    sha256: str
+    open: Callable[[], BinaryIO]
+
+
+def pull_api(feed: Feed, client: Any, staging: Any, *, business_date: date) -> ApiPull:
+    """Stream every page of the feed's endpoint into encrypted staging; the content hash identifies the pull.
+
+    Records are written in the order served, one JSON object per line, so the same content pulled twice hashes
+    the same and is recorded as a DUPLICATE.
+    """
+    endpoint = feed.spec.endpoint
+    params = {k: _param(v, business_date) for k, v in endpoint.params.items()}
+    name = f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{datetime.now(UTC):%H%M%S}.jsonl"
+    path = staging.path(name)
+    digest, size, records = hashlib.sha256(), 0, 0
+    with staging.writer(name) as sink:
+        for page in client.iter_pages(endpoint.path, params=params, pagination=_pagination(feed)):
+            for record in page:
+                line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+                digest.update(line)
+                size += len(line)
+                records += 1
+                sink.write(line)
+    return ApiPull(name=name, path=path, records=records, size=size, sha256=digest.hexdigest(),
+                   open=lambda: staging.reader(name))
+
+
+def _param(value: Any, business_date: date) -> Any:
+    """Endpoint params may name the business date: ``{business_date}``."""
+    if isinstance(value, str) and "{business_date}" in value:
+        return value.replace("{business_date}", business_date.isoformat())
+    return value
