@@ -389,7 +389,7 @@ def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False,
                 raw = open(src, "rb")
             with raw:
                 feed = _HashingReader(raw)
-                args = ["--compress-algo", "none" if compress_algo == "none" else compress_algo,
+                args = ["--compress-algo", compress_algo,
                         "-z", str(compress_level), "--no-encrypt-to"]
                 result, pipe_error = _run(session, lambda: session.gpg.encrypt_file(
                     feed, list(recipients), sign=signer, always_trust=True, passphrase=keys.passphrase,

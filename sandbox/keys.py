@@ -32,6 +32,7 @@ __all__ = [
     "generate_revoked_key_pair",
     "generate_sq_key_pair",
     "gpg_home",
+    "run_gpg",
     "vendor_seal",
 ]
 
@@ -97,6 +98,9 @@ def _gpg(home: Path, *args: str, stdin: bytes | None = None, faked_time: datetim
     if proc.returncode != 0:
         raise RuntimeError(f"gpg failed ({proc.returncode}): {proc.stderr.decode(errors='replace')}")
     return proc.stdout
+
+
+run_gpg = _gpg  #: public name of the raw ``gpg --homedir H --batch ...`` runner (sandbox simulators use it)
 
 
 def _fingerprints(home: Path) -> tuple[str, tuple[str, ...]]:

@@ -61,7 +61,6 @@ class ByteFeed:
         self._released_any = False
         self._src_lines = 0  # line breaks in the source before the current block (for error lines)
         self._first = True
-        self._first_read = True
         self.eof = False
         self.bytes_in = 0
         self.quotes_out = 0  # quote characters handed on
@@ -78,24 +77,25 @@ class ByteFeed:
         self.closed = True
 
     def read(self, size: int = -1) -> bytes | memoryview:
-        """Up to ``size`` bytes of checked UTF-8; a short read is not the end, an empty one is.
+        """``size`` bytes of checked UTF-8 (fewer only at the end).
 
-        Pieces are handed on as they come (never glued together): copies are the cost of a feed.
+        Full blocks matter: pyarrow lets a row straddle at most two of the blocks it reads, so pieces are
+        glued up to ``size`` (one copy per block) instead of being handed on as they come.
         """
-        while not self._ready and not self.eof:
+        want = self._block_size if size is None or size < 0 else size
+        have = sum(len(p) for p in self._ready)
+        while have < want and not self.eof:
             self._pull()
+            have = sum(len(p) for p in self._ready)
         if not self._ready:
             return b""
-        if self._first_read:  # pyarrow infers the column count from its first block: give it a whole line
-            self._first_read = False
-            while not self.eof and not any(b"\n" in bytes(p) for p in self._ready):
-                self._pull()
-            self._ready = deque([b"".join(self._ready)])
-        piece = self._ready.popleft()
-        if size is not None and 0 <= size < len(piece):
-            self._ready.appendleft(piece[size:])
-            piece = piece[:size]
-        return piece
+        whole = self._ready[0] if len(self._ready) == 1 else b"".join(self._ready)
+        self._ready.clear()
+        if len(whole) > want:
+            view = memoryview(whole)
+            self._ready.append(view[want:])
+            return view[:want]
+        return whole
 
     # -- internals -------------------------------------------------------------------------------------
     def _pull(self) -> None:
@@ -113,7 +113,11 @@ class ByteFeed:
         while end and block[end - 1] in (10, 13):  # trailing line breaks wait for more content
             end -= 1
         cut = block.rfind(b"\n", 0, end) + 1 if self._peel else end
-        if cut == 0:  # no place to cut in this block: keep all of it back
+        if cut == 0:  # no place to cut in this block: keep it back ...
+            if end and self._peel:  # ... but lines the held bytes complete are not the last line
+                held_cut = self._held.rfind(b"\n") + 1
+                self._release(self._held[:held_cut])
+                self._held = self._held[held_cut:]
             self._held += block
             return
         self._release(self._held)

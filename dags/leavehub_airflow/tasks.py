@@ -258,7 +258,7 @@ def send_feed(feed_id: str) -> dict[str, Any]:
     """Outbound: build, write, encrypt, send and record the batch for the run's business date, in one task.
 
     The batch gets its id and control numbers when built, so a retry after a transient failure resends the
-    same batch rather than a new one.
+    same batch rather than a new one (status ALREADY_SENT when the first try had got it through).
     """
     from leavehub.pipeline.runner import run_feed
 
@@ -269,6 +269,9 @@ def send_feed(feed_id: str) -> dict[str, Any]:
     if sent is None:
         raise ConfigError(f"{feed_id} is not an outbound feed (run_feed sent nothing)")
     summary = {"feed": feed_id, "business_date": sent.business_date.isoformat(), "file": sent.file,
-               "records": sent.records}
+               "records": sent.records, "status": getattr(sent, "status", "SENT")}
+    batch_id = getattr(sent, "batch_id", None)
+    if batch_id is not None:
+        summary["batch_id"] = str(batch_id)
     _publish(context, feed_id, summary)
     return summary

@@ -58,10 +58,9 @@ def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
 
 def business_date_of(feed: Feed, name: str, default: date | None) -> date | None:
     """The business date a file name carries (vendor.yaml's pattern), else ``default``."""
-    matched = feed.spec.file_pattern.match(name) if hasattr(feed.spec.file_pattern, "match") else None
-    if matched is not None:
-        return matched[0]
-    return default
+    pattern = feed.spec.file_pattern
+    matched = pattern.match(name) if pattern is not None else None
+    return matched.business_date if matched is not None and matched.business_date else default
 
 
 @dataclass(frozen=True)

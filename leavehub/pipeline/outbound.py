@@ -1,9 +1,11 @@
-"""Outbound: canonical store -> vendor file, written under a temporary name and renamed into place.
+"""Outbound: canonical store -> vendor file -> (OpenPGP) -> transport, exactly once per business date.
 
-    select (current views, joined by the mapping's source query) -> map -> write -> ledger: SENT
+    select (current views, joined by the mapping's source query) -> map -> write (staged encrypted)
+    -> encrypt + sign -> put under a temporary name, then rename -> ledger: SENT
 
-The batch gets its id and control number when it is built; the ledger keeps them so a retried run resends the
-same batch instead of minting a new one.
+The batch gets its id and control number when it is built, and the artifact that goes on the wire is kept
+(encrypted) in the outbox until the ledger says SENT, so a retried task resends the SAME bytes instead of
+minting a new batch; a run for a business date that was already sent sends nothing.
 
 Example::
 
@@ -13,18 +15,19 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
-import os
-import tempfile
+import shutil
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, resolve_connection
 from leavehub.pipeline.feeds import Feed
 from schemas.errors import ConfigError
 
-__all__ = ["Sent", "build_batch", "send_feed"]
+__all__ = ["Sent", "build_frame", "send_feed"]
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +36,15 @@ log = logging.getLogger(__name__)
 class Sent:
     feed: str
     file: str
-    path: Path
     records: int
     sha256: str
     business_date: date
-    status: str = "SENT"
+    batch_id: str
+    status: str = "SENT"  # SENT | ALREADY_SENT
+    path: str = ""
 
 
-def build_batch(feed: Feed, *, store: Any, business_date: date) -> Any:
+def build_frame(feed: Feed, *, store: Any, business_date: date) -> Any:
     """The vendor-shaped frame for ``business_date``: the mapping's source query over current canonical views."""
     mapper = feed.mapper
     frames = {entity: store.current(entity, decrypt_pii=True) for entity in mapper.required_entities}
@@ -51,45 +55,84 @@ def _template_vars(feed: Feed) -> dict[str, str]:
     from leavehub.config.employer import load_employer
 
     employer = load_employer(feed.settings.employer_file)
-    return {"client": employer.tpa_client_id, "group": employer.carrier_group_number}
+    return {"client": employer.tpa.client_id, "group": employer.carrier.group_number}
 
 
-def _outbox(feed: Feed) -> Path:
-    transport = feed.vendor.transport
-    if transport.type != "local":
-        raise ConfigError(f"{feed.id}: transport {transport.type!r} is not wired to the CLI yet",
-                          file=str(feed.folder / "vendor.yaml"), key_path="transport.type")
-    folder = Path(transport.outbound_dir)
-    return folder if folder.is_absolute() else feed.settings.local_exchange_dir / feed.vendor.vendor / folder
+def _outbox(feed: Feed, batch_id: str) -> Path:
+    return feed.settings.home / "outbox" / feed.vendor.vendor / feed.name / batch_id
 
 
-def send_feed(feed: Feed, *, store: Any, business_date: date) -> Sent:
-    """Build, write and deliver one outbound file; the vendor never sees a half-written file."""
-    from connectors.formats import write_chunks
+def _already_sent(feed: Feed, store: Any, business_date: date) -> Any:
+    rows = store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status="SENT", business_date=business_date,
+                        limit=1)
+    return rows[0] if rows else None
 
-    if str(feed.spec.direction) not in {"out", "FileDirection.OUT"} and getattr(feed.spec.direction, "value",
-                                                                             feed.spec.direction) != "out":
+
+def send_feed(feed: Feed, *, store: Any, business_date: date,
+              connections: ConnectionResolver | None = None) -> Sent:
+    """Build, seal and deliver one outbound file; the vendor never sees a half-written file."""
+    if feed.spec.direction != "out":
         raise ConfigError(f"{feed.id} is an inbound feed", file=str(feed.folder / "vendor.yaml"))
-    frame = build_batch(feed, store=store, business_date=business_date)
-    name = feed.spec.file_pattern.render(business_date, **_template_vars(feed))
-    outbox = _outbox(feed)
-    outbox.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=outbox)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as sink:
-            result = write_chunks(feed.layout, [frame], sink, business_date=business_date)
-            sink.flush()
-            os.fsync(sink.fileno())
-        final = outbox / name
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    digest = result.sha256 or hashlib.sha256(final.read_bytes()).hexdigest()
-    store.record_send(vendor=feed.vendor.vendor, feed=feed.name, name=name, size=result.bytes, sha256=digest,
-                      records=result.records, business_date=business_date,
+    done = _already_sent(feed, store, business_date)
+    if done is not None:
+        log.info("%s: %s already sent for %s; nothing to do", feed.id, done.file_name, business_date)
+        return Sent(feed.id, done.file_name, done.records_read or 0, done.sha256_received or "", business_date,
+                    batch_id="", status="ALREADY_SENT")
+    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC))
+    outbox = _outbox(feed, batch.batch_id)
+    manifest = outbox / "manifest.json"
+    if not manifest.is_file():  # a retry of a built batch reuses its artifact byte for byte
+        _build_artifact(feed, store, business_date, outbox, connections)
+    meta = json.loads(manifest.read_text(encoding="utf-8"))
+    artifact = outbox / meta["name"]
+    with open_file_transport(feed, connections) as transport:
+        transport.put(artifact, meta["name"])
+    from schemas.version import SCHEMA_VERSION
+
+    store.record_send(batch.batch_id, file_name=meta["name"], size=artifact.stat().st_size,
+                      sha256_sent=meta["sha256"], sha256_plaintext=meta["sha256_plaintext"],
+                      business_date=business_date, schema_version=SCHEMA_VERSION,
                       mapping_version=feed.mapping_version)
-    log.info("%s: wrote %s (%d records)", feed.id, name, result.records)
-    return Sent(feed=feed.id, file=name, path=final, records=result.records, sha256=digest,
-                business_date=business_date)
+    shutil.rmtree(outbox, ignore_errors=True)
+    log.info("%s: sent %s (%d records, batch %s)", feed.id, meta["name"], meta["records"], batch.batch_id)
+    return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch.batch_id,
+                path=meta["name"])
+
+
+def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
+                    connections: ConnectionResolver | None) -> None:
+    """Write the vendor file (plaintext only inside encrypted staging), seal it, record a manifest."""
+    from connectors.formats import write_chunks
+    from connectors.staging import StagingArea
+
+    frame = build_frame(feed, store=store, business_date=business_date)
+    name = feed.spec.file_pattern.render(business_date, **_template_vars(feed))
+    outbox.mkdir(parents=True, exist_ok=True)
+    pgp = feed.vendor.pgp
+    with StagingArea() as staging:
+        if pgp is not None and pgp.sign:
+            from connectors.pgp import PgpKeys, encrypt_sign
+
+            with staging.writer("plain") as sink:
+                written = write_chunks(feed.layout, [frame], sink, business_date=business_date)
+            keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
+            sealed = encrypt_sign(staging.path("plain"), outbox / name, keys=keys, armor=pgp.armor,
+                                  staging_key=staging.key)
+            sha_sent, sha_plain = sealed.sha256, sealed.sha256_plaintext
+        else:
+            with (outbox / name).open("wb") as sink:
+                written = write_chunks(feed.layout, [frame], sink, business_date=business_date)
+            sha_sent = sha_plain = written.sha256 or _sha256(outbox / name)
+    manifest = {"name": name, "records": written.records, "sha256": sha_sent, "sha256_plaintext": sha_plain,
+                "business_date": business_date.isoformat()}
+    tmp = outbox / "manifest.json.part"
+    tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    tmp.replace(outbox / "manifest.json")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,35 +1,47 @@
-"""Run one feed end to end from the command line (Airflow tasks call the same steps).
+"""Run one feed end to end: the unit of work of both ``leavehub run`` and an Airflow task.
 
-Inbound: every file in the vendor's inbox that matches the feed's pattern, oldest business date first; each file
-is all or nothing on its own, a rejected file does not stop the next one, and the run fails at the end if any
-file was rejected. Posted and duplicate files move to the archive folder. Outbound: build and send one file.
+Inbound file feeds: list the vendor's folder (local or SFTP) for the feed's pattern, fetch each file (still
+encrypted) into a private download folder, post it (verify -> read -> map -> validate -> store, all or nothing),
+then move it to the vendor's archive folder - a rejected file too, once it is safe in quarantine. Each file is
+judged on its own; the run fails at the end if any was rejected. Inbound API feeds: pull every page into
+encrypted staging and post the pull like a file. Outbound: build and send one file per business date.
 
 Example::
 
     outcome = run_feed("harbor_leave.leave_periods")
-    assert outcome.ok
+    assert outcome.ok, outcome.summary()
 """
 
 from __future__ import annotations
 
-import os
+import contextlib
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from leavehub.pipeline.exchange import (
+    ConnectionResolver,
+    open_api_client,
+    open_file_transport,
+    pickup_glob,
+    pull_api,
+)
 from leavehub.pipeline.feeds import Feed, load_feed
-from leavehub.pipeline.inbound import Receipt, receive_file
+from leavehub.pipeline.inbound import Plaintext, Receipt, receive_file
 from leavehub.pipeline.outbound import Sent, send_feed
 from leavehub.settings import Settings
 from schemas.errors import RejectedInput
 
-__all__ = ["RunOutcome", "inbox_files", "open_store", "run_feed"]
+__all__ = ["RunOutcome", "open_store", "run_feed"]
 
 
 @dataclass
 class RunOutcome:
     feed: str
+    business_date: date | None = None
     receipts: list[Receipt] = field(default_factory=list)
     sent: Sent | None = None
 
@@ -39,7 +51,7 @@ class RunOutcome:
 
     def summary(self) -> str:
         if self.sent:
-            return f"{self.feed}: sent {self.sent.file} ({self.sent.records} records) -> {self.sent.path}"
+            return f"{self.feed}: {self.sent.status} {self.sent.file} ({self.sent.records} records)"
         if not self.receipts:
             return f"{self.feed}: no files waiting"
         lines = [f"{self.feed}: {len(self.receipts)} file(s)"]
@@ -59,66 +71,87 @@ def open_store(settings: Settings) -> Any:
     return store
 
 
-def _local_dir(feed: Feed, folder: str) -> Path:
-    path = Path(folder)
-    return path if path.is_absolute() else feed.settings.local_exchange_dir / feed.vendor.vendor / path
-
-
-def inbox_files(feed: Feed) -> list[Path]:
-    """Files waiting in the vendor's local inbox for this feed, in business-date order."""
-    inbox = _local_dir(feed, feed.vendor.transport.inbound_dir)
-    pattern = feed.spec.file_pattern
-    found = [p for p in inbox.glob(pattern.glob()) if p.is_file()] if inbox.is_dir() else []
-    return sorted(found, key=lambda p: ((pattern.match(p.name) or (date.min,))[0], p.name))
-
-
-def _archive(feed: Feed, path: Path) -> None:
-    archive_dir = getattr(feed.vendor.transport, "archive_dir", None)
-    if not archive_dir or not path.is_relative_to(feed.settings.local_exchange_dir):
-        return
-    dest = _local_dir(feed, archive_dir)
-    dest.mkdir(parents=True, exist_ok=True)
-    os.replace(path, dest / path.name)
-
-
 def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Path] | None = None,
-             console: Any = None, settings: Settings | None = None, store: Any = None) -> RunOutcome:
+             console: Any = None, settings: Settings | None = None, store: Any = None,
+             connections: ConnectionResolver | None = None) -> RunOutcome:
+    """Run ``VENDOR.FEED`` once. ``files`` posts given local files instead of fetching from the vendor."""
     settings = settings or Settings.from_env()
     feed = load_feed(feed_id, settings)
     store = store or open_store(settings)
-    outcome = RunOutcome(feed=feed.id)
-    direction = getattr(feed.spec.direction, "value", feed.spec.direction)
-    if direction == "out":
-        outcome.sent = send_feed(feed, store=store, business_date=business_date or _today(settings))
-        return outcome
-    for path in files if files is not None else inbox_files(feed):
-        try:
-            receipt = _receive_with_progress(feed, Path(path), store, business_date, console)
-        except RejectedInput as exc:
-            receipt = getattr(exc, "receipt", None) or Receipt(feed=feed.id, file=Path(path).name,
-                                                               status="REJECTED", business_date=business_date)
-        else:
-            _archive(feed, Path(path))
-        outcome.receipts.append(receipt)
+    bday = business_date or today(settings)
+    outcome = RunOutcome(feed=feed.id, business_date=bday)
+    if feed.spec.direction == "out":
+        outcome.sent = send_feed(feed, store=store, business_date=bday, connections=connections)
+    elif files is not None:
+        for path in files:
+            outcome.receipts.append(_post(feed, Path(path), store, business_date, connections, console))
+    elif feed.vendor.transport.type == "http":
+        outcome.receipts.append(_pull_and_post(feed, store, bday, connections))
+    else:
+        outcome.receipts += _fetch_and_post(feed, store, business_date, connections, console)
     return outcome
 
 
-def _receive_with_progress(feed: Feed, path: Path, store: Any, business_date: date | None,
-                           console: Any) -> Receipt:
-    if console is None or path.stat().st_size < 5_000_000:
-        return receive_file(feed, path, store=store, business_date=business_date)
-    from rich.progress import Progress
+def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connections: ConnectionResolver | None,
+          console: Any, pulled: Plaintext | None = None) -> Receipt:
+    try:
+        if console is None or path.stat().st_size < 5_000_000:
+            return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
+                                pulled=pulled)
+        from rich.progress import Progress
 
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task(f"{feed.id} {path.name}", total=None)
-        return receive_file(feed, path, store=store, business_date=business_date,
-                            progress=lambda n: bar.advance(task, n))
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"{feed.id} {path.name}", total=None)
+            return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
+                                pulled=pulled, progress=lambda n: bar.advance(task, n))
+    except RejectedInput as exc:
+        return getattr(exc, "receipt", None) or Receipt(feed=feed.id, file=path.name, status="REJECTED",
+                                                        business_date=business_date)
 
 
-def _today(settings: Settings) -> date:
+def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connections: ConnectionResolver | None,
+                    console: Any) -> list[Receipt]:
+    receipts = []
+    downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=_work_dir(feed)))
+    try:
+        with open_file_transport(feed, connections) as transport:
+            waiting = transport.list(pickup_glob(feed))
+            for remote in sorted(waiting, key=lambda r: _sort_key(feed, r.name)):
+                local = transport.get(remote.name, downloads / remote.name)
+                receipts.append(_post(feed, local, store, business_date, connections, console))
+                transport.archive(remote.name)  # posted, duplicate or safely quarantined: never fetched twice
+                local.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(downloads, ignore_errors=True)
+    return receipts
+
+
+def _pull_and_post(feed: Feed, store: Any, business_date: date, connections: ConnectionResolver | None) -> Receipt:
+    from connectors.staging import StagingArea
+
+    with contextlib.closing(open_api_client(feed, connections)) as client, \
+            StagingArea(base_dir=_work_dir(feed)) as staging:
+        pull = pull_api(feed, client, staging, business_date=business_date)
+        plain = Plaintext(pull.name, pull.size, pull.sha256, pull.sha256, False, pull.open)
+        return _post(feed, pull.path, store, business_date, connections, None, pulled=plain)
+
+
+def _work_dir(feed: Feed) -> Path:
+    path = feed.settings.home / "work"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sort_key(feed: Feed, name: str) -> tuple:
+    matched = feed.spec.file_pattern.match(name)
+    return (matched.business_date if matched and matched.business_date else date.min, name)
+
+
+def today(settings: Settings) -> date:
+    """Today in the employer's time zone: the default business date of a run."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from leavehub.config.employer import load_employer
 
-    return datetime.now(ZoneInfo(load_employer(settings.employer_file).time_zone)).date()
+    return datetime.now(ZoneInfo(str(load_employer(settings.employer_file).time_zone))).date()

@@ -225,3 +225,33 @@ def test_ragged_row_after_many_blocks_has_its_exact_line() -> None:
     with pytest.raises(FormatError) as info:
         read_all(CSV, b"A,B,C\n" + good + b"bad,row\n" + good, chunk_rows=10_000)
     assert info.value.line == 50_002 and "record 50002 has 2 fields, expected 3" in str(info.value)
+
+
+class _PipeOnly:
+    """A forward-only stream (a decrypting pipe, a socket): read() and nothing else."""
+
+    def __init__(self, data: bytes, piece: int) -> None:
+        self._data, self._piece = data, piece
+
+    def read(self, size: int = -1) -> bytes:
+        out, self._data = self._data[: min(size, self._piece)], self._data[min(size, self._piece):]
+        return out
+
+
+def test_forward_only_stream_with_short_reads() -> None:
+    from connectors.formats import parse_layout, read_chunks
+
+    data = "A|B\r\n1|é\r\n2|\"x\r\ny\"\r\nTRL|2|20261120\r\n".encode()
+    layout = parse_layout({"type": "delimited", "delimiter": "|", "trailer": {}})
+    chunks = list(read_chunks(layout, _PipeOnly(data, 3), name="pipe"))
+    assert frame_of(chunks)["B"].tolist() == ["é", "x\r\ny"] and chunks[-1].is_last
+
+
+def test_path_source_and_bad_chunk_rows(tmp_path) -> None:
+    from connectors.formats import parse_layout, read_chunks
+
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"A\n1\n")
+    assert frame_of(list(read_chunks(parse_layout(CSV), path, name="x.csv")))["A"].tolist() == ["1"]
+    with pytest.raises(ValueError, match="chunk_rows"):
+        list(read_chunks(parse_layout(CSV), path, name="x.csv", chunk_rows=0))

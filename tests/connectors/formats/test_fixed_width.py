@@ -113,3 +113,9 @@ def test_header_count_is_written_after_all_frames_are_seen() -> None:
     write_chunks(parse_layout(layout), frames, sink)
     assert sink.getvalue().startswith(b"H3  ")
     assert len(read_all(layout, sink.getvalue())[0]) == 3
+
+
+def test_invalid_utf8_names_the_line() -> None:
+    with pytest.raises(FormatError) as info:
+        read_all(LAYOUT, b"E1    012345678  8.5\nJos\xe9  012345678  8.5\n")
+    assert info.value.line == 2 and "utf-8" in info.value.reason
