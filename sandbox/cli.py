@@ -1,7 +1,7 @@
 """``leavehub sandbox ...``: the simulators, plugged into the CLI through the ``leavehub.cli_plugins`` entry point.
 
     leavehub sandbox up [--employees N]   start sshd + HRIS API in the background, seeded with a synthetic employer
-    leavehub sandbox env                  print the AIRFLOW_CONN_* exports for a shell (eval "$(leavehub sandbox env)")
+    leavehub sandbox env                  print AIRFLOW_CONN_* exports (eval "$(leavehub sandbox env)")
     leavehub sandbox status | down
     leavehub sandbox demo                 the README's demo
 """

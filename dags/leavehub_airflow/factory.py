@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 START_DATE = datetime(2025, 1, 1, tzinfo=UTC)
 """Fixed, in the past: with catchup off it only marks when the schedule may begin."""
 
-DIRECTION_TAGS = {"in": "input", "out": "outbound"}
+DIRECTION_TAGS = {"in": "inbound", "out": "outbound"}
 TASK_IDS = {"in": "receive", "out": "send"}
 
 
@@ -77,7 +77,7 @@ def feed_schedule(spec: Feed) -> Schedule:
     """The Airflow schedule of a feed, from its vendor.yaml ``schedule`` section."""
     match spec.schedule:
         case CronSchedule(cron=cron, timezone=zone):
-            return CronTriggerTimetable(cron, timezone="UTC")
+            return CronTriggerTimetable(cron, timezone=zone)
         case AssetSchedule(assets=refs):
             return [feed_asset(ref) for ref in refs]
         case PayCalendarSchedule(event=event, offset_days=offset):
