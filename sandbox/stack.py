@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from sandbox.hris_api import HrisSimulator
-from sandbox.keys import _gpg, generate_key_pair, gpg_home
+from sandbox.keys import generate_key_pair, gpg_home, run_gpg
 from sandbox.sshd import SshdServer
 from sandbox.synthetic import generate_employer, write_harbor_files, write_hris_records
 
@@ -108,11 +108,11 @@ class SandboxStack:
             self.harbor_dir(folder)
         with tempfile.TemporaryDirectory(prefix="harbor-plain-") as plain, gpg_home() as home:
             # One GNUPGHOME for the whole batch: Harbor's own gpg, independent of connectors.pgp.
-            _gpg(home, "--import", stdin=hub.public_armored.encode())
-            _gpg(home, "--import", stdin=harbor.secret_armored.encode())
+            run_gpg(home, "--import", stdin=hub.public_armored.encode())
+            run_gpg(home, "--import", stdin=harbor.secret_armored.encode())
             for path in write_harbor_files(self.employer, Path(plain), through=self.through):
                 sealed = self.harbor_dir("outbound") / f"{path.name}.pgp"
-                _gpg(home, "--trust-model", "always", "--yes", "--output", str(sealed), "--recipient",
+                run_gpg(home, "--trust-model", "always", "--yes", "--output", str(sealed), "--recipient",
                      hub.fingerprint, "--sign", "--local-user", harbor.fingerprint, "--encrypt", str(path))
                 path.unlink()
                 self.harbor_files.append(sealed.name)

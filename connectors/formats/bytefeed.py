@@ -77,25 +77,29 @@ class ByteFeed:
         self.closed = True
 
     def read(self, size: int = -1) -> bytes | memoryview:
-        """``size`` bytes of checked UTF-8 (fewer only at the end).
+        """At most ``size`` bytes of checked UTF-8, and at least half of that until the end.
 
-        Full blocks matter: pyarrow lets a row straddle at most two of the blocks it reads, so pieces are
-        glued up to ``size`` (one copy per block) instead of being handed on as they come.
+        Block sizes matter: pyarrow lets a row straddle at most two of the blocks it reads, so a source's
+        short reads (pipes) are glued together; a whole pulled block usually fits and passes without a copy.
         """
         want = self._block_size if size is None or size < 0 else size
         have = sum(len(p) for p in self._ready)
-        while have < want and not self.eof:
+        while have < want // 2 and not self.eof:
             self._pull()
             have = sum(len(p) for p in self._ready)
-        if not self._ready:
+        taken: list[bytes | memoryview] = []
+        total = 0
+        while self._ready and total + len(self._ready[0]) <= want:
+            piece = self._ready.popleft()
+            taken.append(piece)
+            total += len(piece)
+        if not taken and self._ready:  # one piece larger than asked for: hand on its head
+            piece = self._ready.popleft()
+            self._ready.appendleft(piece[want:])
+            taken.append(piece[:want])
+        if not taken:
             return b""
-        whole = self._ready[0] if len(self._ready) == 1 else b"".join(self._ready)
-        self._ready.clear()
-        if len(whole) > want:
-            view = memoryview(whole)
-            self._ready.append(view[want:])
-            return view[:want]
-        return whole
+        return taken[0] if len(taken) == 1 else b"".join(taken)
 
     # -- internals -------------------------------------------------------------------------------------
     def _pull(self) -> None:
