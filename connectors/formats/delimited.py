@@ -58,11 +58,12 @@ def read_delimited(
     """Stream ``source`` as chunks of ``chunk_rows`` rows; FormatError names the file and line."""
     feed = ByteFeed(source, name=name, encoding=layout.encoding, peel_last_line=layout.trailer is not None,
                     quote_char=layout.quote_char)
-    ragged: list[tuple[int | None, int, int]] = []
+    state = _ReadState(layout, name, chunk_rows)
 
     def on_ragged(row: pacsv.InvalidRow) -> str:
-        ragged.append((row.number, row.expected_columns, row.actual_columns))
-        return "error"
+        # skip it for now: the reader raises once the rows before it are counted, so the line is exact
+        state.ragged.append((row.number, row.expected_columns, row.actual_columns))
+        return "skip" if len(state.ragged) < 1000 else "error"
 
     read_options = pacsv.ReadOptions(use_threads=False, block_size=1 << 20, autogenerate_column_names=True)
     parse_options = pacsv.ParseOptions(
@@ -73,23 +74,21 @@ def read_delimited(
         column_types=_STRING_TYPES, null_values=list(layout.null_values), strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
-    state = _ReadState(layout, name, chunk_rows)
     try:
         reader = pacsv.open_csv(feed, read_options=read_options, parse_options=parse_options,
                                 convert_options=convert_options)
         for batch in reader:
             yield from state.push(batch, feed)
     except pa.ArrowInvalid as exc:
-        if ragged:
-            number, expected, actual = ragged[0]
-            line = number + state.breaks_seen if number is not None else None
-            raise FormatError(f"record {number} has {actual} fields, expected {expected}", file=name,
-                              line=line) from None
+        if state.ragged:
+            raise state.ragged_error(None) from None
         if "Empty CSV" not in str(exc):  # pyarrow's other messages may quote the row: never pass them on
             raise FormatError("the file does not parse as delimited text", file=name) from None
         if layout.trailer is not None:
             state.check_trailer(feed, rows=None, line=1)
         raise FormatError("the file has no header line (empty file?)", file=name, line=1) from None
+    if state.ragged:
+        raise state.ragged_error(None)
     if feed.quotes_out % 2:
         raise FormatError("a quoted field is never closed (truncated file?)", file=name)
     yield from state.finish(feed)
@@ -109,6 +108,7 @@ class _ReadState:
         self.rows_pushed = 0
         self.business_date: date | None = None
         self.rechunker = Rechunker(chunk_rows)
+        self.ragged: list[tuple[int | None, int, int]] = []  # (record number, expected, actual fields)
 
     def push(self, batch: pa.RecordBatch, feed: ByteFeed) -> Iterator[Chunk]:
         if self.header is None:
@@ -118,12 +118,13 @@ class _ReadState:
             raise FormatError(f"rows have {batch.num_columns} fields, the layout declares {len(self.header)}",
                               file=self.name, line=1)
         table = pa.Table.from_batches([batch]).rename_columns(list(self.header))
+        breaks = line_breaks_per_row(table) if feed.quotes_out else None  # no quote: no value spans lines
+        if self.ragged:
+            self._raise_if_ragged_within(table.num_rows, breaks)
         self.rows_pushed += table.num_rows
-        if feed.quotes_out:  # without a quote no value can hold a line break
-            breaks = line_breaks_per_row(table)
-            if breaks is not None:
-                self.breaks_seen += pc.sum(breaks).as_py() or 0
-                table = table.append_column(BREAKS, breaks)
+        if breaks is not None:
+            self.breaks_seen += pc.sum(breaks).as_py() or 0
+            table = table.append_column(BREAKS, breaks)
         for piece in self.rechunker.push(table):
             yield self._chunk(piece, last=False)
 
@@ -139,6 +140,28 @@ class _ReadState:
             yield self._chunk(empty, last=True)
         else:
             yield self._chunk(rest, last=True)
+
+    def ragged_error(self, breaks_before: int | None) -> FormatError:
+        """The first row with a wrong number of fields, by record number and physical line (never its text)."""
+        number, expected, actual = self.ragged[0]
+        line = None
+        if number is not None:
+            before = self.breaks_seen if breaks_before is None else breaks_before
+            line = number + max(self.header_lines - 1, 0) + before
+        more = f" ({len(self.ragged)} such rows)" if len(self.ragged) > 1 else ""
+        return FormatError(f"record {number} has {actual} fields, expected {expected}{more}", file=self.name,
+                           line=line)
+
+    def _raise_if_ragged_within(self, rows: int, breaks: pa.Array | None) -> None:
+        """Raise when the first skipped ragged record lies within (or right after) this batch's rows."""
+        number = self.ragged[0][0]
+        if number is None:
+            raise self.ragged_error(None)
+        before_batch = (1 if self.layout.header else 0) + self.rows_pushed
+        k = number - before_batch - 1  # rows of this batch before the ragged record
+        if k <= rows:
+            inside = int(pc.sum(breaks.slice(0, k)).as_py() or 0) if breaks is not None and k > 0 else 0
+            raise self.ragged_error(self.breaks_seen + inside)
 
     def check_trailer(self, feed: ByteFeed, *, rows: int | None, line: int) -> None:
         """Refuse a missing trailer or a count that differs from the data rows read."""

@@ -255,3 +255,10 @@ def test_path_source_and_bad_chunk_rows(tmp_path) -> None:
     assert frame_of(list(read_chunks(parse_layout(CSV), path, name="x.csv")))["A"].tolist() == ["1"]
     with pytest.raises(ValueError, match="chunk_rows"):
         list(read_chunks(parse_layout(CSV), path, name="x.csv", chunk_rows=0))
+
+
+def test_ragged_line_is_exact_after_quoted_line_breaks_in_the_same_block() -> None:
+    data = b'A,B,C\n"a\nb\nc",2,3\n4,5,6\nbad\n7,8,9\nalso,bad\n'
+    with pytest.raises(FormatError) as info:
+        read_all(CSV, data)
+    assert info.value.line == 6 and "record 4 has 1 fields, expected 3 (2 such rows)" in str(info.value)
