@@ -115,9 +115,17 @@ def _lines_chunk(batch: list[Any], at: list[int], rows_out: int, name: str, *, l
 
 
 def _numbered_lines(source: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every line; only ``read`` is used (a decrypting stream has no readline)."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")("strict")
-    for number, raw in enumerate(iter(source.readline, b""), start=1):
-        yield number, _decoded(decoder, raw, name, number)
+    number, carry = 0, b""
+    while block := source.read(1 << 20):
+        lines = (carry + bytes(block)).split(b"\n")
+        carry = lines.pop()
+        for raw in lines:
+            number += 1
+            yield number, _decoded(decoder, raw + b"\n", name, number)
+    if carry:
+        yield number + 1, _decoded(decoder, carry, name, number + 1)
 
 
 def _decoded(decoder: codecs.IncrementalDecoder, raw: bytes, name: str, line: int) -> str:

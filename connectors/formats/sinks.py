@@ -35,7 +35,9 @@ def frame_to_strings(frame: pd.DataFrame, columns: Sequence[str] | None) -> pa.T
     another text form formats the column before it reaches the writer. Columns the layout does not name are
     dropped: a vendor gets only the fields its layout lists.
     """
-    names = [str(c) for c in frame.columns]
+    if not all(isinstance(c, str) for c in frame.columns):
+        frame = frame.rename(columns=str)
+    names = list(frame.columns)
     if len(set(names)) != len(names):
         raise ConfigError("the frame to write repeats a column name")
     if columns is None:

@@ -127,7 +127,7 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
     path = Path(path)
     sha_received = ""
     bday = business_date_of(feed, path.name, business_date)
-    supersede = feed.spec.supersede
+    supersede = feed.spec.supersede.rule
     receipt = Receipt(feed=feed.id, file=path.name, status="RECEIVED", business_date=bday)
     errors: list[RowError] = []
     arrived_encrypted = False

@@ -106,7 +106,9 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
     from connectors.staging import StagingArea
 
     frame = build_frame(feed, store=store, business_date=business_date)
-    name = feed.spec.file_pattern.render(business_date, **_template_vars(feed))
+    pattern = feed.spec.file_pattern
+    wanted = {k: v for k, v in _template_vars(feed).items() if k in pattern.variables}
+    name = pattern.render(business_date, **wanted)
     outbox.mkdir(parents=True, exist_ok=True)
     pgp = feed.vendor.pgp
     with StagingArea() as staging:

@@ -93,3 +93,22 @@ def test_json_lines_writer_escapes_and_round_trips() -> None:
     assert json.loads(lines[0]) == {"a": 'q"uote', "b.c": "1"}
     back = frame_of(read_all(JSON, sink.getvalue()))
     assert back["a"].tolist()[:4] == frame["a"].tolist()[:4] and pd.isna(back["a"][4])
+
+
+class _ReadOnly:
+    """A stream with read() only, returning small pieces (like a decrypting pipe)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def read(self, size: int = -1) -> bytes:
+        out, self._data = self._data[:3], self._data[3:]
+        return out
+
+
+def test_json_reader_needs_only_read() -> None:
+    from connectors.formats import read_chunks
+
+    data = '{"a": "é"}\n{"a": 2}'.encode()
+    chunks = list(read_chunks(parse_layout(JSON), _ReadOnly(data), name="x.jsonl"))
+    assert frame_of(chunks)["a"].tolist() == ["é", "2"] and chunks[0].lines().tolist() == [1, 2]
