@@ -43,7 +43,7 @@ ORDER = (
 
 def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, console: Console | None = None
              ) -> list[RunOutcome]:
-    console = console or Console()
+    console = console or Console(width=120)
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)

@@ -11,9 +11,13 @@ Pay-calendar schedules name an event of the payroll calendar (``pay_date``, ``pe
 publishes it on the right day with the event's business date in the extra. Until that feed exists, nothing
 publishes these assets and the DAGs scheduled on them simply never run (no placeholder DAGs).
 
+The URI scheme is ``x-leavehub``: Airflow leaves ``x-`` schemes alone, whereas any other scheme makes the
+first Asset of a parse discover every provider's URI normalizers (importing Airflow's SQLAlchemy models,
+about a quarter of a second of each parse of the DAG file; see bench/dag_parse_bench.py).
+
 Example::
 
-    feed_asset("harbor_leave.leave_periods").uri     # "leavehub://harbor_leave/leave_periods"
+    feed_asset("harbor_leave.leave_periods").uri     # "x-leavehub://harbor_leave/leave_periods"
     pay_calendar_asset("pay_date", -2).name          # "calendar.pay_date-2d"
 """
 
@@ -29,7 +33,7 @@ __all__ = [
     "pay_calendar_asset",
 ]
 
-ASSET_SCHEME = "leavehub"
+ASSET_SCHEME = "x-leavehub"
 ASSET_GROUP = "leavehub"
 CALENDAR_NAMESPACE = "calendar"
 """The URI host of pay-calendar assets; a vendor may not be named like it (the factory refuses it)."""

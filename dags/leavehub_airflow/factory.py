@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param, task
+from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param
 
 from leavehub.config.vendor import (
     AssetSchedule,
@@ -44,7 +44,7 @@ from leavehub.config.vendor import (
     load_vendors,
 )
 from leavehub_airflow.assets import CALENDAR_NAMESPACE, feed_asset, pay_calendar_asset
-from leavehub_airflow.tasks import TASK_ARGS, receive_feed, send_feed
+from leavehub_airflow.tasks import TASK_ARGS, FeedRunOperator
 from schemas.errors import ConfigError
 
 __all__ = ["DIRECTION_TAGS", "START_DATE", "FeedDags", "VendorConfigWarning", "build_feed_dags", "feed_dag"]
@@ -118,9 +118,8 @@ def feed_dag(vendor: VendorConfig, feed_name: str, spec: Feed) -> DAG:
                                                "schedule or the triggering feed"),
         },
     ) as dag:
-        callable_ = receive_feed if direction == "in" else send_feed
-        run_step = task(task_id=TASK_IDS[direction], outlets=[feed_asset(feed_id)], **TASK_ARGS)(callable_)
-        run_step(feed_id=feed_id)
+        FeedRunOperator(task_id=TASK_IDS[direction], feed_id=feed_id, direction=direction,
+                        outlets=[feed_asset(feed_id)], **TASK_ARGS)
     return dag
 
 

@@ -9,6 +9,7 @@ Example::
 
     employer = load_employer()                           # $LEAVEHUB_EMPLOYER or the repo's employer.yaml
     employer.payroll.round_hours(Decimal("2.4"))         # Decimal("2.50") with 0.25 h, round up
+    employer.alerts.type                                 # "log" unless employer.yaml names a channel
 """
 
 from __future__ import annotations
@@ -28,12 +29,16 @@ from schemas.errors import ConfigError
 __all__ = [
     "DEFAULT_EMPLOYER_FILE",
     "EMPLOYER_ENV",
+    "AlertChannel",
     "CarrierSettings",
+    "EmailAlerts",
     "EmployerConfig",
     "FmlaPolicy",
     "IanaTimeZone",
+    "LogAlerts",
     "PayrollPolicy",
     "TpaSettings",
+    "WebhookAlerts",
     "employer_file",
     "load_employer",
 ]
@@ -104,6 +109,61 @@ class TpaSettings(_Section):
     client_id: Code
 
 
+EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$", max_length=100)]
+ConnectionId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$", max_length=100)]
+EmailAddress = Annotated[str, StringConstraints(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", max_length=254)]
+HostName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.:\[\]-]+$", max_length=253)]
+
+
+class LogAlerts(_Section):
+    """Alerts go to the log only (the default: a deployment without a channel still leaves a trace)."""
+
+    type: Literal["log"] = "log"
+
+
+class WebhookAlerts(_Section):
+    """POST each alert as JSON. The URL is a secret (chat webhooks embed a token), so it is never in this file:
+    name the environment variable that holds it (``url_env``) or an Airflow connection (``connection_id``)."""
+
+    type: Literal["webhook"]
+    url_env: EnvVarName | None = None
+    connection_id: ConnectionId | None = None
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    retries: Annotated[int, Field(ge=0, le=5)] = 2
+
+    @model_validator(mode="after")
+    def _exactly_one_url_source(self) -> Self:
+        if (self.url_env is None) == (self.connection_id is None):
+            raise ValueError("webhook alerts need exactly one of url_env or connection_id")
+        return self
+
+
+class EmailAlerts(_Section):
+    """Send each alert as a plain-text e-mail through an SMTP relay: an Airflow connection (host, port, login,
+    password; extra ``starttls``) or a bare ``host``/``port`` relay that needs no credentials."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["email"]
+    smtp_connection_id: ConnectionId | None = None
+    host: HostName | None = None
+    port: Annotated[int, Field(ge=1, le=65535)] = 25
+    starttls: bool = False
+    from_address: EmailAddress = Field(alias="from")
+    to: Annotated[list[EmailAddress], Field(min_length=1, max_length=50)]
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+    @model_validator(mode="after")
+    def _exactly_one_relay(self) -> Self:
+        if (self.smtp_connection_id is None) == (self.host is None):
+            raise ValueError("email alerts need exactly one of smtp_connection_id or host")
+        return self
+
+
+AlertChannel = Annotated[LogAlerts | WebhookAlerts | EmailAlerts, Field(discriminator="type")]
+"""Where alerts go: a closed set (``log`` | ``webhook`` | ``email``), chosen by ``type``."""
+
+
 class EmployerConfig(_Section):
     """The whole employer.yaml. Later policies (premiums, top-ups, state elections) add sections here."""
 
@@ -116,6 +176,7 @@ class EmployerConfig(_Section):
     carrier: CarrierSettings
     tpa: TpaSettings
     fmla: FmlaPolicy
+    alerts: AlertChannel = Field(default_factory=LogAlerts)
 
     @property
     def zone(self) -> ZoneInfo:

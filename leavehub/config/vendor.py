@@ -9,6 +9,7 @@ Example::
 
     harbor = load_vendor(Path("mappings/harbor_leave"))
     harbor.feeds["leave_periods"].file_pattern.glob()     # "HARBOR_LEAVE_*.csv.pgp"
+    harbor.feeds["leave_periods"].arrival.deadline(date(2026, 3, 2))  # 2026-03-02 09:00 America/Los_Angeles
     found = load_vendors(Path("mappings")); found.raise_for_errors()
 """
 
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -38,6 +41,8 @@ from schemas.errors import ConfigError
 
 __all__ = [
     "VENDOR_FILE",
+    "WEEKDAYS",
+    "ArrivalWindow",
     "AssetSchedule",
     "CronSchedule",
     "CursorPagination",
@@ -234,6 +239,41 @@ class Endpoint(_Section):
     idempotency_header: NonEmpty | None = None
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class ArrivalWindow(_Section):
+    """When an inbound feed's file for a business date must have arrived, so silence becomes an alert.
+
+    ``days`` are the weekdays that HAVE a business date (a Mon-Fri feed sends nothing for Saturday);
+    the file for business date D is due by ``expected_by`` on D + ``lag_days`` in ``timezone``.
+    """
+
+    expected_by: ClockTime = Field(description="HH:MM, 24-hour, in `timezone`")
+    timezone: IanaTimeZone
+    days: Literal["daily"] | Annotated[list[Weekday], Field(min_length=1, max_length=7)] = "daily"
+    lag_days: Annotated[int, Field(ge=0, le=7)] = 0
+
+    @field_validator("days")
+    @classmethod
+    def _days_are_distinct(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(set(value)) != len(value):
+            raise ValueError("days are listed twice")
+        return value
+
+    def expects(self, business_date: date) -> bool:
+        """True when the feed sends a file for ``business_date`` (its weekday is one of ``days``)."""
+        return self.days == "daily" or WEEKDAYS[business_date.weekday()] in self.days
+
+    def deadline(self, business_date: date) -> datetime:
+        """The aware instant by which the file for ``business_date`` is due."""
+        hour, minute = (int(part) for part in self.expected_by.split(":"))
+        day = business_date + timedelta(days=self.lag_days)
+        return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(self.timezone))
+
+
 # --- feed and vendor ---------------------------------------------------------------------------------
 
 
@@ -262,10 +302,13 @@ class Feed(_Section):
     supersede: Supersede | None = None
     schedule: Schedule | None = None
     endpoint: Endpoint | None = None
+    arrival: ArrivalWindow | None = None
     description: str | None = None
 
     @model_validator(mode="after")
     def _inbound_feeds_know_their_records(self, info: ValidationInfo) -> Self:
+        if self.direction == "out" and self.arrival is not None:
+            raise ValueError("`arrival` is only for inbound feeds (what we expect a vendor to send)")
         if self.direction == "in" and not self.record_key:
             raise ValueError("an inbound feed needs `record_key` (the vendor's stable key columns)")
         if self.direction == "in" and self.supersede is None:

@@ -36,8 +36,13 @@ def resolve_connection(conn_id: str) -> Any:
 
 
 def _local_path(feed: Feed, folder: str) -> Path:
+    """An absolute folder as configured; a relative one lives under the hub's exchange folder, which we own."""
     path = Path(folder)
-    return path if path.is_absolute() else feed.settings.local_exchange_dir / feed.vendor.vendor / path
+    if path.is_absolute():
+        return path
+    path = feed.settings.local_exchange_dir / feed.vendor.vendor / path
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def open_file_transport(feed: Feed, connections: ConnectionResolver | None = None) -> Any:

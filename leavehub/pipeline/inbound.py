@@ -131,6 +131,7 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
     receipt = Receipt(feed=feed.id, file=path.name, status="RECEIVED", business_date=bday)
     errors: list[RowError] = []
     arrived_encrypted = False
+    intake: Any = None
     try:
         opened = contextlib.nullcontext(pulled) if pulled else verified_plaintext(feed, path, connections)
         with opened as plain:
@@ -174,6 +175,8 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
     except RejectedInput as exc:
         if not exc.file:
             exc.file = path.name
+        if intake is not None:  # the claimed RECEIVED row was rolled back; the intake recorded a new row
+            receipt.ledger_id = intake.file_id
         sha_received = sha_received or sha256_file(path)
         if receipt.ledger_id is None:  # rejected before the store saw it (signature, layout): ledger it too
             receipt.ledger_id = _ledger_rejection(store, feed, path, bday, sha_received, exc)

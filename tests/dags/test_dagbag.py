@@ -171,6 +171,8 @@ def vendor_warnings(bag: Any) -> list[str]:
 def test_real_mappings_parse_without_import_errors_or_vendor_warnings(real_bag: Any) -> None:
     assert real_bag.import_errors == {}
     assert vendor_warnings(real_bag) == []
+    # .airflowignore keeps the helper package out: the dag-processor parses the one DAG file only
+    assert [Path(p).name for p in real_bag.file_last_changed] == [DAG_FILE.name]
 
 
 def test_one_dag_per_feed_of_every_vendor_yaml(real_bag: Any) -> None:
@@ -207,7 +209,7 @@ def test_feed_task_is_one_step_publishing_the_feed_asset_with_retry_policy(
         vendor, feed = dag.dag_id.split("__")
         (step,) = dag.tasks
         assert step.task_id in {"receive", "send"}
-        assert [(a.name, a.uri) for a in step.outlets] == [(f"{vendor}.{feed}", f"leavehub://{vendor}/{feed}")]
+        assert [(a.name, a.uri) for a in step.outlets] == [(f"{vendor}.{feed}", f"x-leavehub://{vendor}/{feed}")]
         assert step.retry_policy is RETRY_POLICY
         assert step.retry_exponential_backoff == 2.0 and step.retries >= 1
         assert alert_on_failure in step.on_failure_callback
@@ -261,7 +263,7 @@ def test_sample_vendors_get_cron_asset_and_pay_calendar_schedules(airflow_home: 
     assert [a.name for a in bag.dags["harbor_leave__eligibility"].timetable.asset_condition.objects] == [
         "northwind_hris.workers"]
     pay = bag.dags["ledgerpay__pay_data"].timetable.asset_condition.objects[0]
-    assert pay.uri == "leavehub://calendar/pay_date?offset_days=-2"
+    assert pay.uri == "x-leavehub://calendar/pay_date?offset_days=-2"
 
 
 def test_broken_vendor_folder_keeps_other_dags_and_reports_the_error(airflow_home: Path, tmp_path: Path) -> None:
@@ -390,20 +392,18 @@ class _OutletEvents:
 @pytest.fixture
 def fake_run(airflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimpleNamespace]:
     """A task run without a scheduler: a cron run logged at 2026-03-02 06:30 UTC, run_feed replaced."""
-    import airflow.sdk
-
     import leavehub.pipeline.runner as runner
 
     state = SimpleNamespace(outlets=_OutletEvents(), receipts=[], sent=None, calls=[])
     context = {"params": {"business_date": None}, "logical_date": datetime(2026, 3, 2, 6, 30, tzinfo=UTC),
                "dag_run": SimpleNamespace(logical_date=None, start_date=None), "triggering_asset_events": {},
                "outlet_events": state.outlets}
+    state.context = context
 
     def fake_run_feed(feed_id: str, *, business_date: date, settings: Any) -> Any:
         state.calls.append((feed_id, business_date))
         return runner.RunOutcome(feed=feed_id, receipts=state.receipts, sent=state.sent)
 
-    monkeypatch.setattr(airflow.sdk, "get_current_context", lambda: context, raising=False)
     monkeypatch.setattr(runner, "run_feed", fake_run_feed)
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
     monkeypatch.setenv("LEAVEHUB_EMPLOYER", str(ROOT / "employer.yaml"))  # America/Los_Angeles
@@ -422,7 +422,7 @@ def test_receive_publishes_latest_business_date_posted(fake_run: SimpleNamespace
 
     fake_run.receipts = [_receipt("APPLIED", date(2026, 2, 28)), _receipt("APPLIED", date(2026, 3, 1)),
                          _receipt("DUPLICATE", date(2026, 2, 27))]
-    summary = receive_feed("harbor_leave.leave_periods")
+    summary = receive_feed("harbor_leave.leave_periods", fake_run.context)
     assert fake_run.calls == [("harbor_leave.leave_periods", date(2026, 3, 1))]  # 06:30 UTC = Mar 1 in LA
     assert summary["business_date"] == "2026-03-01"
     assert fake_run.outlets.by_name["harbor_leave.leave_periods"].extra["business_date"] == "2026-03-01"
@@ -435,7 +435,7 @@ def test_receive_fails_without_retry_when_a_file_is_rejected(fake_run: SimpleNam
 
     fake_run.receipts = [_receipt("APPLIED", date(2026, 3, 1)), _receipt("REJECTED", None)]
     with pytest.raises(RejectedInput, match="1 of 2 file"):
-        receive_feed("harbor_leave.leave_periods")
+        receive_feed("harbor_leave.leave_periods", fake_run.context)
     assert fake_run.outlets.by_name == {}
 
 
@@ -445,7 +445,7 @@ def test_receive_skips_without_asset_event_when_nothing_new(fake_run: SimpleName
 
     fake_run.receipts = [_receipt("DUPLICATE", date(2026, 3, 1))]
     with pytest.raises(AirflowSkipException):
-        receive_feed("harbor_leave.leave_periods")
+        receive_feed("harbor_leave.leave_periods", fake_run.context)
     assert fake_run.outlets.by_name == {}
 
 
@@ -457,7 +457,7 @@ def test_send_refuses_sqlite_under_celery_before_touching_the_store(fake_run: Si
 
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
     with pytest.raises(ConfigError, match="PostgreSQL"):
-        send_feed("harbor_leave.eligibility")
+        send_feed("harbor_leave.eligibility", fake_run.context)
     assert fake_run.calls == []
 
 
@@ -467,7 +467,7 @@ def test_send_publishes_the_batch_business_date(fake_run: SimpleNamespace) -> No
     fake_run.sent = SimpleNamespace(feed="harbor_leave.eligibility", file="HARBOR_ELIG_20260301.txt.pgp",
                                     path=Path("/x"), records=12, business_date=date(2026, 3, 1), batch_id="B7",
                                     status="SENT", sha256="0" * 64)
-    summary = send_feed("harbor_leave.eligibility")
+    summary = send_feed("harbor_leave.eligibility", fake_run.context)
     assert summary == {"feed": "harbor_leave.eligibility", "business_date": "2026-03-01",
                        "file": "HARBOR_ELIG_20260301.txt.pgp", "records": 12, "status": "SENT",
                        "batch_id": "B7"}

@@ -72,7 +72,7 @@ def _pg_url(dsn: str, database: str, driver: str) -> str:
     return f"{driver}://{base}/{database}"
 
 
-class postgres_database:  # noqa: N801 - used like a function: ``with postgres_database("x") as urls``
+class postgres_database:
     """Create database ``name`` on the local server, drop it (forcing out stragglers) on exit."""
 
     def __init__(self, name: str, admin_dsn: str = PG_ADMIN_DSN) -> None:
@@ -108,13 +108,15 @@ class AirflowCluster:
     USER = "leavehub"
 
     def __init__(self, root: Path, *, bundles: Mapping[str, Path], worker_env: Mapping[str, str] | None = None,
-                 concurrency: int = 2, redis_url: str = REDIS_URL, admin_dsn: str = PG_ADMIN_DSN) -> None:
+                 concurrency: int = 2, scheduled_runs: bool = False, redis_url: str = REDIS_URL,
+                 admin_dsn: str = PG_ADMIN_DSN) -> None:
         self.root = Path(root).resolve()
         self.home = self.root / "airflow_home"
         self.logs = self.home / "logs"
         self.bundles = {name: Path(path).resolve() for name, path in bundles.items()}
         self.worker_env = dict(worker_env or {})
         self.concurrency = concurrency
+        self.scheduled_runs = scheduled_runs
         self.redis_url = redis_url
         tag = secrets.token_hex(4)
         self.database = postgres_database(f"airflow_test_{tag}", admin_dsn)
@@ -159,6 +161,8 @@ class AirflowCluster:
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            # Off in the test: unpausing a cron DAG would start a run for its latest tick beside ours.
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.scheduled_runs),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -202,7 +206,7 @@ class AirflowCluster:
             self.timings["db_migrate_s"] = time.monotonic() - began
             began = time.monotonic()
             self.spawn("api-server", ["api-server", "--workers", "1"])
-            self.spawn("scheduler", ["scheduler"])
+            self.spawn("scheduler", ["scheduler", "--skip-serve-logs"])
             self.spawn("dag-processor", ["dag-processor"])
             self.spawn("celery-worker", ["celery", "worker", "--concurrency", str(self.concurrency),
                                          "--skip-serve-logs", "--without-mingle", "--without-gossip"],
@@ -391,9 +395,18 @@ class AirflowCluster:
         return entry["value"]
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int) -> str:
-        response = self.client.get(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-                                   params={"full_content": True}, headers={"Accept": "text/plain"})
-        return response.text
+        """The task's log as the API serves it (structured events), one line per event."""
+        log = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+                       params={"full_content": True}, headers={"Accept": "application/json"})
+        lines = []
+        for event in log.get("content") or []:
+            if isinstance(event, dict):
+                extra = {k: v for k, v in event.items() if k not in {"timestamp", "event", "level", "logger"}}
+                lines.append(f"{event.get('timestamp', '')} {event.get('level', '')} {event.get('event', '')}"
+                             + (f" {extra}" if extra else ""))
+            else:
+                lines.append(str(event))
+        return "\n".join(lines)
 
     def describe_run(self, dag_id: str, run_id: str) -> str:
         """Every task instance's state and log, then the tails of the component logs: for failure messages."""

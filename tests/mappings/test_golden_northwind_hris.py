@@ -6,8 +6,10 @@ path. The expected canonical rows are written by hand in ``golden/northwind_hris
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from golden_helpers import GOLDEN, expected, map_file, plain_rows
+from golden_helpers import GOLDEN, expected, map_bytes, map_file, plain_rows
 
 NORTHWIND = GOLDEN / "northwind_hris"
 
@@ -34,3 +36,22 @@ def test_one_worker_record_feeds_employee_employment_and_identity_link() -> None
 def test_ssn_dashes_are_stripped_to_nine_digits() -> None:
     frames, _ = map_file("northwind_hris", "workers", NORTHWIND / "workers.page.json")
     assert frames["employee"]["ssn"].tolist() == ["123456789", "234567890", "345678901"]
+
+
+@pytest.mark.parametrize("feed", ["workers", "benefit_enrollments"])
+def test_a_pull_staged_as_json_lines_maps_the_same(feed: str) -> None:
+    """The pipeline stages every page's records as sorted-key JSON Lines; the mapping reads both shapes."""
+    page = json.loads((NORTHWIND / f"{feed}.page.json").read_text(encoding="utf-8"))
+    lines = "".join(json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n" for r in page["data"])
+    frames, errors = map_bytes("northwind_hris", feed, lines.encode("utf-8"), f"northwind_hris.{feed}.jsonl")
+    assert errors == []
+    for entity, rows in expected(f"northwind_hris/{feed}.expected.json").items():
+        assert plain_rows(frames[entity]) == rows, entity
+
+
+def test_json_lines_errors_name_the_physical_line() -> None:
+    page = json.loads((NORTHWIND / "workers.page.json").read_text(encoding="utf-8"))
+    page["data"][2]["employment"]["hire_date"] = "2021-02-30"
+    lines = "".join(json.dumps(r) + "\n" for r in page["data"])
+    _, errors = map_bytes("northwind_hris", "workers", lines.encode("utf-8"), "workers.jsonl")
+    assert {(e.row, e.line, e.column) for e in errors} == {(3, 3, "employment.hire_date")}
