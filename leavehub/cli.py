@@ -71,13 +71,15 @@ def vendors() -> None:
 def mapping_check(paths: Annotated[list[Path], typer.Argument(help="mapping or vendor.yaml files")]) -> None:
     """Validate mapping files; each error names the file, the key path and the line."""
     from leavehub.config.vendor import load_vendor
-    from leavehub.mapping.loader import load_mapping
+    from leavehub.mapping.loader import load_codes, load_mapping
 
     failed = 0
     for path in paths:
         try:
             if path.name == "vendor.yaml":
                 load_vendor(path.parent)
+            elif path.name == "codes.yaml":
+                load_codes(path)
             else:
                 load_mapping(path)
             console.print(f"[green]ok[/]   {path}")

@@ -210,6 +210,8 @@ class _ReadState:
             if missing:
                 raise FormatError(f"missing required column(s): {', '.join(missing)}", file=self.name, line=1)
             self.extra = tuple(n for n in names if n not in declared)
+            if self.extra and self.layout.extra_columns == "reject":
+                raise FormatError(f"unexpected column(s): {', '.join(self.extra)}", file=self.name, line=1)
         self.header = names
 
     def _chunk(self, table: pa.Table, *, last: bool) -> Chunk:

@@ -120,7 +120,8 @@ class DelimitedLayout(_Strict):
     """Delimited text (RFC 4180 quoting with a configurable delimiter and quote).
 
     ``columns`` is the expected header when ``header`` is true (all must be present; extra columns are
-    reported, not refused) and the column names when it is false; on write it is the output order.
+    reported, or refused with ``extra_columns: reject``) and the column names when it is false; on write it is
+    the output order.
     """
 
     type: Literal["delimited"] = "delimited"
@@ -134,6 +135,7 @@ class DelimitedLayout(_Strict):
     trailer: TrailerSpec | None = None
     null_values: tuple[str, ...] = ("",)
     neutralise_formulas: bool = True
+    extra_columns: Literal["allow", "reject"] = "allow"
 
     @model_validator(mode="after")
     def _consistent(self) -> DelimitedLayout:

@@ -72,6 +72,7 @@ def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile,
     mapping = validate_located(MappingFile, doc)
     registry = entities if entities is not None else default_entities()
     _check_direction(mapping, doc)
+    _check_layout(mapping, doc)
     codes = _codes_for(mapping, path, doc)
     try:
         mapper = compile_rules(mapping, codes.tables if codes else {}, registry)
@@ -85,6 +86,19 @@ def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile,
 
 def _located(doc: LocatedYaml, message: str, path: tuple[str | int, ...]) -> ConfigError:
     return ConfigError(message, file=doc.file, key_path=".".join(map(str, path)) or None, line=doc.line_of(path))
+
+
+def _check_layout(mapping: MappingFile, doc: LocatedYaml) -> None:
+    """The ``layout`` block is the formats package's model: validate it here so ``mapping check`` catches it."""
+    from connectors.formats import parse_layout
+
+    if not mapping.layout:  # no layout declared (unit fixtures); a feed refuses to run without one
+        return
+    try:
+        parse_layout(mapping.layout)
+    except ConfigError as exc:
+        inner = tuple(p for p in (exc.key_path or "").split(".") if p)
+        raise _located(doc, f"layout: {exc.reason}", ("layout", *inner)) from None
 
 
 def _check_direction(mapping: MappingFile, doc: LocatedYaml) -> None:

@@ -93,8 +93,6 @@ def test_cli_mapping_check_passes_on_every_file_of_ours() -> None:
     assert result.stdout.count("ok") == len(files)
 
 
-@pytest.mark.xfail(strict=True, reason="leavehub/cli.py:79 checks every non-vendor.yaml file as a mapping, so "
-                   "codes.yaml fails; it should go through leavehub.mapping.loader.load_codes")
 def test_cli_mapping_check_passes_on_the_whole_glob_including_codes_files() -> None:
     files = sorted(str(p.relative_to(ROOT)) for v in OURS for p in (MAPPINGS / v).glob("*.yaml"))
     result = subprocess.run([*_cli(), "mapping", "check", *files], cwd=ROOT, capture_output=True, text=True,

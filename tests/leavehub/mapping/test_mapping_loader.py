@@ -95,7 +95,7 @@ def test_errors_name_file_key_path_and_line(tmp_path, body, line, key_path, reas
 
 def test_source_columns_must_be_in_the_layout_when_it_lists_them(tmp_path):
     body = """\
-    layout: {format: delimited, columns: [ID, NAME]}
+    layout: {type: delimited, columns: [ID, NAME]}
     filters: {column: STATUS, eq: A}
     targets:
       - entity: person
@@ -114,7 +114,7 @@ def test_source_columns_must_be_in_the_layout_when_it_lists_them(tmp_path):
 def test_outbound_columns_must_match_the_layout(tmp_path):
     path = tmp_path / "out.yaml"
     path.write_text(HEAD.replace("direction: in", "direction: out") + textwrap.dedent("""\
-        layout: {columns: [ID, NAME]}
+        layout: {type: delimited, columns: [ID, NAME]}
         source: {entity: person}
         columns: {NAME: name, ID: person_id}
     """))
