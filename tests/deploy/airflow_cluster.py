@@ -173,7 +173,7 @@ class AirflowCluster:
             **self.env(),
             **self.worker_env,
             "PYTHONPATH": extra_path,
-            "X_MUTATED": "1",
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": f"{HOSTNAME_MODULE}.worker_hostname",
             "LEAVEHUB_DEPLOY_WORKER_HOSTNAME": self.worker_hostname,
         }
 

@@ -90,7 +90,7 @@ def deployment(tmp_path: Path) -> Iterator[tuple[AirflowCluster, postgres_databa
     probe_dags = tmp_path / "probe_dags"
     probe_dags.mkdir()
     (probe_dags / "leavehub_celery_probe.py").write_text(PROBE_DAG_SOURCE)
-    store_db = postgres_database(f"leavehub_test_{os.urandom(4).hex()}")
+    store_db = postgres_database(f"leavehub_deploy_{os.urandom(4).hex()}")
     with SandboxStack(tmp_path / "sandbox", employees=200) as stack, store_db:
         worker_env = {
             **stack.env,

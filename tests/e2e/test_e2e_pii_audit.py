@@ -58,7 +58,7 @@ def test_no_marker_pii_in_logs_reports_quarantine_store_or_staging(first_run, sa
     bad_workers.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     result = CliRunner().invoke(app, ["-v", "run", "northwind_hris.workers", "--file", str(bad_workers)])
     outputs.append(result.output)
-    assert result.exit_code != 0, result.output
+    assert result.exit_code == 2 and "REJECTED" in result.output, result.output
 
     # Harbor: a bad row for a marker employee, and an unsigned file
     emp = sandbox.stack.employer

@@ -1,7 +1,7 @@
 """Operations fixtures: a hub on local folders over SQLite, and the real peers alerts go to.
 
 ``ops_hub``       a temporary LEAVEHUB_HOME, a mappings root holding ``harbor_leave`` rewritten for local
-                  folders without OpenPGP, a copy of employer.yaml whose ``alerts:`` a test can set, a fresh
+                  folders without OpenPGP (and ``northwind_hris``, which harbor's census schedules on), a copy of employer.yaml whose ``alerts:`` a test can set, a fresh
                   PII key, and a migrated SQLite store.
 ``webhook_sink``  a real HTTP server on 127.0.0.1 (a thread) recording every POST; tests script its replies.
 ``smtp_sink``     a real SMTP server on 127.0.0.1 (a thread; smtpd is deprecated and gone in 3.12, aiosmtpd is not
@@ -46,23 +46,31 @@ class OpsHub:
     def settings(self) -> Settings:
         return Settings.from_env(self.env)
 
-    @property
-    def vendor_yaml(self) -> Path:
-        return self.mappings / "harbor_leave" / "vendor.yaml"
+    def vendor_yaml(self, vendor: str = "harbor_leave") -> Path:
+        return self.mappings / vendor / "vendor.yaml"
 
     def set_alerts(self, alerts: dict[str, Any]) -> None:
         data = yaml.safe_load(self.employer.read_text(encoding="utf-8"))
         data["alerts"] = alerts
         self.employer.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
-    def edit_feed(self, feed: str, **changes: Any) -> None:
-        data = yaml.safe_load(self.vendor_yaml.read_text(encoding="utf-8"))
+    def edit_feed(self, feed: str, vendor: str = "harbor_leave", **changes: Any) -> None:
+        """Set (or, with None, drop) keys of one feed in the hub's copy of vendor.yaml."""
+        data = yaml.safe_load(self.vendor_yaml(vendor).read_text(encoding="utf-8"))
         for key, value in changes.items():
             if value is None:
                 data["feeds"][feed].pop(key, None)
             else:
                 data["feeds"][feed][key] = value
-        self.vendor_yaml.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        self.vendor_yaml(vendor).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+    def only_window(self, feed_id: str) -> None:
+        """Drop every arrival window but ``feed_id``'s, so a check's result is about that feed alone."""
+        for vendor_yaml in self.mappings.glob("*/vendor.yaml"):
+            data = yaml.safe_load(vendor_yaml.read_text(encoding="utf-8"))
+            for name in data["feeds"]:
+                if f"{data['vendor']}.{name}" != feed_id:
+                    self.edit_feed(name, data["vendor"], arrival=None)
 
     def absence_file(self, business_date: date, *, decision: str = "Approved", name: str | None = None,
                      stamp: str = "") -> Path:
@@ -93,6 +101,7 @@ def local_vendor_yaml(source: Path) -> dict[str, Any]:
 def ops_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpsHub]:
     home, mappings = tmp_path / "home", tmp_path / "mappings"
     shutil.copytree(REPO_ROOT / "mappings" / "harbor_leave", mappings / "harbor_leave")
+    shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", mappings / "northwind_hris")  # harbor's assets
     derived = local_vendor_yaml(REPO_ROOT / "mappings" / "harbor_leave" / "vendor.yaml")
     (mappings / "harbor_leave" / "vendor.yaml").write_text(yaml.safe_dump(derived, sort_keys=False),
                                                           encoding="utf-8")

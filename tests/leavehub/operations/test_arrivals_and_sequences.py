@@ -20,8 +20,7 @@ FEED = "harbor_leave.absences"
 @pytest.fixture
 def hub(ops_hub: Any, webhook_sink: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Only ``absences`` keeps its arrival window; alerts go to the webhook sink."""
-    for feed in ("leave_periods", "benefit_payments"):
-        ops_hub.edit_feed(feed, arrival=None)
+    ops_hub.only_window(FEED)
     ops_hub.set_alerts({"type": "webhook", "url_env": "LH_OPS_HOOK", "retries": 0})
     monkeypatch.setenv("LH_OPS_HOOK", webhook_sink.url)
     return ops_hub
@@ -84,8 +83,7 @@ def test_a_rejected_file_counts_as_arrived(hub: Any) -> None:
 
 
 def test_weekly_feed_is_only_expected_on_its_day(ops_hub: Any) -> None:
-    for feed in ("leave_periods", "absences"):
-        ops_hub.edit_feed(feed, arrival=None)
+    ops_hub.only_window("harbor_leave.benefit_payments")
     found = check(ops_hub, datetime(2026, 11, 23, 20, 0, tzinfo=UTC), lookback_days=2)
     assert [(m.feed, m.business_date) for m in found] == [("benefit_payments", date(2026, 11, 20)),
                                                           ("benefit_payments", date(2026, 11, 13))]
