@@ -10,6 +10,7 @@ command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 [ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 command -v sftp >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v sq >/dev/null 2>&1 || need_apt+=(sq)
+command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)  # validates docker/ (no engine needed)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

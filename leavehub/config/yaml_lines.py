@@ -21,6 +21,8 @@ from schemas.errors import ConfigError
 __all__ = ["LocatedYaml", "load_located", "load_model", "validate_located"]
 
 M = TypeVar("M", bound=BaseModel)
+# libyaml's loader keeps the same line marks and is several times faster (DAG files parse vendor.yaml).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LocatedYaml:
@@ -70,7 +72,7 @@ def load_located(path: Path | str, text: str | None = None) -> LocatedYaml:
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=file) from None
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        node = yaml.compose(source, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"YAML syntax: {getattr(exc, 'problem', exc)}", file=file,

@@ -141,7 +141,7 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
                 first = next(chunks, None)
                 empty = first is None or len(first.frame) == 0
                 arrival = FileArrival(
-                    vendor=feed.vendor.vendor, feed=feed.name, direction="in", name=plain.name,
+                    vendor=feed.vendor.vendor, feed=feed.name, direction="inbound", name=plain.name,
                     size=plain.size, sha256_received=plain.sha256_received,
                     sha256_plaintext=plain.sha256_plaintext,
                     control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
@@ -203,7 +203,7 @@ def _ledger_rejection(store: Any, feed: Feed, path: Path, bday: date | None, sha
     from leavehub.store import FileArrival
     from schemas.version import SCHEMA_VERSION
 
-    arrival = FileArrival(vendor=feed.vendor.vendor, feed=feed.name, direction="in", name=path.name,
+    arrival = FileArrival(vendor=feed.vendor.vendor, feed=feed.name, direction="inbound", name=path.name,
                           size=path.stat().st_size, sha256_received=sha_received, sha256_plaintext=None,
                           control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
                           schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version)

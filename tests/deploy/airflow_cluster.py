@@ -305,6 +305,18 @@ class AirflowCluster:
                 continue
         return found
 
+    def listening(self) -> set[tuple[str, int]]:
+        """(address, port) of every TCP socket a cluster process listens on: all must be on loopback."""
+        found = set()
+        for proc in self.leftovers():
+            try:
+                for conn in proc.net_connections(kind="inet"):
+                    if conn.status == psutil.CONN_LISTEN:
+                        found.add((conn.laddr.ip, conn.laddr.port))
+            except psutil.Error:
+                continue
+        return found
+
     def check_alive(self) -> None:
         """Raise ClusterError naming any component that has exited, with the tail of its log."""
         for name, proc in self.processes.items():

@@ -14,7 +14,8 @@ each task ran inside the Celery worker the test started is shown two ways:
 - the probe task returns its process' parent chain, which passes through the worker's pid and not the
   scheduler's.
 
-Then every process is stopped, and no process naming the AIRFLOW_HOME, no database and no broker key remain.
+Every listening socket of the deployment is on 127.0.0.1. Then every process is stopped, and no process
+naming the AIRFLOW_HOME, no database and no broker key remain.
 """
 
 from __future__ import annotations
@@ -147,7 +148,12 @@ def test_feed_dag_runs_on_the_celery_worker_of_a_real_deployment(
     assert [(v, f, s) for v, f, s, _ in ledger] == [("northwind_hris", "workers", "APPLIED")]
     assert ledger[0][3] > 0
 
-    # 4. Stopping leaves nothing behind: no process naming the AIRFLOW_HOME, no database, no broker keys.
+    # 4. The deployment listens on loopback only: the api-server's port, nothing else reachable.
+    listening = cluster.listening()
+    assert ("127.0.0.1", cluster.port) in listening
+    assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
+
+    # 5. Stopping leaves nothing behind: no process naming the AIRFLOW_HOME, no database, no broker keys.
     stopping = time.monotonic()
     cluster.stop()
     cluster.timings["stop_s"] = time.monotonic() - stopping

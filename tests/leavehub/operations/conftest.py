@@ -1,8 +1,9 @@
 """Operations fixtures: a hub on local folders over SQLite, and the real peers alerts go to.
 
 ``ops_hub``       a temporary LEAVEHUB_HOME, a mappings root holding ``harbor_leave`` rewritten for local
-                  folders without OpenPGP (and ``northwind_hris``, which harbor's census schedules on), a copy of employer.yaml whose ``alerts:`` a test can set, a fresh
-                  PII key, and a migrated SQLite store.
+                  folders without OpenPGP (and ``northwind_hris``, which harbor's census schedules on), a
+                  copy of employer.yaml whose ``alerts:`` a test can set, a fresh PII key, and a migrated
+                  SQLite store.
 ``webhook_sink``  a real HTTP server on 127.0.0.1 (a thread) recording every POST; tests script its replies.
 ``smtp_sink``     a real SMTP server on 127.0.0.1 (a thread; smtpd is deprecated and gone in 3.12, aiosmtpd is not
                   installed) speaking enough RFC 5321 for smtplib: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.

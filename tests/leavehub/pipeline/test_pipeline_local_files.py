@@ -64,6 +64,7 @@ def test_a_leave_periods_file_posts_and_is_ledgered_applied(local_hub, harbor_le
     [entry] = store.ledger(vendor="harbor_leave", feed="leave_periods")
     assert (entry.status, entry.file_name, entry.records_read) == ("APPLIED", "HARBOR_LEAVE_20260302.csv", 5)
     assert str(entry.business_date) == "2026-03-02"
+    assert entry.direction == "inbound", "the ledger's direction vocabulary is inbound/outbound"
     current = store.current("leave_period").set_index("absence_period_key")
     assert sorted(current.index) == sorted(r["ABSENCE_PERIOD_KEY"] for r in rows)
     for row in rows:
