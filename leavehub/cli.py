@@ -23,6 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from leavehub.operations.commands import register as register_operations
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError, RejectedInput
 
@@ -32,7 +33,8 @@ mapping_app = typer.Typer(help="Check and preview mapping files.", no_args_is_he
 schema_app = typer.Typer(help="The canonical schema.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(schema_app, name="schema")
-console = Console()
+register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
+console = Console(width=max(Console().width, 140))
 err = Console(stderr=True)
 
 
@@ -54,17 +56,28 @@ def vendors() -> None:
 
     settings = Settings.from_env()
     loaded = load_vendors(settings.mappings_root)
-    table = Table("feed", "direction", "format", "kind", "file pattern", "schedule", title="LeaveHub feeds")
+    table = Table("feed", "dir", "format", "kind", "file / endpoint", "schedule", title="LeaveHub feeds")
     for name, vendor in sorted(loaded.vendors.items()):
         for feed_name, feed in sorted(vendor.feeds.items()):
-            table.add_row(f"{name}.{feed_name}", str(feed.direction), str(feed.format), str(feed.file_kind),
-                          str(feed.file_pattern), feed.schedule.describe() if hasattr(feed.schedule, "describe")
-                          else str(feed.schedule))
+            where = str(feed.file_pattern) if feed.file_pattern else (feed.endpoint.path if feed.endpoint else "")
+            table.add_row(f"{name}.{feed_name}", feed.direction, feed.format, feed.file_kind, where,
+                          _schedule_text(feed.schedule))
     console.print(table)
     for name, problem in sorted(loaded.errors.items()):
         err.print(f"[bold red]{name}[/]: {problem}")
     if loaded.errors:
         raise typer.Exit(1)
+
+
+def _schedule_text(schedule: object) -> str:
+    kind = getattr(schedule, "type", None)
+    if kind == "cron":
+        return f"{schedule.cron} ({schedule.timezone})"
+    if kind == "asset":
+        return "after " + ", ".join(schedule.assets)
+    if kind == "pay_calendar":
+        return f"{schedule.event} {schedule.offset_days:+d} d"
+    return "manual"
 
 
 @mapping_app.command("check")

@@ -74,9 +74,9 @@ RETRY_POLICY = ExceptionRetryPolicy(
 def alert_on_failure(context: Mapping[str, Any]) -> None:
     """Called once when a feed task has failed for good (after its retries): raise the alarm.
 
-    A placeholder that logs one line; the lead wires the alert channel. Only LeaveHub's own errors have their
-    message logged: they are written to carry where and why, never a PII value; for any other exception only
-    the class is named, since its text may quote a record.
+    The alert goes to the employer's channel (webhook, e-mail or log; ``leavehub.operations.alerts``). Only
+    LeaveHub's own errors have their message included: they are written to carry where and why, never a PII
+    value; for any other exception only the class is named, since its text may quote a record.
     """
     ti = context.get("ti") or context.get("task_instance")
     exc = context.get("exception")
@@ -89,6 +89,13 @@ def alert_on_failure(context: Mapping[str, Any]) -> None:
         getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"),
         getattr(ti, "try_number", "?"), what,
     )
+    from leavehub.operations.alerts import Alert, send_alert
+
+    dag_id = str(getattr(ti, "dag_id", "?"))
+    send_alert(Alert(kind="task_failed", feed=dag_id.replace("__", ".", 1), business_date=None,
+                     summary=f"feed task failed for good: {what}",
+                     details={"run_id": str(getattr(ti, "run_id", "?")),
+                              "try": str(getattr(ti, "try_number", "?"))}))
 
 
 TASK_ARGS: dict[str, Any] = {

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from leavehub.operations.alerts import Alert, alerts_for_receipts, send_alert
+from leavehub.operations.alerts import Alert, send_alert
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 
@@ -101,8 +101,6 @@ def backfill(feed_id: str, start: date, end: date, *, settings: Settings | None 
             status: DayStatus = "sent" if outcome.sent.status == "SENT" else "already_sent"
             result.days.append(BackfillDay(day, status, f"{outcome.sent.file} ({outcome.sent.records} records)"))
             continue
-        for alert in alerts_for_receipts(outcome.receipts):
-            send_alert(alert, settings=settings)
         result.days.append(BackfillDay(day, "applied" if outcome.ok else "rejected", outcome.summary()))
         if not outcome.ok:
             break
@@ -118,8 +116,6 @@ def _drain_inbox(feed: Any, result: BackfillResult, dates: list[date], store: An
         result.days.append(BackfillDay(None, "failed", f"{type(exc).__name__}: {exc}"))
         _alert_failure(feed.id, None, exc, settings)
         return
-    for alert in alerts_for_receipts(outcome.receipts):
-        send_alert(alert, settings=settings)
     for receipt in outcome.receipts:
         status: DayStatus = "rejected" if receipt.status == "REJECTED" else (
             "applied" if receipt.status == "APPLIED" else "already_applied")

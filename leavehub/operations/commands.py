@@ -118,7 +118,10 @@ def quarantine_release(
     reprocess: Annotated[bool, typer.Option("--reprocess", help="re-run the file through the pipeline now; "
                                             "without it the entry is dismissed and archived")] = False,
 ) -> None:
-    """Release a held file: re-run it (--reprocess; archived only if it applies) or dismiss it."""
+    """Release a held file: re-run it (--reprocess) or dismiss it; either way it leaves the list.
+
+    With --reprocess a file rejected again gets a new quarantine entry with the current errors.
+    """
     from leavehub.operations.alerts import Alert, send_alert
     from leavehub.operations.releases import find_entry, release
 
@@ -148,9 +151,11 @@ def reprocess(
     file: Annotated[list[Path], typer.Option("--file", exists=True, dir_okay=False, help="local file(s) to post")],
     on: Annotated[str | None, typer.Option("--date", help="business date when the name carries none")] = None,
 ) -> None:
-    """Post local file(s) through the pipeline (verify, map, validate, store); a rejection is quarantined and
-    alerted. Content the ledger already holds is a DUPLICATE and posts nothing."""
-    from leavehub.operations.alerts import alerts_for_receipts, send_alert
+    """Post local file(s) through the pipeline; a rejected file is quarantined and alerted.
+
+    The same path as a scheduled run (verify, map, validate, store, all or nothing per file); content the
+    ledger already holds is a DUPLICATE and posts nothing.
+    """
     from leavehub.pipeline.runner import run_feed
 
     settings = Settings.from_env()
@@ -159,9 +164,7 @@ def reprocess(
                            settings=settings, console=console)
     except LeaveHubError as exc:
         _fail(exc)
-    for alert in alerts_for_receipts(outcome.receipts):
-        send_alert(alert, settings=settings)
-    console.print(outcome.summary())
+    console.print(outcome.summary())  # run_feed has alerted every rejected file
     if not outcome.ok:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -198,8 +201,11 @@ def check_arrivals_command(
     sequence: Annotated[bool, typer.Option("--sequence/--no-sequence",
                                            help="also look for holes in change-file sequences")] = True,
 ) -> None:
-    """Record and alert files overdue past their arrival window, and holes in change-file sequences.
-    Exit code 3 when anything new was found (for a monitoring job)."""
+    """Record and alert overdue files and holes in change-file sequences (exit 3 when any is new).
+
+    Each overdue date is recorded MISSING in the ledger once; repeated checks stay quiet about it, so a
+    monitoring job can run this every few minutes.
+    """
     from leavehub.config.vendor import load_vendors
     from leavehub.operations.arrivals import check_arrivals
     from leavehub.operations.sequence import check_sequences

@@ -92,9 +92,16 @@ def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver |
     from connectors.staging import StagingArea
 
     keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
-    with StagingArea() as staging:
+    with StagingArea(base_dir=work_dir(feed)) as staging:
         verified = decrypt_verify(path, staging.path("verified.plain"), keys=keys, staging_key=staging.key)
         yield Plaintext(path.name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
+
+
+def work_dir(feed: Feed) -> Path:
+    """Private scratch space under LEAVEHUB_HOME (encrypted staging, downloads); never the system temp folder."""
+    path = feed.settings.home / "work"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
 
 
 def _with_record_key(frame: Any, natural_key: tuple[str, ...]) -> Any:
@@ -181,8 +188,8 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
         if receipt.ledger_id is None:  # rejected before the store saw it (signature, layout): ledger it too
             receipt.ledger_id = _ledger_rejection(store, feed, path, bday, sha_received, exc)
         entry = quarantine(feed.settings.quarantine_dir, path, feed_id=feed.id, error=exc,
-                           arrived_encrypted=arrived_encrypted or pulled is not None,
-                           sha256_received=sha_received, ledger_id=receipt.ledger_id)
+                           arrived_encrypted=arrived_encrypted, sha256_received=sha_received,
+                           ledger_id=receipt.ledger_id, content=pulled.open if pulled else None)
         if receipt.ledger_id is not None:
             store.mark_quarantined(receipt.ledger_id)
         receipt.status = "REJECTED"

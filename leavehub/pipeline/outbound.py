@@ -25,6 +25,7 @@ from typing import Any
 
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, resolve_connection
 from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.inbound import work_dir
 from schemas.errors import ConfigError
 
 __all__ = ["Sent", "build_frame", "send_feed"]
@@ -111,7 +112,7 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
     name = pattern.render(business_date, **wanted)
     outbox.mkdir(parents=True, exist_ok=True)
     pgp = feed.vendor.pgp
-    with StagingArea() as staging:
+    with StagingArea(base_dir=work_dir(feed)) as staging:
         if pgp is not None and pgp.sign:
             from connectors.pgp import PgpKeys, encrypt_sign
 

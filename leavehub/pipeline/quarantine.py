@@ -1,8 +1,10 @@
 """Quarantine: a rejected file is kept as received beside a machine-readable error report.
 
-A file that arrived encrypted is kept in its encrypted form; a plaintext arrival is kept encrypted at rest
-(segmented AES-GCM, ``connectors.staging``) so no PII sits in plaintext in the quarantine folder. The report names
-row, field, reason and the value CLASS, never a value.
+A file that verified but whose content was rejected is kept in its encrypted form, as received; anything else
+(a plaintext arrival, a file that failed verification - it may be plaintext sent by mistake - or an API pull) is
+sealed at rest (segmented AES-GCM, ``connectors.staging``, under a key derived from the deployment's PII key),
+so no PII sits in plaintext in the quarantine folder and ``open_quarantined`` gives back the exact bytes
+received. The report names row, field, reason and the value CLASS, never a value.
 
 Example::
 
@@ -14,9 +16,11 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from schemas.errors import RejectedInput, RowError
 
@@ -35,17 +39,22 @@ class QuarantineEntry:
 
 
 def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, arrived_encrypted: bool,
-               sha256_received: str, ledger_id: int | None = None) -> QuarantineEntry:
-    """Move ``source`` into ``root/<feed>/<stamp>-<name>/`` and write the error report beside it."""
+               sha256_received: str, ledger_id: int | None = None,
+               content: Callable[[], BinaryIO] | None = None) -> QuarantineEntry:
+    """Copy ``source`` into ``root/<feed>/<stamp>-<name>/`` and write the error report beside it.
+
+    ``content`` opens the plaintext of an arrival that has no lasting file of its own (an API pull staged under
+    a per-run key): it is sealed under the quarantine key so it can be released later.
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = root / feed_id / f"{stamp}-{source.name}"
     folder.mkdir(parents=True, exist_ok=False)
-    if arrived_encrypted:
+    if arrived_encrypted and content is None:
         kept = folder / source.name
         shutil.copy2(source, kept)
     else:
         kept = folder / f"{source.name}{SEALED_SUFFIX}"
-        _seal(source, kept)
+        _seal(content or (lambda: source.open("rb")), kept)
     errors: list[RowError] = list(error.errors)[:MAX_LISTED_IN_REPORT]
     report = folder / f"{source.name}{REPORT_SUFFIX}"
     body = {
@@ -74,10 +83,10 @@ def quarantine_key() -> bytes:
     return PiiCipher.from_environment().derive_key("quarantine")
 
 
-def _seal(source: Path, dest: Path) -> None:
+def _seal(open_plain: Callable[[], BinaryIO], dest: Path) -> None:
     from connectors.staging import StagedWriter
 
-    with source.open("rb") as plain, StagedWriter(dest, quarantine_key()) as sealed:
+    with open_plain() as plain, StagedWriter(dest, quarantine_key()) as sealed:
         while block := plain.read(1 << 20):
             sealed.write(block)
 

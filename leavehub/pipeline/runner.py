@@ -30,7 +30,7 @@ from leavehub.pipeline.exchange import (
     pull_api,
 )
 from leavehub.pipeline.feeds import Feed, load_feed
-from leavehub.pipeline.inbound import Plaintext, Receipt, receive_file
+from leavehub.pipeline.inbound import Plaintext, Receipt, receive_file, work_dir
 from leavehub.pipeline.outbound import Sent, send_feed
 from leavehub.settings import Settings
 from schemas.errors import RejectedInput
@@ -89,7 +89,18 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
         outcome.receipts.append(_pull_and_post(feed, store, bday, connections))
     else:
         outcome.receipts += _fetch_and_post(feed, store, business_date, connections, console)
+    _alert_rejections(outcome, settings)
     return outcome
+
+
+def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
+    """Every rejected file raises an alert on the employer's channel (never fails the run a second time)."""
+    if outcome.ok:
+        return
+    from leavehub.operations.alerts import alerts_for_receipts, send_alert
+
+    for alert in alerts_for_receipts(outcome.receipts):
+        send_alert(alert, settings=settings)
 
 
 def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connections: ConnectionResolver | None,
@@ -112,7 +123,7 @@ def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connec
 def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connections: ConnectionResolver | None,
                     console: Any) -> list[Receipt]:
     receipts = []
-    downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=_work_dir(feed)))
+    downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
     try:
         with open_file_transport(feed, connections) as transport:
             waiting = transport.list(pickup_glob(feed))
@@ -130,16 +141,10 @@ def _pull_and_post(feed: Feed, store: Any, business_date: date, connections: Con
     from connectors.staging import StagingArea
 
     with contextlib.closing(open_api_client(feed, connections)) as client, \
-            StagingArea(base_dir=_work_dir(feed)) as staging:
+            StagingArea(base_dir=work_dir(feed)) as staging:
         pull = pull_api(feed, client, staging, business_date=business_date)
         plain = Plaintext(pull.name, pull.size, pull.sha256, pull.sha256, False, pull.open)
         return _post(feed, pull.path, store, business_date, connections, None, pulled=plain)
-
-
-def _work_dir(feed: Feed) -> Path:
-    path = feed.settings.home / "work"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _sort_key(feed: Feed, name: str) -> tuple:

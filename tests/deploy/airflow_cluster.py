@@ -122,8 +122,12 @@ class AirflowCluster:
         self.database = postgres_database(f"airflow_test_{tag}", admin_dsn)
         self.worker_hostname = f"leavehub-celery-worker-{tag}"
         self.port = free_port()
+        self.log_server_port = free_port()  # configured for completeness; no component serves logs here
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.password = secrets.token_urlsafe(16)
+        self._fernet_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+        self._api_secret = secrets.token_urlsafe(32)
+        self._jwt_secret = secrets.token_urlsafe(32)
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.timings: dict[str, float] = {}
         self._token: str | None = None
@@ -159,7 +163,7 @@ class AirflowCluster:
             "AIRFLOW__API_AUTH__JWT_SECRET": self._jwt_secret,
             "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": json.dumps(bundle_list),
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(self.log_server_port),
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
             # Off in the test: unpausing a cron DAG would start a run for its latest tick beside ours.
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.scheduled_runs),
@@ -192,11 +196,7 @@ class AirflowCluster:
     # -- lifecycle -------------------------------------------------------------------------------------------
 
     def start(self, *, ready_timeout: float = 120) -> Self:
-        self._fernet_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        self._api_secret = secrets.token_urlsafe(32)
-        self._jwt_secret = secrets.token_urlsafe(32)
-        if self.root.exists() is False:
-            self.root.mkdir(parents=True)
+        self.root.mkdir(parents=True, exist_ok=True)
         self._write_files()
         try:
             self.database.create()
@@ -292,18 +292,33 @@ class AirflowCluster:
             client.close()
 
     def leftovers(self) -> list[psutil.Process]:
-        """Live processes whose command line or environment names this cluster's AIRFLOW_HOME."""
-        home, found, me = str(self.home), [], os.getpid()
-        for proc in psutil.process_iter(["pid", "cmdline", "status"]):
-            if proc.info["pid"] == me or proc.info["status"] == psutil.STATUS_ZOMBIE:
-                continue
+        """Live processes of this cluster: in one of its process groups, descended from one of its processes,
+        or naming its AIRFLOW_HOME in their command line or environment.
+
+        All three, because none alone is enough: a process can leave its group (setsid), be re-parented to
+        init when its parent dies, and setproctitle (the api-server uses it) overwrites what /proc shows of
+        a process' command line and environment.
+        """
+        home, me = str(self.home), os.getpid()
+        groups = {proc.pid for proc in self.processes.values()}
+        found: dict[int, psutil.Process] = {}
+        for pid in groups:
             try:
-                cmdline = " ".join(proc.info["cmdline"] or [])
-                if home in cmdline or proc.environ().get("AIRFLOW_HOME") == home:
-                    found.append(proc)
+                for child in psutil.Process(pid).children(recursive=True):
+                    found[child.pid] = child
             except psutil.Error:
                 continue
-        return found
+        for proc in psutil.process_iter(["pid", "cmdline"]):
+            pid = proc.info["pid"]
+            if pid == me or pid in found:
+                continue
+            try:
+                if os.getpgid(pid) in groups or home in " ".join(proc.info["cmdline"] or []) \
+                        or proc.environ().get("AIRFLOW_HOME") == home:
+                    found[pid] = proc
+            except (psutil.Error, ProcessLookupError, PermissionError):
+                continue
+        return [proc for proc in found.values() if _alive(proc)]
 
     def listening(self) -> set[tuple[str, int]]:
         """(address, port) of every TCP socket a cluster process listens on: all must be on loopback."""
@@ -433,6 +448,13 @@ class AirflowCluster:
         for name in self.processes:
             parts.append(f"--- {name}.log (tail)\n{self.log_tail(name, 2000)}")
         return "\n".join(parts)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
