@@ -118,10 +118,7 @@ def mapping_preview(
     except LeaveHubError as exc:
         _fail(exc)
     for entity, frame in result.frames.items():
-        table = Table(*[str(c) for c in frame.columns], title=f"{entity}: {result.counts[entity]} row(s)")
-        for values in frame.head(rows).astype(str).itertuples(index=False):
-            table.add_row(*values)
-        console.print(table)
+        console.print(_record_table(entity, frame.head(rows), result.counts[entity]))
     if result.errors:
         table = Table("row", "line", "field", "reason", "value class", title=f"{len(result.errors)} error(s)",
                       style="red")
@@ -129,6 +126,35 @@ def mapping_preview(
             table.add_row(str(e.row), str(e.line or ""), str(e.field), e.reason, str(e.value_class or ""))
         console.print(table)
         raise typer.Exit(1)
+
+
+def _record_table(entity: str, frame: object, total: int) -> Table:
+    """Canonical records as a table, one column per record (fields read down); PII fields masked."""
+    from schemas.models import ENTITIES
+    from schemas.types import pii_fields
+
+    masked = set(pii_fields(ENTITIES[entity])) if entity in ENTITIES else set()
+    records = frame.to_dict("records")  # type: ignore[attr-defined]
+    table = Table("field", *[f"#{r.get('_row', i + 1)}" for i, r in enumerate(records)],
+                  title=f"{entity}: {total} row(s)")
+    for name in frame.columns:  # type: ignore[attr-defined]
+        if name == "_row":
+            continue
+        cells = ["•••" if name in masked and _present(r[name]) else _text(r[name]) for r in records]
+        table.add_row(str(name), *cells)
+    return table
+
+
+def _present(value: object) -> bool:
+    return _text(value) != ""
+
+
+def _text(value: object) -> str:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return ""
+    return ";".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
 @app.command()
