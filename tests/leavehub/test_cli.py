@@ -40,7 +40,8 @@ def test_preview_lists_every_error_without_the_value_and_exits_nonzero(tmp_path:
 
 def test_preview_masks_pii_fields() -> None:
     sample = next((GOLDEN / "northwind_hris").glob("workers*.json*"))
-    result = runner.invoke(app, ["mapping", "preview", "northwind_hris.workers", str(sample), "--date", "2026-11-20"])
+    result = runner.invoke(app, ["mapping", "preview", "northwind_hris.workers", str(sample),
+                                 "--date", "2026-11-20"])
     assert result.exit_code == 0, result.output
     assert "ssn" in result.output and "•••" in result.output
     assert "123-45-6789" not in result.output and "123456789" not in result.output

@@ -10,7 +10,6 @@ test and dropped at the end. Without PostgreSQL the postgres tests skip; under C
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +18,10 @@ from typing import Any
 
 import pytest
 import yaml
+from pg_databases import scratch_database
 
 from leavehub.settings import REPO_ROOT, Settings
 from leavehub.store.pii import generate_key
-
-PG_HOST, PG_PORT = "127.0.0.1", 5432
 
 
 def local_vendor_yaml(source: Path) -> dict[str, Any]:
@@ -55,41 +53,16 @@ class LocalHub:
         return open_store(self.settings)
 
 
-def _pg_admin() -> tuple[Any, str]:
-    """An autocommit connection to a maintenance database, and the user that worked (or ConnectionError)."""
-    import psycopg
-
-    last: Exception | None = None
-    for user in ("postgres", "root"):
-        for dbname in ("postgres", "test"):
-            try:
-                return psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname=dbname, connect_timeout=3,
-                                       autocommit=True), user
-            except psycopg.Error as exc:
-                last = exc
-    raise ConnectionError(f"PostgreSQL at {PG_HOST}:{PG_PORT} does not answer: {last}")
-
-
 @pytest.fixture(scope="session")
 def pipeline_pg_url() -> Iterator[str]:
     """A database of this session's own, migrated once; dropped at the end."""
-    try:
-        admin, user = _pg_admin()
-    except ConnectionError as exc:
-        pytest.skip(str(exc))
-    name = f"leavehub_pipeline_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{name}"
-    try:
-        from leavehub.store import PiiCipher, Store
+    from leavehub.store import PiiCipher, Store
 
+    with scratch_database("leavehub_pipeline") as url:
         store = Store.open(url, cipher=PiiCipher(os.urandom(32)))
         store.migrate()
         store.dispose()
         yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def _truncate(url: str) -> None:

@@ -7,57 +7,26 @@ server does not answer the postgres tests skip with the reason; under ``CI=true`
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pg_databases import scratch_database
 from sqlalchemy import text
 from store_builders import TEST_KEY
 
 from leavehub.store import Store
 from leavehub.store.tables import METADATA
 
-PG_HOST, PG_PORT = "127.0.0.1", 5432
-
-
-def _pg_admin() -> tuple[Any, str]:
-    """An autocommit connection to the maintenance db and the user that worked (or raise)."""
-    import psycopg
-
-    last: Exception | None = None
-    for user in ("postgres", "root"):
-        try:
-            conn = psycopg.connect(host=PG_HOST, port=PG_PORT, user=user, dbname="test", connect_timeout=3,
-                                   autocommit=True)
-            return conn, user
-        except psycopg.Error as exc:
-            last = exc
-    raise ConnectionError(f"PostgreSQL at {PG_HOST}:{PG_PORT} does not answer: {last}")
-
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    try:
-        admin, user = _pg_admin()
-    except ConnectionError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true and {exc}")
-        pytest.skip(str(exc))
-    name = f"leavehub_test_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://{user}@{PG_HOST}:{PG_PORT}/{name}"
-    store = Store.open(url, cipher=TEST_KEY)
-    store.migrate()
-    store.dispose()
-    try:
+    with scratch_database("leavehub_test") as url:
+        store = Store.open(url, cipher=TEST_KEY)
+        store.migrate()
+        store.dispose()
         yield url
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="session")
