@@ -77,14 +77,15 @@ def send_feed(feed: Feed, *, store: Any, business_date: date,
     done = _already_sent(feed, store, business_date)
     if done is not None:
         log.info("%s: %s already sent for %s; nothing to do", feed.id, done.file_name, business_date)
-        return Sent(feed.id, done.file_name, done.records_read or 0, done.sha256_received or "", business_date,
-                    batch_id="", status="ALREADY_SENT")
+        return Sent(feed.id, done.file_name, done.records_applied or done.records_read or 0,
+                    done.sha256_received or "", business_date, batch_id=done.batch_id or "", status="ALREADY_SENT")
     batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC))
     outbox = _outbox(feed, batch.batch_id)
     manifest = outbox / "manifest.json"
     if not manifest.is_file():  # a retry of a built batch reuses its artifact byte for byte
         _build_artifact(feed, store, business_date, outbox, connections)
     meta = json.loads(manifest.read_text(encoding="utf-8"))
+    store.set_batch_record_count(batch.batch_id, meta["records"])
     artifact = outbox / meta["name"]
     with open_file_transport(feed, connections) as transport:
         transport.put(artifact, meta["name"])

@@ -223,6 +223,12 @@ def build_batch(connection: Connection, vendor: str, feed: str, *, watermark: da
     return OutboundBatch(**{k: row[k] for k in OutboundBatch.__dataclass_fields__ if k in row})
 
 
+def set_batch_record_count(connection: Connection, batch_id: str, record_count: int) -> None:
+    """Record how many rows a built batch carries (known once its file is written, before it is sent)."""
+    connection.execute(update(OUTBOUND_BATCH).where(OUTBOUND_BATCH.c.batch_id == batch_id)
+                       .values(record_count=record_count))
+
+
 def record_send(connection: Connection, batch_id: str, *, file_name: str, size: int | None,
                 sha256_sent: str | None, sha256_plaintext: str | None, business_date: date | None,
                 schema_version: str, mapping_version: str | None) -> int:

@@ -140,6 +140,10 @@ class Store:
 
     # -- outbound --------------------------------------------------------------------------------------------
 
+    def set_batch_record_count(self, batch_id: str, record_count: int) -> None:
+        with self.engine.begin() as connection:
+            ledger.set_batch_record_count(connection, batch_id, record_count)
+
     def build_batch(self, vendor: str, feed: str, *, watermark: datetime | None,
                     record_count: int | None = None) -> OutboundBatch:
         """The batch to send now: the pending one if a previous attempt built it, else the next one."""
