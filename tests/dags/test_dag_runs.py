@@ -164,6 +164,21 @@ def store_state(store: Any) -> StoreState:
                       ledger=sorted(store.ledger(), key=lambda e: e.id), batches=batches)
 
 
+def register_unpaused(bag: Any) -> None:
+    """Write the parsed DAGs to Airflow's DB as ``dag.test()`` does, unpaused: asset events queue only
+    unpaused DAGs (the paused-at-creation default is bound when Airflow's models are first imported)."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import sync_bag_to_db
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import update
+
+    DagBundlesManager().sync_bundles_to_db()
+    sync_bag_to_db(bag, "dags-folder", None)
+    with create_session() as session:
+        session.execute(update(DagModel).where(DagModel.dag_id.in_(list(bag.dags))).values(is_paused=False))
+
+
 @pytest.fixture(scope="module")
 def hub(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """The simulators, their connections and a temp LEAVEHUB_HOME in the environment; the DAG folder parsed."""
@@ -190,6 +205,7 @@ def hub(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 mp.delenv(name, raising=False)
             bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder")
             assert bag.import_errors == {}
+            register_unpaused(bag)
             served = {feed: sorted(p.name for p in stack.harbor_dir("outbound").glob(f"{prefix}*"))
                       for feed, prefix in FILE_PREFIX.items()}
             yield Hub(stack=stack, root=root, settings=Settings.from_env(), dags=bag.dags, served=served)
@@ -237,14 +253,15 @@ def test_hris_runs_post_every_pull_and_publish_their_assets(first_pass: Hub) -> 
 def test_census_run_sends_one_sealed_file_and_records_its_batch(first_pass: Hub) -> None:
     store = first_pass.store()
     (sent,) = store.ledger(vendor="harbor_leave", feed="eligibility", status="SENT")
-    assert sent.business_date == BUSINESS_DATE and sent.batch_id
+    assert sent.business_date == BUSINESS_DATE and sent.batch_id and sent.records_applied > 0
     remote = first_pass.stack.harbor_dir("inbound") / sent.file_name
     assert hashlib.sha256(remote.read_bytes()).hexdigest() == sent.sha256_received
     assert remote.read_bytes()[:1] != b"E"  # OpenPGP binary packets, not the plaintext header
     assert [p.name for p in first_pass.stack.harbor_dir("inbound").iterdir()] == [sent.file_name]  # no temp left
     summary = first_pass.first["harbor_leave__eligibility"].summary
     assert summary is not None
-    assert (summary["status"], summary["file"], summary["batch_id"]) == ("SENT", sent.file_name, sent.batch_id)
+    assert (summary["status"], summary["file"], summary["batch_id"], summary["records"]) == (
+        "SENT", sent.file_name, sent.batch_id, sent.records_applied)
     (event,) = [extra for uri, dag, _, extra in asset_events() if dag == "harbor_leave__eligibility"]
     assert event == summary
     assert not any((first_pass.settings.home / "outbox").rglob("*.pgp")), "outbox artifact left after SENT"
@@ -288,8 +305,10 @@ def test_rerunning_the_same_dag_runs_changes_no_state(first_pass: Hub) -> None:
         expected = "success" if dag_id == "harbor_leave__eligibility" else "skipped"
         assert run.task_state == expected, run
     census = again["harbor_leave__eligibility"].summary
-    assert census is not None and census["status"] == "ALREADY_SENT"
-    assert census["batch_id"] == first_pass.first["harbor_leave__eligibility"].summary["batch_id"]  # type: ignore[index]
+    sent_first = first_pass.first["harbor_leave__eligibility"].summary
+    assert census is not None and sent_first is not None and census["status"] == "ALREADY_SENT"
+    assert {k: census[k] for k in ("file", "batch_id", "records", "business_date")} == {
+        k: sent_first[k] for k in ("file", "batch_id", "records", "business_date")}
 
     after = store_state(store)
     for entity, frame in before.current.items():
