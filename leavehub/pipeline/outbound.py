@@ -80,25 +80,42 @@ def send_feed(feed: Feed, *, store: Any, business_date: date,
         return Sent(feed.id, done.file_name, done.records_applied or done.records_read or 0,
                     done.sha256_received or "", business_date, batch_id=done.batch_id or "", status="ALREADY_SENT")
     batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC))
-    outbox = _outbox(feed, batch.batch_id)
-    manifest = outbox / "manifest.json"
-    if not manifest.is_file():  # a retry of a built batch reuses its artifact byte for byte
-        _build_artifact(feed, store, business_date, outbox, connections)
-    meta = json.loads(manifest.read_text(encoding="utf-8"))
-    store.set_batch_record_count(batch.batch_id, meta["records"])
+    pending = _manifest(feed, batch.batch_id)
+    if pending is not None and pending["business_date"] != business_date.isoformat():
+        # An earlier run built this batch for another day and crashed before the ledger said SENT: finish
+        # that send under its own date first, then build today's batch.
+        _deliver(feed, store, batch.batch_id, date.fromisoformat(pending["business_date"]), connections)
+        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC))
+        pending = None
+    if pending is None:  # else a retry of a built batch: its artifact is reused byte for byte
+        _build_artifact(feed, store, business_date, _outbox(feed, batch.batch_id), connections)
+    return _deliver(feed, store, batch.batch_id, business_date, connections)
+
+
+def _manifest(feed: Feed, batch_id: str) -> dict[str, Any] | None:
+    path = _outbox(feed, batch_id) / "manifest.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
+             connections: ConnectionResolver | None) -> Sent:
+    """Put the batch's sealed artifact on the wire (temp name, then rename) and record it SENT."""
+    from schemas.version import SCHEMA_VERSION
+
+    outbox = _outbox(feed, batch_id)
+    meta = _manifest(feed, batch_id)
+    assert meta is not None, "a batch is delivered only once its artifact is built"
+    store.set_batch_record_count(batch_id, meta["records"])
     artifact = outbox / meta["name"]
     with open_file_transport(feed, connections) as transport:
         transport.put(artifact, meta["name"])
-    from schemas.version import SCHEMA_VERSION
-
-    store.record_send(batch.batch_id, file_name=meta["name"], size=artifact.stat().st_size,
+    store.record_send(batch_id, file_name=meta["name"], size=artifact.stat().st_size,
                       sha256_sent=meta["sha256"], sha256_plaintext=meta["sha256_plaintext"],
                       business_date=business_date, schema_version=SCHEMA_VERSION,
                       mapping_version=feed.mapping_version)
     shutil.rmtree(outbox, ignore_errors=True)
-    log.info("%s: sent %s (%d records, batch %s)", feed.id, meta["name"], meta["records"], batch.batch_id)
-    return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch.batch_id,
-                path=meta["name"])
+    log.info("%s: sent %s (%d records, batch %s)", feed.id, meta["name"], meta["records"], batch_id)
+    return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch_id, path=meta["name"])
 
 
 def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,

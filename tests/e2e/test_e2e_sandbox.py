@@ -243,3 +243,34 @@ def test_census_rows_match_the_hris_people(first_run, sandbox):
         worker = by_id[row["EMPLOYEE_ID"]]
         assert row["SSN"] == worker.ssn.replace("-", "")
         assert row["DOB"] == worker.birth_date.strftime("%m/%d/%Y")
+
+
+def test_a_batch_left_unsent_by_a_crash_is_sent_under_its_own_day_before_the_next_day(first_run, sandbox,
+                                                                                       monkeypatch):
+    """Day A's census reached the vendor but the ledger write crashed; day B's run must not relabel it."""
+    from leavehub.store import Store
+
+    day_a, day_b = BUSINESS_DATE - timedelta(days=30), BUSINESS_DATE - timedelta(days=29)
+    inbound = sandbox.stack.harbor_dir("inbound")
+    real_record_send = Store.record_send
+    crashed = []
+
+    def crash_once(self, *args, **kwargs):
+        if not crashed:
+            crashed.append(True)
+            raise ConnectionError("simulated crash between the remote rename and the ledger write")
+        return real_record_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "record_send", crash_once)
+    try:
+        with pytest.raises(ConnectionError):
+            run_feed("harbor_leave.eligibility", business_date=day_a)
+        sent_b = run_feed("harbor_leave.eligibility", business_date=day_b).sent
+        store = open_store(first_run.settings)
+        sent = {e.business_date: e.file_name for e in store.ledger(feed="eligibility", status="SENT")}
+        assert sent[day_a] == f"HARBOR_ELIG_NWD_{day_a:%Y%m%d}.txt.pgp"
+        assert sent[day_b] == sent_b.file == f"HARBOR_ELIG_NWD_{day_b:%Y%m%d}.txt.pgp"
+        assert (inbound / sent[day_a]).is_file() and (inbound / sent[day_b]).is_file()
+    finally:
+        for day in (day_a, day_b):  # keep Harbor's inbound folder as the other tests expect it
+            (inbound / f"HARBOR_ELIG_NWD_{day:%Y%m%d}.txt.pgp").unlink(missing_ok=True)
