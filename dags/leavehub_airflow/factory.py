@@ -44,7 +44,7 @@ from leavehub.config.vendor import (
     load_vendors,
 )
 from leavehub_airflow.assets import CALENDAR_NAMESPACE, feed_asset, pay_calendar_asset
-from leavehub_airflow.tasks import TASK_ARGS, FeedRunOperator
+from leavehub_airflow.tasks import TASK_ARGS, ArrivalCheckOperator, FeedRunOperator
 from schemas.errors import ConfigError
 
 __all__ = ["DIRECTION_TAGS", "START_DATE", "FeedDags", "VendorConfigWarning", "build_feed_dags", "feed_dag"]
@@ -123,6 +123,25 @@ def feed_dag(vendor: VendorConfig, feed_name: str, spec: Feed) -> DAG:
     return dag
 
 
+ARRIVALS_DAG_ID = "leavehub__check_arrivals"
+
+
+def arrivals_dag() -> DAG:
+    """Every 15 minutes: late or missing files (ledger MISSING + alert) and change-file sequence gaps."""
+    with DAG(
+        dag_id=ARRIVALS_DAG_ID,
+        schedule=CronTriggerTimetable("*/15 * * * *", timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        auto_register=False,
+        tags=["leavehub", "operations"],
+        description="Record and alert overdue inbound files and gaps in change-file sequences",
+    ) as dag:
+        ArrivalCheckOperator(task_id="check", **TASK_ARGS)
+    return dag
+
+
 def build_feed_dags(mappings_root: Path) -> FeedDags:
     """Every feed DAG under ``mappings_root``; broken vendors are logged, warned about and listed in errors.
 
@@ -147,6 +166,9 @@ def build_feed_dags(mappings_root: Path) -> FeedDags:
                 built.errors[f"{name}.{feed_name}"] = f"{type(exc).__name__}: {exc}"
                 continue
             built.dags[dag.dag_id] = dag
+    if any(spec.direction == "in" and getattr(spec, "arrival", None) is not None
+           for vendor in found.vendors.values() for spec in vendor.feeds.values()):
+        built.dags[ARRIVALS_DAG_ID] = arrivals_dag()
     for key, message in sorted(built.errors.items()):
         log.error("LeaveHub vendor %s has no DAGs: %s", key, message)
         warnings.warn(f"LeaveHub vendor {key} has no DAGs: {message}", VendorConfigWarning, stacklevel=2)

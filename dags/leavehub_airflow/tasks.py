@@ -302,3 +302,28 @@ class FeedRunOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         run = receive_feed if self.direction == "in" else send_feed
         return run(self.feed_id, context)
+
+
+class ArrivalCheckOperator(BaseOperator):
+    """The watchman: record (once) and alert every overdue inbound file and every hole in a CHANGE sequence.
+
+    Runs ``leavehub.operations`` checks against the ledger; a late file shows there as MISSING.
+    """
+
+    ui_color = "#fdf1e0"
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from leavehub.config.vendor import load_vendors
+        from leavehub.operations.arrivals import check_arrivals
+        from leavehub.operations.sequence import check_sequences
+        from leavehub.pipeline.runner import open_store
+
+        settings = Settings.from_env()
+        require_shared_store(settings.db_url, _configured_executor())
+        vendors = load_vendors(settings.mappings_root)
+        store = open_store(settings)
+        now = datetime.now(UTC)
+        missing = check_arrivals(store, vendors, now, settings=settings)
+        gaps = check_sequences(store, vendors, now, settings=settings)
+        return {"missing": len(missing), "sequence_gaps": len(gaps)}
+

@@ -168,6 +168,19 @@ def vendor_warnings(bag: Any) -> list[str]:
 # --- the real mappings/ folder ------------------------------------------------------------------------
 
 
+def ops_dags(docs: dict[str, Any]) -> set[str]:
+    """The watchman DAG exists whenever an inbound feed declares an arrival window."""
+    windows = any(spec.get("direction") == "in" and spec.get("arrival") for doc in docs.values()
+                  for spec in doc["feeds"].values())
+    return {"leavehub__check_arrivals"} if windows else set()
+
+
+def test_arrival_windows_get_a_watchman_dag_every_15_minutes(real_bag: Any) -> None:
+    dag = real_bag.dags["leavehub__check_arrivals"]
+    assert dag.timetable.expression == "*/15 * * * *"
+    assert [t.task_id for t in dag.tasks] == ["check"]
+
+
 def test_real_mappings_parse_without_import_errors_or_vendor_warnings(real_bag: Any) -> None:
     assert real_bag.import_errors == {}
     assert vendor_warnings(real_bag) == []
@@ -179,13 +192,14 @@ def test_one_dag_per_feed_of_every_vendor_yaml(real_bag: Any) -> None:
     docs = vendor_docs(MAPPINGS)
     assert set(docs) >= REQUIRED_VENDORS, f"mappings/ lacks vendors {sorted(REQUIRED_VENDORS - set(docs))}"
     expected = {f"{vendor}__{feed}" for vendor, doc in docs.items() for feed in doc["feeds"]}
-    assert set(real_bag.dag_ids) == expected
+    assert set(real_bag.dag_ids) == expected | ops_dags(docs)
 
 
 def test_tags_name_vendor_direction_and_role(bag_and_root: tuple[Any, Path]) -> None:
     real_bag, root = bag_and_root
     assert real_bag.import_errors == {} and vendor_warnings(real_bag) == []
-    assert set(real_bag.dag_ids) == {f"{v}__{f}" for v, doc in vendor_docs(root).items() for f in doc["feeds"]}
+    docs = vendor_docs(root)
+    assert set(real_bag.dag_ids) == {f"{v}__{f}" for v, doc in docs.items() for f in doc["feeds"]} | ops_dags(docs)
     for vendor, doc in vendor_docs(root).items():
         for feed, spec in doc["feeds"].items():
             dag = real_bag.dags[f"{vendor}__{feed}"]
@@ -206,6 +220,8 @@ def test_feed_task_is_one_step_publishing_the_feed_asset_with_retry_policy(
 
     real_bag, _ = bag_and_root
     for dag in real_bag.dags.values():
+        if dag.dag_id == "leavehub__check_arrivals":
+            continue
         vendor, feed = dag.dag_id.split("__")
         (step,) = dag.tasks
         assert step.task_id in {"receive", "send"}
@@ -472,3 +488,23 @@ def test_send_publishes_the_batch_business_date(fake_run: SimpleNamespace) -> No
                        "file": "HARBOR_ELIG_20260301.txt.pgp", "records": 12, "status": "SENT",
                        "batch_id": "B7"}
     assert fake_run.outlets.by_name["harbor_leave.eligibility"].extra == summary
+
+
+def test_the_watchman_task_records_each_missing_file_once(real_bag: Any, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from leavehub.pipeline.runner import open_store
+    from leavehub.settings import Settings
+
+    monkeypatch.setenv("LEAVEHUB_HOME", str(tmp_path))
+    monkeypatch.setenv("LEAVEHUB_ENV", "sandbox")
+    monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
+    monkeypatch.delenv("LEAVEHUB_DB_URL", raising=False)
+    (check,) = real_bag.dags["leavehub__check_arrivals"].tasks
+
+    first = check.execute({})
+    store = open_store(Settings.from_env())
+    missing = [(e.feed, e.business_date) for e in store.ledger(status="MISSING")]
+    check.execute({})
+
+    assert first["missing"] > 0 and len(missing) == len(set(missing)) >= first["missing"]
+    assert sorted((e.feed, e.business_date) for e in store.ledger(status="MISSING")) == sorted(missing)
