@@ -71,6 +71,16 @@ RETRY_POLICY = ExceptionRetryPolicy(
 )
 
 
+def airflow_connection(conn_id: str) -> Any:
+    """Resolve a vendor.yaml connection id through Airflow (``Connection.get``: its secrets backends, the
+    metadata database, or ``AIRFLOW_CONN_*``), adapted to LeaveHub's own Connection type."""
+    from airflow.sdk import Connection
+
+    from connectors.connections import from_airflow
+
+    return from_airflow(Connection.get(conn_id))
+
+
 def alert_on_failure(context: Mapping[str, Any]) -> None:
     """Called once when a feed task has failed for good (after its retries): raise the alarm.
 
@@ -241,7 +251,7 @@ def receive_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     from leavehub.pipeline.runner import run_feed
 
     settings, business_date = _prepare(feed_id, context)
-    outcome = run_feed(feed_id, business_date=business_date, settings=settings)
+    outcome = run_feed(feed_id, business_date=business_date, settings=settings, connections=airflow_connection)
     log.info("%s", outcome.summary())
     counts: dict[str, int] = {}
     for receipt in outcome.receipts:
@@ -268,7 +278,7 @@ def send_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     from leavehub.pipeline.runner import run_feed
 
     settings, business_date = _prepare(feed_id, context)
-    outcome = run_feed(feed_id, business_date=business_date, settings=settings)
+    outcome = run_feed(feed_id, business_date=business_date, settings=settings, connections=airflow_connection)
     log.info("%s", outcome.summary())
     sent = outcome.sent
     if sent is None:

@@ -416,7 +416,10 @@ def fake_run(airflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Si
                "outlet_events": state.outlets}
     state.context = context
 
-    def fake_run_feed(feed_id: str, *, business_date: date, settings: Any) -> Any:
+    def fake_run_feed(feed_id: str, *, business_date: date, settings: Any, connections: Any) -> Any:
+        from leavehub_airflow.tasks import airflow_connection
+
+        assert connections is airflow_connection  # connections come from Airflow's Connection.get
         state.calls.append((feed_id, business_date))
         return runner.RunOutcome(feed=feed_id, receipts=state.receipts, sent=state.sent)
 
