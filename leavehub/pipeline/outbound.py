@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -25,7 +24,7 @@ from typing import Any
 
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, resolve_connection
 from leavehub.pipeline.feeds import Feed
-from leavehub.pipeline.inbound import work_dir
+from leavehub.pipeline.inbound import sha256_file, work_dir
 from schemas.errors import ConfigError
 
 __all__ = ["Sent", "build_frame", "send_feed"]
@@ -143,17 +142,9 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
         else:
             with (outbox / name).open("wb") as sink:
                 written = write_chunks(feed.layout, [frame], sink, business_date=business_date)
-            sha_sent = sha_plain = written.sha256 or _sha256(outbox / name)
+            sha_sent = sha_plain = written.sha256 or sha256_file(outbox / name)
     manifest = {"name": name, "records": written.records, "sha256": sha_sent, "sha256_plaintext": sha_plain,
                 "business_date": business_date.isoformat()}
     tmp = outbox / "manifest.json.part"
     tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
     tmp.replace(outbox / "manifest.json")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

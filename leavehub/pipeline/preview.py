@@ -30,9 +30,10 @@ def preview_file(feed_id: str, sample: Path, *, rows: int = 20, business_date: d
     import pandas as pd
 
     from connectors.formats import read_chunks
+    from leavehub.pipeline.runner import today  # the employer's day, as a scheduled run would take it
 
     feed = load_feed(feed_id)
-    bday = business_date_of(feed, sample.name, business_date) or date.today()
+    bday = business_date_of(feed, sample.name, business_date) or today(feed.settings)
     out = Preview()
     try:
         with sample.open("rb") as stream:
