@@ -214,15 +214,14 @@ def _ledger_rejection(store: Any, feed: Feed, path: Path, bday: date | None, sha
                           size=path.stat().st_size, sha256_received=sha_received, sha256_plaintext=None,
                           control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
                           schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version)
+    intake = None
     try:
-        with store.intake(arrival):
+        with store.intake(arrival) as intake:
             raise exc
     except RejectedInput:
-        pass
+        return intake.file_id if intake is not None else None  # the intake recorded the rejection's row
     except DuplicateInput:
         return None
-    rows = store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status="REJECTED", limit=1)
-    return rows[0].id if rows else None
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
