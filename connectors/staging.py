@@ -59,6 +59,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from schemas.errors import ConfigError, FormatError
 
 __all__ = [
+    "SEALED_SUFFIX",
     "SEGMENT_SIZE",
     "STAGING_KEY_ENV",
     "PendingFile",
@@ -73,6 +74,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STAGING_KEY_ENV = "LEAVEHUB_STAGING_KEY"
+SEALED_SUFFIX = ".lhstg"  # the name suffix of a file kept sealed in this format
 SEGMENT_SIZE = 1 << 20
 MAGIC = b"LHSTG"
 VERSION = 1

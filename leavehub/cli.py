@@ -5,6 +5,8 @@
     leavehub mapping preview VENDOR.FEED SAMPLE       canonical rows and errors for a sample file
     leavehub run VENDOR.FEED [--date D] [--file F]    run one exchange
     leavehub schema export                            regenerate schemas/json/
+    leavehub archive list [--vendor V]                processed vendor files kept (sealed) by the hub
+    leavehub archive open VENDOR NAME [--out F]       the exact bytes of one, for an authorised operator
 
 Plugins (the simulators' ``leavehub sandbox up``) register under the ``leavehub.cli_plugins`` entry point group;
 no product module imports them.
@@ -31,8 +33,10 @@ app = typer.Typer(help="LeaveHub: leave, pay and premium exchanges between HRIS,
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 mapping_app = typer.Typer(help="Check and preview mapping files.", no_args_is_help=True)
 schema_app = typer.Typer(help="The canonical schema.", no_args_is_help=True)
+archive_app = typer.Typer(help="Processed vendor files the hub keeps, sealed at rest.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(schema_app, name="schema")
+app.add_typer(archive_app, name="archive")
 register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
 console = Console(width=max(Console().width, 140))
 err = Console(stderr=True)
@@ -185,6 +189,51 @@ def schema_export(dest: Annotated[Path | None, typer.Option(help="folder (defaul
 
     written = export_json_schemas(dest) if dest else export_json_schemas()
     console.print(f"wrote {len(written)} schema file(s)")
+
+
+@archive_app.command("list")
+def archive_list(vendor: Annotated[str | None, typer.Option(help="only this vendor")] = None) -> None:
+    """Archived vendor files (names, sizes, when): nothing is opened, no key is needed."""
+    from leavehub.operations.archive import archived_files
+
+    try:
+        kept = archived_files(Settings.from_env(), vendor)
+    except LeaveHubError as exc:
+        _fail(exc)
+    table = Table("vendor", "file", "sealed bytes", "archived at", title=f"{len(kept)} archived file(s)")
+    for k in kept:
+        table.add_row(k.vendor, k.name, str(k.size), k.archived_at.isoformat(timespec="seconds"))
+    console.print(table)
+
+
+@archive_app.command("open")
+def archive_open(
+    vendor: Annotated[str, typer.Argument()],
+    name: Annotated[str, typer.Argument(help="the archived file name (as `archive list` shows it)")],
+    out: Annotated[Path | None, typer.Option("--out", help="write here (0600) instead of standard output")]
+    = None,
+) -> None:
+    """Write the exact bytes received; needs the deployment's LEAVEHUB_PII_KEY in the environment."""
+    import os
+
+    from leavehub.operations.archive import open_archived
+
+    try:
+        with open_archived(Settings.from_env(), vendor, name) as plain:
+            if out is None:
+                sink = sys.stdout.buffer
+                while block := plain.read(1 << 20):
+                    sink.write(block)
+                sink.flush()
+                return
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as sink:
+                while block := plain.read(1 << 20):
+                    sink.write(block)
+    except (LeaveHubError, LookupError, FileExistsError) as exc:
+        if out is not None and not isinstance(exc, FileExistsError):
+            out.unlink(missing_ok=True)
+        _fail(exc)
 
 
 def _date(text: str | None) -> date | None:

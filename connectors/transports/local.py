@@ -4,6 +4,10 @@ Why: some vendors drop files on a share the hub mounts, and a run on a laptop sh
 Keeping the same temp-name-then-rename rule matters here too: a peer polling the folder must never pick up a
 half-written file, and ``os.replace`` is atomic within one file system.
 
+The archive is kept by the hub, so with an ``archive_key`` a processed file is archived SEALED
+(``connectors.staging``: segmented AES-GCM, ``<name>.lhstg``, 0600 in a 0700 folder) and the plaintext original is
+removed; nothing a vendor sent stays readable at rest. (An SFTP archive is a rename on the vendor's server.)
+
 Example::
 
     with LocalTransport(inbound_dir=Path("/mnt/harbor/outbound"), outbound_dir=Path("/mnt/harbor/inbound"),
@@ -20,6 +24,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from connectors.staging import SEALED_SUFFIX, StagedWriter
 from connectors.transports.base import (
     Progress,
     RemoteFile,
@@ -44,10 +49,12 @@ class LocalTransport(TransportBase):
     Example: ``LocalTransport(inbound_dir=Path("in"), outbound_dir=Path("out")).list("*.pgp")``
     """
 
-    def __init__(self, *, inbound_dir: Path, outbound_dir: Path, archive_dir: Path | None = None) -> None:
+    def __init__(self, *, inbound_dir: Path, outbound_dir: Path, archive_dir: Path | None = None,
+                 archive_key: bytes | None = None) -> None:
         self.inbound_dir = Path(inbound_dir)
         self.outbound_dir = Path(outbound_dir)
         self.archive_dir = Path(archive_dir) if archive_dir is not None else None
+        self._archive_key = archive_key
 
     def __repr__(self) -> str:
         return f"LocalTransport(inbound_dir={str(self.inbound_dir)!r}, outbound_dir={str(self.outbound_dir)!r})"
@@ -113,18 +120,40 @@ class LocalTransport(TransportBase):
         return RemoteFile.from_stat(name, st.st_size, st.st_mtime)
 
     def archive(self, name: str) -> str | None:
-        """Move inbound ``name`` into the archive folder (never overwriting); None when none is configured."""
+        """Move inbound ``name`` into the archive folder (never overwriting); None when none is configured.
+
+        With an ``archive_key`` the file is sealed on the way (``<archived name>.lhstg``, 0600): written under a
+        hidden temp name, fsynced, renamed into place, and only then is the original removed.
+        """
         src = self.inbound_dir / check_remote_name(name)
-        if self.archive_dir is None:
+        archive_dir = self.archive_dir
+        if archive_dir is None:
             log.info("local archive %s: no archive folder configured, file left in place", name)
             return None
-        target = archive_name(name, lambda n: (self.archive_dir / n).exists())  # type: ignore[operator]
-        os.replace(src, self.archive_dir / target)
+        if self._archive_key is None:
+            target = archive_name(name, lambda n: (archive_dir / n).exists())
+            os.replace(src, archive_dir / target)
+        else:
+            target = archive_name(name, lambda n: (archive_dir / f"{n}{SEALED_SUFFIX}").exists()) + SEALED_SUFFIX
+            tmp = archive_dir / temp_name(target)
+            with open(src, "rb") as fin, StagedWriter(tmp, self._archive_key) as sealed:
+                _copy(fin, sealed, 0, None)
+            _fsync(tmp)
+            os.replace(tmp, archive_dir / target)
+            src.unlink()
         log.info("local archive %s -> %s", name, target)
         return target
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _copy(fin, fout, total: int, progress: Progress | None) -> int:  # type: ignore[no-untyped-def]

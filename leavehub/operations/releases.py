@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from leavehub.pipeline.at_rest import private_dir
 from leavehub.pipeline.quarantine import SEALED_SUFFIX, QuarantineEntry, list_quarantine, open_quarantined
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, RejectedInput
@@ -122,8 +123,7 @@ def release(held: HeldFile, *, reprocess: bool, settings: Settings, store: Any =
                           file=str(held.entry.report))
     store = store or open_store(settings)
     default_date = _ledger_business_date(store, held)
-    work = settings.home / "work"
-    work.mkdir(parents=True, exist_ok=True)
+    work = private_dir(settings.home / "work", under=settings.home)
     private = Path(tempfile.mkdtemp(prefix="lh-release-", dir=work))  # mkdtemp: mode 0700
     try:
         source = _restore(held, private)
@@ -172,10 +172,11 @@ def _archive(held: HeldFile, settings: Settings, what: dict[str, Any]) -> Path:
     folder = held.entry.folder
     marker = {"released_at": datetime.now(UTC).isoformat(), "quarantine_id": held.id, "feed": held.feed,
               "file": held.file, **what}
-    (folder / RELEASE_MARKER).write_text(json.dumps(marker, indent=1, sort_keys=True, default=str) + "\n",
-                                         encoding="utf-8")
+    fd = os.open(folder / RELEASE_MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(marker, indent=1, sort_keys=True, default=str) + "\n")
     target = released_dir(settings) / folder.parent.name / folder.name
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent, under=settings.home)
     shutil.move(str(folder), str(target))
     _prune_empty(folder.parent)
     return target

@@ -19,11 +19,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from leavehub.pipeline.at_rest import at_rest_key, private_dir
 from leavehub.pipeline.feeds import Feed
+from leavehub.settings import Settings
 from schemas.errors import ConfigError
 
-__all__ = ["ApiPull", "ConnectionResolver", "open_api_client", "open_file_transport", "pickup_glob",
-           "pull_api", "resolve_connection"]
+__all__ = ["ApiPull", "ConnectionResolver", "local_folder", "open_api_client", "open_file_transport",
+           "pickup_glob", "pull_api", "resolve_connection"]
 
 ConnectionResolver = Callable[[str], Any]
 
@@ -35,14 +37,12 @@ def resolve_connection(conn_id: str) -> Any:
     return get_connection(conn_id)
 
 
-def _local_path(feed: Feed, folder: str) -> Path:
-    """An absolute folder as configured; a relative one lives under the hub's exchange folder, which we own."""
+def local_folder(settings: Settings, vendor: str, folder: str) -> Path:
+    """An absolute folder as configured; a relative one lives under the hub's exchange folder (private, 0700)."""
     path = Path(folder)
     if path.is_absolute():
         return path
-    path = feed.settings.local_exchange_dir / feed.vendor.vendor / path
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_dir(settings.local_exchange_dir / vendor / path, under=settings.home)
 
 
 def open_file_transport(feed: Feed, connections: ConnectionResolver | None = None) -> Any:
@@ -51,9 +51,11 @@ def open_file_transport(feed: Feed, connections: ConnectionResolver | None = Non
     if t.type == "local":
         from connectors.transports.local import LocalTransport
 
-        return LocalTransport(inbound_dir=_local_path(feed, t.inbound_dir),
-                              outbound_dir=_local_path(feed, t.outbound_dir),
-                              archive_dir=_local_path(feed, t.archive_dir) if t.archive_dir else None)
+        settings, vendor = feed.settings, feed.vendor.vendor
+        return LocalTransport(inbound_dir=local_folder(settings, vendor, t.inbound_dir),
+                              outbound_dir=local_folder(settings, vendor, t.outbound_dir),
+                              archive_dir=local_folder(settings, vendor, t.archive_dir) if t.archive_dir else None,
+                              archive_key=at_rest_key("archive"))
     if t.type == "sftp":
         from connectors.transports.sftp import SftpTransport
 

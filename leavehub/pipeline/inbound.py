@@ -99,9 +99,9 @@ def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver |
 
 def work_dir(feed: Feed) -> Path:
     """Private scratch space under LEAVEHUB_HOME (encrypted staging, downloads); never the system temp folder."""
-    path = feed.settings.home / "work"
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return path
+    from leavehub.pipeline.at_rest import private_dir
+
+    return private_dir(feed.settings.home / "work", under=feed.settings.home)
 
 
 def _with_record_key(frame: Any, natural_key: tuple[str, ...]) -> Any:

@@ -3,9 +3,10 @@
     select (current views, joined by the mapping's source query) -> map -> write (staged encrypted)
     -> encrypt + sign -> put under a temporary name, then rename -> ledger: SENT
 
-The batch gets its id and control number when it is built, and the artifact that goes on the wire is kept
-(encrypted) in the outbox until the ledger says SENT, so a retried task resends the SAME bytes instead of
-minting a new batch; a run for a business date that was already sent sends nothing.
+The batch gets its id and control number when it is built, and the artifact that goes on the wire is kept in the
+outbox until the ledger says SENT (OpenPGP to the vendor, or sealed under the outbox key when the vendor takes
+plaintext: ``leavehub.pipeline.at_rest``), so a retried task resends the SAME bytes instead of minting a new
+batch; a run for a business date that was already sent sends nothing.
 
 Example::
 
@@ -14,17 +15,23 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
+import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed, private_dir
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, resolve_connection
 from leavehub.pipeline.feeds import Feed
-from leavehub.pipeline.inbound import sha256_file, work_dir
+from leavehub.pipeline.inbound import work_dir
 from schemas.errors import ConfigError
 
 __all__ = ["Sent", "build_frame", "send_feed"]
@@ -105,10 +112,10 @@ def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
     meta = _manifest(feed, batch_id)
     assert meta is not None, "a batch is delivered only once its artifact is built"
     store.set_batch_record_count(batch_id, meta["records"])
-    artifact = outbox / meta["name"]
-    with open_file_transport(feed, connections) as transport:
+    with _wire_copy(feed, outbox, meta["name"]) as artifact, open_file_transport(feed, connections) as transport:
         transport.put(artifact, meta["name"])
-    store.record_send(batch_id, file_name=meta["name"], size=artifact.stat().st_size,
+        size = artifact.stat().st_size
+    store.record_send(batch_id, file_name=meta["name"], size=size,
                       sha256_sent=meta["sha256"], sha256_plaintext=meta["sha256_plaintext"],
                       business_date=business_date, schema_version=SCHEMA_VERSION,
                       mapping_version=feed.mapping_version)
@@ -121,13 +128,13 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
                     connections: ConnectionResolver | None) -> None:
     """Write the vendor file (plaintext only inside encrypted staging), seal it, record a manifest."""
     from connectors.formats import write_chunks
-    from connectors.staging import StagingArea
+    from connectors.staging import StagedWriter, StagingArea
 
     frame = build_frame(feed, store=store, business_date=business_date)
     pattern = feed.spec.file_pattern
     wanted = {k: v for k, v in _template_vars(feed).items() if k in pattern.variables}
     name = pattern.render(business_date, **wanted)
-    outbox.mkdir(parents=True, exist_ok=True)
+    private_dir(outbox, under=feed.settings.home)
     pgp = feed.vendor.pgp
     with StagingArea(base_dir=work_dir(feed)) as staging:
         if pgp is not None and pgp.sign:
@@ -139,12 +146,42 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
             sealed = encrypt_sign(staging.path("plain"), outbox / name, keys=keys, armor=pgp.armor,
                                   staging_key=staging.key)
             sha_sent, sha_plain = sealed.sha256, sealed.sha256_plaintext
-        else:
-            with (outbox / name).open("wb") as sink:
+        else:  # no OpenPGP: the bytes the vendor gets are kept sealed under the outbox key until SENT
+            kept = outbox / f"{name}{SEALED_SUFFIX}"
+            with StagedWriter(kept, at_rest_key("outbox")) as sink:
                 written = write_chunks(feed.layout, [frame], sink, business_date=business_date)
-            sha_sent = sha_plain = written.sha256 or sha256_file(outbox / name)
+            sha_sent = sha_plain = written.sha256 or _sha256_sealed(kept)
     manifest = {"name": name, "records": written.records, "sha256": sha_sent, "sha256_plaintext": sha_plain,
                 "business_date": business_date.isoformat()}
     tmp = outbox / "manifest.json.part"
-    tmp.write_text(json.dumps(manifest, sort_keys=True), encoding="utf-8")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(manifest, sort_keys=True))
     tmp.replace(outbox / "manifest.json")
+
+
+def _sha256_sealed(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open_sealed(path, at_rest_key("outbox")) as plain:
+        while block := plain.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def _wire_copy(feed: Feed, outbox: Path, name: str) -> Iterator[Path]:
+    """The file to put on the wire: the OpenPGP artifact itself, or the sealed one opened into a private
+    scratch file (0600 in a 0700 folder under work/) that is removed as soon as the put is done."""
+    artifact = outbox / name
+    if artifact.is_file():
+        yield artifact
+        return
+    scratch = Path(tempfile.mkdtemp(prefix="lh-send-", dir=work_dir(feed)))
+    try:
+        plain = scratch / name
+        seal_source = outbox / f"{name}{SEALED_SUFFIX}"
+        with open_sealed(seal_source, at_rest_key("outbox")) as src, \
+                os.fdopen(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        yield plain
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,12 +23,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed, private_dir, seal
 from schemas.errors import RejectedInput, RowError
 
-__all__ = ["QuarantineEntry", "list_quarantine", "quarantine"]
+__all__ = ["SEALED_SUFFIX", "QuarantineEntry", "list_quarantine", "open_quarantined", "quarantine"]
 
 REPORT_SUFFIX = ".errors.json"
-SEALED_SUFFIX = ".lhstg"  # segmented AES-GCM (connectors.staging) under the deployment's quarantine key
 MAX_LISTED_IN_REPORT = 1_000_000  # every bad row is listed; this bound only stops a runaway report
 
 
@@ -47,14 +48,16 @@ def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, 
     a per-run key): it is sealed under the quarantine key so it can be released later.
     """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    private_dir(root / feed_id, under=root)
     folder = root / feed_id / f"{stamp}-{source.name}"
-    folder.mkdir(parents=True, exist_ok=False)
+    folder.mkdir(mode=0o700, exist_ok=False)
     if arrived_encrypted and content is None:
         kept = folder / source.name
-        shutil.copy2(source, kept)
+        shutil.copyfile(source, kept)
+        os.chmod(kept, 0o600)
     else:
         kept = folder / f"{source.name}{SEALED_SUFFIX}"
-        _seal(content or (lambda: source.open("rb")), kept)
+        seal(content or (lambda: source.open("rb")), kept, quarantine_key())
     errors: list[RowError] = list(error.errors)[:MAX_LISTED_IN_REPORT]
     report = folder / f"{source.name}{REPORT_SUFFIX}"
     body = {
@@ -72,31 +75,20 @@ def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, 
         "error_count": len(error.errors),
         "errors": [e.as_dict() for e in errors],
     }
-    report.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    with os.fdopen(os.open(report, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as fh:
+        fh.write(json.dumps(body, indent=1, sort_keys=True) + "\n")
     return QuarantineEntry(folder, kept, report)
 
 
 def quarantine_key() -> bytes:
     """The key that seals plaintext arrivals in quarantine: derived from the deployment's PII key."""
-    from leavehub.store.pii import PiiCipher
-
-    return PiiCipher.from_environment().derive_key("quarantine")
+    return at_rest_key("quarantine")
 
 
-def _seal(open_plain: Callable[[], BinaryIO], dest: Path) -> None:
-    from connectors.staging import StagedWriter
-
-    with open_plain() as plain, StagedWriter(dest, quarantine_key()) as sealed:
-        while block := plain.read(1 << 20):
-            sealed.write(block)
-
-
-def open_quarantined(entry: QuarantineEntry):
+def open_quarantined(entry: QuarantineEntry) -> BinaryIO:
     """Read a quarantined file back as the vendor sent it (unsealing a plaintext arrival)."""
-    from connectors.staging import open_staged
-
     if entry.kept_file.name.endswith(SEALED_SUFFIX):
-        return open_staged(entry.kept_file, quarantine_key())
+        return open_sealed(entry.kept_file, quarantine_key())
     return entry.kept_file.open("rb")
 
 

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -63,12 +64,25 @@ class RunOutcome:
 
 
 def open_store(settings: Settings) -> Any:
+    from leavehub.pipeline.at_rest import private_dir
     from leavehub.store import Store
 
-    settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)
     store = Store.open(settings.db_url)
+    _private_sqlite_files(store.engine.url)
     store.migrate()
     return store
+
+
+def _private_sqlite_files(url: Any) -> None:
+    """A SQLite store is a file: 0600, so its -wal/-shm/-journal (SQLite gives them the file's mode) are too."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return
+    database = Path(url.database)
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm", "-journal"))):
+        if path.exists():
+            os.chmod(path, 0o600)
 
 
 def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Path] | None = None,

@@ -73,7 +73,7 @@ def test_a_leave_periods_file_posts_and_is_ledgered_applied(local_hub, harbor_le
         assert got["decision"] == row["DECISION"].upper()
     assert not list(inbox(local_hub).iterdir()), "a posted file must leave the vendor's folder"
     archive = local_hub.settings.local_exchange_dir / "harbor_leave" / "archive"
-    assert (archive / "HARBOR_LEAVE_20260302.csv").is_file()
+    assert (archive / "HARBOR_LEAVE_20260302.csv.lhstg").is_file(), "archived sealed (see test_at_rest.py)"
 
 
 def test_the_same_content_under_another_name_is_a_duplicate_and_posts_nothing(local_hub, harbor_leave_rows,
