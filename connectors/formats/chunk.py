@@ -26,6 +26,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.errors import RowError
+
 __all__ = ["Chunk", "Rechunker", "WriteResult", "strict_date", "string_array_bytes", "string_frame", "value_class"]
 
 # Name of the per-row "line breaks inside this row's values" column the readers carry while re-chunking.
@@ -38,7 +40,8 @@ class Chunk:
 
     ``first_row`` is the 1-based data-row number of ``frame.iloc[0]`` (header and trailer not counted);
     ``first_line`` the 1-based physical line it starts on. ``columns`` is the header as read (file order),
-    ``extra_columns`` the ones the layout did not declare. The last chunk of a file has ``is_last`` and, when
+    ``extra_columns`` the ones the layout did not declare (schema drift). The last chunk of a file has
+    ``is_last`` and, when
     the trailer carries one, the file's ``business_date``. A file with no data rows yields one empty chunk.
     For a JSON document (a page or a list, not JSON Lines) every row's line is the line the document starts on.
     """
@@ -52,6 +55,9 @@ class Chunk:
     business_date: date | None = None
     # cumulative count of line breaks inside values of rows before row i; None when there are none
     break_offsets: np.ndarray | None = field(default=None, repr=False, compare=False)
+    row_errors: tuple[RowError, ...] = ()
+    """Records the reader could not take as data (a fixed-width line with another record type), by data row
+    and line; they belong to the file, not necessarily to this chunk's rows, and reject it like any bad row."""
 
     def __len__(self) -> int:
         return len(self.frame)

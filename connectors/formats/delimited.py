@@ -5,8 +5,9 @@ Reading: bytes go through :class:`ByteFeed` (BOM, encoding check with line numbe
 every column, declared or not, is typed string without knowing the names up front), checked against the
 layout, and sliced off. A ragged row stops the read with its record number and line; the trailer count is
 checked before the last chunk is yielded. Nothing in the hot path runs per row in Python.
-Blank lines at the end of a file are ignored; a blank line between records reads as a row whose every field
-is <NA> (so validation reports it with its line).
+A column the layout declares ``sensitive: never_read`` is dropped from every batch as soon as pyarrow has
+split the line, before any other code sees it. Blank lines at the end of a file are ignored; a blank line
+between records reads as a row whose every field is <NA> (so validation reports it with its line).
 
 Writing: each column is cast to string, formula-looking text is neutralised, values that need it are quoted
 (RFC 4180: only when they hold the delimiter, the quote or a line break), and rows are joined by Arrow
@@ -109,6 +110,7 @@ class _ReadState:
         self.business_date: date | None = None
         self.rechunker = Rechunker(chunk_rows)
         self.ragged: list[tuple[int | None, int, int]] = []  # (record number, expected, actual fields)
+        self.never_read: list[str] = [c for c in layout.never_read if c in (self.header or ())]
 
     def push(self, batch: pa.RecordBatch, feed: ByteFeed) -> Iterator[Chunk]:
         if self.header is None:
@@ -119,6 +121,8 @@ class _ReadState:
                               file=self.name, line=1)
         table = pa.Table.from_batches([batch]).rename_columns(list(self.header))
         breaks = line_breaks_per_row(table) if feed.quotes_out else None  # no quote: no value spans lines
+        if self.never_read:  # dropped before anything (mapping, errors, previews) can see a value
+            table = table.drop_columns(self.never_read)
         if self.ragged:
             self._raise_if_ragged_within(table.num_rows, breaks)
         self.rows_pushed += table.num_rows
@@ -213,6 +217,7 @@ class _ReadState:
             if self.extra and self.layout.extra_columns == "reject":
                 raise FormatError(f"unexpected column(s): {', '.join(self.extra)}", file=self.name, line=1)
         self.header = names
+        self.never_read = [c for c in self.layout.never_read if c in names]
 
     def _chunk(self, table: pa.Table, *, last: bool) -> Chunk:
         offsets, extra_lines = None, 0

@@ -3,9 +3,11 @@
 Reading: the checked byte stream (see :class:`ByteFeed`) is cut into blocks of whole lines; each block
 becomes one Arrow string array of lines (``split_pattern``, no Python loop), every record's length is
 checked, and each field is a ``utf8_slice_codeunits`` of that array. Widths count characters, not bytes.
-Pad characters on the pad side are trimmed; an all-blank field is <NA>; a zero-padded field of only zeros
-reads ``"0"``. Optional header and trailer records are recognised by their record-type prefix; a count
-they carry is checked against the data rows.
+Pad characters on the pad side are trimmed; an all-blank field, or one holding a null word of the layout or
+field (``00000000``), is <NA>; a zero-padded field of only zeros reads ``"0"``. A ``never_read`` field is never
+sliced. With a ``detail_prefix`` every record of another type is a row error with its line. Optional header
+and trailer records are recognised by their record-type prefix; a count they carry is checked against the
+data rows.
 
 Writing is the reverse: pad/align every field, refuse a value longer than its width (naming the field and
 data row, never the value), join, and write the marker records around the data.
@@ -30,7 +32,7 @@ from connectors.formats.bytefeed import ByteFeed
 from connectors.formats.chunk import Chunk, Rechunker, strict_date, string_frame, value_class
 from connectors.formats.layouts import FixedMarkerRecord, FixedWidthLayout
 from connectors.formats.sinks import HashingSink, frame_to_strings, join_rows
-from schemas.errors import FormatError
+from schemas.errors import FormatError, RowError
 
 __all__ = ["read_fixed_width", "write_fixed_width"]
 
@@ -40,11 +42,12 @@ def read_fixed_width(
 ) -> Iterator[Chunk]:
     """Stream fixed-width records as chunks; FormatError names the file and line of a bad record."""
     feed = ByteFeed(source, name=name, encoding=layout.encoding, peel_last_line=layout.trailer is not None)
-    columns = tuple(f.name for f in layout.fields)
+    columns = tuple(f.name for f in layout.fields if f.sensitive != "never_read")
     block_size = min(max(1 << 20, chunk_rows * (layout.record_length + 2)), 16 << 20)
     rechunker = Rechunker(chunk_rows)
     next_line, rows_out, yielded_rows, carry = 1, 0, 0, b""
     header_values: dict[str, str] | None = None
+    bad_records: list[RowError] = []
     while True:
         block = feed.read(block_size)
         data = carry + block if carry else bytes(block)
@@ -55,12 +58,15 @@ def read_fixed_width(
             header_values = _marker_values(layout.header, lines[0].as_py(), name, next_line)
             lines, next_line = lines.slice(1), next_line + 1
         if len(lines):
-            table = _fields(layout, _checked_records(layout, lines, name, next_line))
+            records = _checked_records(layout, lines, name, next_line)
+            bad_records += _other_record_types(layout, records, rows_out + 1, next_line)
+            table = _fields(layout, records)
             next_line += len(lines)
             rows_out += len(lines)
             for piece in rechunker.push(table):
                 yield Chunk(string_frame(piece), yielded_rows + 1, yielded_rows + 1 + (layout.header is not None),
-                            columns)
+                            columns, row_errors=tuple(bad_records))
+                bad_records = []
                 yielded_rows += piece.num_rows
         if not block:
             break
@@ -79,7 +85,7 @@ def read_fixed_width(
     if rest is None:
         rest = pa.table({c: pa.array([], pa.string()) for c in columns})
     yield Chunk(string_frame(rest), yielded_rows + 1, yielded_rows + 1 + (layout.header is not None), columns,
-                is_last=True, business_date=business_date)
+                is_last=True, business_date=business_date, row_errors=tuple(bad_records))
 
 
 def _lines(data: bytes) -> pa.Array:
@@ -108,16 +114,36 @@ def _checked_records(layout: FixedWidthLayout, lines: pa.Array, name: str, first
     return pc.utf8_rpad(lines, length, " ") if layout.pad_short_records else lines
 
 
+def _other_record_types(layout: FixedWidthLayout, records: pa.Array, first_row: int, first_line: int
+                        ) -> list[RowError]:
+    """A row error for every record that does not start with the layout's detail prefix (never its text)."""
+    if layout.detail_prefix is None:
+        return []
+    other = pc.invert(pc.starts_with(records, layout.detail_prefix))
+    where = pc.indices_nonzero(other).to_pylist()
+    reason = f"record type is not the detail prefix {layout.detail_prefix!r}"
+    return [RowError(row=first_row + i, field=None, reason=reason, value_class="record", line=first_line + i)
+            for i in where]
+
+
 def _fields(layout: FixedWidthLayout, records: pa.Array) -> pa.Table:
-    columns = []
+    """Slice every field out of the records (never a ``never_read`` one); pad trimmed, null words -> <NA>."""
+    columns, names = [], []
+    null = pa.scalar(None, pa.string())
     for f in layout.fields:
+        if f.sensitive == "never_read":
+            continue
         raw = pc.utf8_slice_codeunits(records, f.start - 1, f.stop)
         value = pc.utf8_rtrim(raw, f.pad) if f.align == "left" else pc.utf8_ltrim(raw, f.pad)
         if f.pad == "0":
             value = pc.if_else(pc.equal(value, ""), "0", value)
         blank = pc.equal(pc.utf8_trim(raw, " "), "")
-        columns.append(pc.if_else(blank, pa.scalar(None, pa.string()), value))
-    return pa.table(columns, names=[f.name for f in layout.fields])
+        words = layout.null_values if f.null_values is None else f.null_values
+        if words:
+            blank = pc.or_(blank, pc.is_in(pc.utf8_trim(raw, " "), value_set=pa.array(words, pa.string())))
+        columns.append(pc.if_else(blank, null, value))
+        names.append(f.name)
+    return pa.table(columns, names=names)
 
 
 def _marker_values(record: FixedMarkerRecord, text: str, name: str, line: int | None) -> dict[str, str]:
@@ -168,7 +194,7 @@ def write_fixed_width(
     A header that carries the record count makes the writer hold every frame until it knows the count.
     """
     out = HashingSink(sink, layout.encoding)
-    names = [f.name for f in layout.fields]
+    names = [f.name for f in layout.fields if f.sensitive != "never_read"]  # never_read: written blank
     records = 0
     total = None
     if layout.header is not None and any(f.count for f in layout.header.fields):
@@ -195,7 +221,13 @@ def _record_table(layout: FixedWidthLayout, table: pa.Table, rows_before: int) -
     """One column per field, padded and aligned, with space fillers for gaps between fields."""
     pieces: list[pa.ChunkedArray | str] = []
     position = 0
+    prefix = layout.detail_prefix
+    if prefix and all(f.start > len(prefix) for f in layout.fields):  # else a field carries the record type
+        pieces.append(prefix)
+        position = len(prefix)
     for f in sorted(layout.fields, key=lambda f: f.start):
+        if f.sensitive == "never_read":
+            continue  # left to the gap filler: blank
         value = table[f.name]
         lengths = pc.utf8_length(value)
         too_long = pc.fill_null(pc.greater(lengths, f.width), False)

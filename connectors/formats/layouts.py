@@ -32,6 +32,7 @@ from schemas.errors import ConfigError
 __all__ = [
     "BusinessDateField",
     "CountField",
+    "DelimitedColumn",
     "DelimitedLayout",
     "Encoding",
     "FixedField",
@@ -42,6 +43,7 @@ __all__ = [
     "Layout",
     "LineTerminator",
     "LiteralField",
+    "Sensitive",
     "TrailerSpec",
     "parse_layout",
 ]
@@ -116,12 +118,41 @@ class TrailerSpec(_Strict):
     fields: tuple[TrailerField, ...] = (CountField(count=True), BusinessDateField())
 
 
+Sensitive = Literal["never_read"]
+"""``never_read``: a column the hub must not hold (a diagnosis, a bank account). Its values are dropped by the
+reader before anything else sees them: never mapped, stored, logged, previewed or reported."""
+
+
+class DelimitedColumn(_Strict):
+    """A declared column with options: ``{name: DIAGNOSIS, sensitive: never_read}``."""
+
+    name: str = Field(min_length=1)
+    sensitive: Sensitive | None = None
+
+
+def _column_names(data: Any) -> Any:
+    """``columns`` may mix names and ``{name, sensitive}`` objects: keep names, collect the never-read ones."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("columns"), list | tuple):
+        return data
+    names, never = [], list(data.get("never_read") or ())
+    for item in data["columns"]:
+        if isinstance(item, Mapping):
+            column = DelimitedColumn.model_validate(dict(item))
+            names.append(column.name)
+            if column.sensitive == "never_read":
+                never.append(column.name)
+        else:
+            names.append(item)
+    return {**data, "columns": names, "never_read": tuple(never)}
+
+
 class DelimitedLayout(_Strict):
     """Delimited text (RFC 4180 quoting with a configurable delimiter and quote).
 
     ``columns`` is the expected header when ``header`` is true (all must be present; extra columns are
-    reported, or refused with ``extra_columns: reject``) and the column names when it is false; on write it is
-    the output order.
+    reported as schema drift, or refused with ``extra_columns: reject``) and the column names when it is
+    false; on write it is the output order. A column may be declared ``{name: X, sensitive: never_read}``:
+    the reader drops its values as soon as they are parsed (``never_read`` lists them).
     """
 
     type: Literal["delimited"] = "delimited"
@@ -136,6 +167,9 @@ class DelimitedLayout(_Strict):
     null_values: tuple[str, ...] = ("",)
     neutralise_formulas: bool = True
     extra_columns: Literal["allow", "reject"] = "allow"
+    never_read: tuple[str, ...] = ()
+
+    _names = model_validator(mode="before")(_column_names)
 
     @model_validator(mode="after")
     def _consistent(self) -> DelimitedLayout:
@@ -147,6 +181,8 @@ class DelimitedLayout(_Strict):
             raise ValueError("a layout without a header row must declare its columns")
         if self.columns is not None and len(set(self.columns)) != len(self.columns):
             raise ValueError("columns must be unique")
+        if self.never_read and not set(self.never_read) <= set(self.columns or ()):
+            raise ValueError("never_read names columns the layout declares")
         return self
 
 
@@ -158,6 +194,9 @@ class FixedField(_Strict):
     width: int = Field(ge=1)
     align: Literal["left", "right"] = "left"
     pad: Literal[" ", "0"] = " "
+    null_values: tuple[str, ...] | None = Field(
+        default=None, description="words meaning no value here (after trimming); default: the layout's")
+    sensitive: Sensitive | None = None
 
     @property
     def stop(self) -> int:
@@ -197,6 +236,10 @@ class FixedWidthLayout(_Strict):
     """Fixed-width records of ``record_length`` characters; optional header/trailer marker records.
 
     ``pad_short_records`` accepts detail lines whose trailing spaces were trimmed by the sender.
+    ``detail_prefix`` is the record type every data record starts with (``D``): a line with another prefix
+    is a row error naming its line. ``null_values`` are words that mean no value in any field
+    (``00000000`` for an empty date); a field's own ``null_values`` replace them. A field declared
+    ``sensitive: never_read`` is never sliced out of the record.
     """
 
     type: Literal["fixed_width"] = "fixed_width"
@@ -207,6 +250,12 @@ class FixedWidthLayout(_Strict):
     header: FixedMarkerRecord | None = None
     trailer: FixedMarkerRecord | None = None
     pad_short_records: bool = False
+    detail_prefix: str | None = Field(default=None, min_length=1)
+    null_values: tuple[str, ...] = ()
+
+    @property
+    def never_read(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.sensitive == "never_read")
 
     @model_validator(mode="after")
     def _fields_fit(self) -> FixedWidthLayout:
@@ -219,6 +268,12 @@ class FixedWidthLayout(_Strict):
                 raise ValueError(f"fields {name} and {nxt} overlap")
         if spans[-1][1] > self.record_length:
             raise ValueError(f"field {spans[-1][2]} ends after record_length {self.record_length}")
+        if self.detail_prefix is not None:
+            for marker in (self.header, self.trailer):
+                if marker and (marker.prefix.startswith(self.detail_prefix)
+                               or self.detail_prefix.startswith(marker.prefix)):
+                    raise ValueError(f"detail prefix {self.detail_prefix!r} and marker prefix {marker.prefix!r} "
+                                     "cannot be told apart")
         for marker in (self.header, self.trailer):
             for f in marker.fields if marker else ():
                 if f.start <= len(marker.prefix) or f.start - 1 + f.width > self.record_length:

@@ -83,3 +83,9 @@ class Batch:
         if self.scope is not None:
             mask = pc.and_(mask, self.scope)
         self.sink.add(mask, field=self.field_name, column=self.column_name, reason=reason, values=values)
+
+    def warn(self, mask: pa.ChunkedArray, reason: str) -> None:
+        """Record the rows of ``mask`` as a per-file warning (schema drift), not a row error."""
+        if self.scope is not None:
+            mask = pc.and_(mask, self.scope)
+        self.sink.warn(mask, field=self.field_name, column=self.column_name, reason=reason)

@@ -9,6 +9,7 @@ Example (codes.yaml)::
     tables:
       decision: {unknown: reject, values: {Approved: APPROVED, Denied: DENIED}}
       gender_834: {unknown: default U, values: {F: F, M: M, U: U}, send: {X: U}}
+      relationship: {unknown: reject, values: {SP: SPOUSE, "Please Select": null}}   # a known "no value"
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ class UnknownDefault(_Rule):
 class CodeTable(_Rule):
     """Vendor code -> canonical code, and what an unknown code does: ``reject`` (row error), ``pass`` (keep
     as is) or ``default X`` / ``{default: X}``. ``send`` adds canonical -> vendor pairs used outbound only
-    (e.g. an 834 sends gender X as U)."""
+    (e.g. an 834 sends gender X as U). A vendor code listed as ``null`` is a known way of saying "no value":
+    it maps to null inbound and is never sent."""
 
     unknown: Annotated[str, Field(pattern=r"^(reject|pass|default\s+\S.*)$")] | UnknownDefault
-    values: dict[str, str] = Field(min_length=1)
+    values: dict[str, str | None] = Field(min_length=1)
     send: dict[str, str] = Field(default_factory=dict)
 
     @property
@@ -45,14 +47,15 @@ class CodeTable(_Rule):
             return "default", self.unknown.split(None, 1)[1].strip()
         return self.unknown, None  # type: ignore[return-value]
 
-    def inbound(self) -> dict[str, str]:
+    def inbound(self) -> dict[str, str | None]:
         return dict(self.values)
 
     def outbound(self) -> dict[str, str]:
         """Canonical -> vendor: the first vendor code listed for a canonical code wins, then ``send``."""
         out: dict[str, str] = {}
         for vendor_code, canonical in self.values.items():
-            out.setdefault(canonical, vendor_code)
+            if canonical is not None:
+                out.setdefault(canonical, vendor_code)
         out.update(self.send)
         return out
 

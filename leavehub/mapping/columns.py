@@ -24,12 +24,15 @@ __all__ = [
     "format_dates",
     "format_datetimes",
     "format_decimals",
+    "format_implied_decimals",
     "join_lists",
     "lookup_codes",
+    "null_words",
     "parse_bools",
     "parse_dates",
     "parse_datetimes",
     "parse_decimals",
+    "parse_implied_decimals",
     "parse_integers",
     "regex_extract",
     "split_lists",
@@ -37,6 +40,7 @@ __all__ = [
 
 Column = pa.ChunkedArray
 ROUND_MODES = {"half_up": "half_towards_infinity", "half_even": "half_to_even"}  # Python Decimal semantics
+_NULL_TEXT = pa.scalar(None, pa.string())
 _ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
 
 
@@ -164,6 +168,35 @@ def parse_decimals(values: Column, scale: int, rounding: str = "reject") -> tupl
     return result, _chunked(not_numeric), _chunked(pc.and_(numeric, pc.invert(fits)))
 
 
+def parse_implied_decimals(values: Column, scale: int) -> tuple[Column, Column]:
+    """Digits with an implied decimal point -> decimal128(38, scale): ``03000`` at scale 2 is 30.00.
+
+    An optional sign is kept; anything but digits is flagged. Vectorized as text: left-pad to more than
+    ``scale`` digits, put the point before the last ``scale`` of them, cast exactly.
+    """
+    ok = pc.fill_null(pc.match_substring_regex(values, rf"^[+-]?\d{{1,{38}}}$"), False)
+    text = pc.if_else(ok, values, _NULL_TEXT)
+    if scale:
+        sign = pc.if_else(pc.starts_with(text, "-"), "-", "")
+        digits = pc.utf8_lpad(pc.utf8_ltrim(text, "+-"), scale + 1, "0")
+        whole = pc.utf8_slice_codeunits(digits, 0, -scale)
+        text = pc.binary_join_element_wise(sign, whole, ".", pc.utf8_slice_codeunits(digits, -scale), "")
+    result = _chunked(pc.cast(text, pa.decimal128(38, scale)))
+    return result, _bad(values, result)
+
+
+def format_implied_decimals(values: Column, scale: int, rounding: str = "reject") -> tuple[Column, Column]:
+    """Decimal -> digits with an implied point (30.00 at scale 2 -> ``3000``), the twin of the parser."""
+    text, bad = format_decimals(values, scale, rounding)
+    return _chunked(pc.replace_substring(text, ".", "")), bad
+
+
+def null_words(values: Column, words: list[str]) -> Column:
+    """Values equal to one of ``words`` ("Please Select", "00000000") become null."""
+    hit = pc.is_in(values, value_set=pa.array(words, pa.string()))
+    return _chunked(pc.if_else(hit, _NULL_TEXT, values))
+
+
 def fit_decimals(values: Column, precision: int, scale: int) -> tuple[Column, Column]:
     """Cast decimals to decimal128(precision, scale); values too large (or too precise) are flagged."""
     source = values.type
@@ -212,12 +245,13 @@ def parse_bools(values: Column, true_values: list[str], false_values: list[str])
     return result, _bad(values, result)
 
 
-def lookup_codes(values: Column, table: dict[str, str], unknown: str, default: str | None
+def lookup_codes(values: Column, table: dict[str, str | None], unknown: str, default: str | None
                  ) -> tuple[Column, Column]:
     """Translate codes through ``table`` (``is_in``/``take``); unknown codes rejected, passed or defaulted.
 
     Works on text and on list<text> columns (every item translated). The mask flags rows holding an unknown
-    code when ``unknown`` is ``reject``.
+    code whatever ``unknown`` says: a row error under ``reject``, schema drift (a warning) otherwise. A code
+    the table maps to None becomes null and is not unknown.
     """
     if pa.types.is_list(values.type):
         return _lookup_lists(values, table, unknown, default)
@@ -227,9 +261,9 @@ def lookup_codes(values: Column, table: dict[str, str], unknown: str, default: s
     mapped = pc.take(codes, index)
     missing = pc.and_(pc.is_valid(values), pc.is_null(index))
     if unknown == "pass":
-        return _chunked(pc.coalesce(mapped, values)), _none(values)
+        return _chunked(pc.if_else(missing, values, mapped)), _chunked(missing)
     if unknown == "default":
-        return _chunked(pc.if_else(missing, pa.scalar(default, pa.string()), mapped)), _none(values)
+        return _chunked(pc.if_else(missing, pa.scalar(default, pa.string()), mapped)), _chunked(missing)
     return _chunked(mapped), _chunked(missing)
 
 
@@ -244,7 +278,7 @@ def _rebuild_lists(chunk: pa.ListArray, items: pa.Array, keep: np.ndarray | None
     return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), items, mask=mask)
 
 
-def _lookup_lists(values: Column, table: dict[str, str], unknown: str, default: str | None
+def _lookup_lists(values: Column, table: dict[str, str | None], unknown: str, default: str | None
                   ) -> tuple[Column, Column]:
     chunks, masks = [], []
     for chunk in values.chunks:

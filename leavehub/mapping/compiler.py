@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,13 @@ from leavehub.mapping.batch import Batch, Kind, RuleProblem, kind_of_type
 from leavehub.mapping.conditions import Test, compile_condition
 from leavehub.mapping.fields import field_specs
 from leavehub.mapping.model import (
+    CoalesceRule,
     CodesFile,
     CodeTable,
     Comparison,
+    ConcatSpec,
+    EarliestRule,
+    LatestRule,
     MappingFile,
     PathRule,
     SourceRule,
@@ -75,6 +79,8 @@ class MappedChunk:
 
     frames: dict[str, pd.DataFrame]
     errors: list[RowError]
+    warnings: list[RowError] = field(default_factory=list)
+    """Schema drift seen in this chunk (unseen codes a table passes or defaults): reported, not rejected."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,8 @@ class _CompiledTarget:
     model: type
     filter: Test | None
     fields: list[CompiledField]
+    group_by: tuple[str, ...] = ()
+    aggregate: Mapping[str, str] = field(default_factory=dict)
 
 
 def _filtered(source: Callable[[str], pa.ChunkedArray], mask: pa.ChunkedArray) -> Callable[[str], pa.ChunkedArray]:
@@ -121,7 +129,16 @@ class InboundMapper:
                 kinds[name] = compiled[-1].kind
             test = (compile_condition(target.filter, context.column_kind, {}, ("targets", t, "filter"))
                     if target.filter is not None else None)
-            self._targets.append(_CompiledTarget(target.entity, model, test, compiled))
+            aggregate = {}
+            if target.group_by:
+                aggregate = {name: target.aggregate.get(name, "same") for name in target.fields
+                             if name not in target.group_by}
+                for name, how in aggregate.items():
+                    if kind_of_type(specs[name].arrow_type) == "list" and name in target.fields:
+                        raise RuleProblem(f"a grouped target cannot take '{how}' of list field {name!r}",
+                                          ("targets", t, "fields", name))
+            self._targets.append(_CompiledTarget(target.entity, model, test, compiled,
+                                                 tuple(target.group_by or ()), aggregate))
         columns, paths = _references([mapping.filters, *(mapping.targets or [])])
         self.source_columns: tuple[str, ...] = tuple(dict.fromkeys(columns))
         """Vendor columns the mapping reads; a chunk without one of them is a ``FormatError``."""
@@ -131,6 +148,20 @@ class InboundMapper:
     @property
     def entities(self) -> tuple[str, ...]:
         return tuple(t.entity for t in self._targets)
+
+    @property
+    def grouped(self) -> tuple[str, ...]:
+        """Entities with ``group_by``: each chunk gives partial groups; ``combine`` finishes them per file."""
+        return tuple(t.entity for t in self._targets if t.group_by)
+
+    def combine(self, entity: str, frames: list[pd.DataFrame],
+                line_of: Callable[[int], int | None] | None = None) -> tuple[pd.DataFrame, list[RowError]]:
+        """The groups of a whole file from the partial groups of its chunks (min/max/same again: they
+        compose), with a row error per group whose ``same`` field differs between chunks."""
+        target = next(t for t in self._targets if t.entity == entity)
+        table = pa.concat_tables([pa.Table.from_pandas(f, preserve_index=False) for f in frames])
+        columns, errors = _aggregate(target, {n: table[n] for n in table.column_names}, line_of)
+        return _frame(columns), errors
 
     def apply(self, frame: pd.DataFrame, first_row: int = 1, business_date: dt.date | None = None,
               line_of: Callable[[int], int | None] | None = None, validate: bool = True) -> MappedChunk:
@@ -153,6 +184,7 @@ class InboundMapper:
         rows = pa.chunked_array([pa.array(np.arange(first_row, first_row + len(frame), dtype=np.int64))])
         by_row = None if line_of is None else (lambda row: line_of(row - first_row))
         errors: list[RowError] = []
+        warnings: list[RowError] = []
         if self._filter is not None:
             keep = self._filter(Batch(source, len(frame), today, ErrorSink()))
             source, rows = _filtered(source, keep), pc.filter(rows, keep)
@@ -169,12 +201,16 @@ class InboundMapper:
             columns = self._canonical_columns(target, batch)
             columns[ROW] = t_rows
             errors.extend(sink.row_errors(t_rows, by_row))
+            warnings.extend(sink.warning_summaries(t_rows, by_row))
+            if target.group_by:
+                columns, group_errors = _aggregate(target, columns, by_row)
+                errors.extend(group_errors)
             if validate:
                 vendor_column = {f.name: ",".join(f.columns) or None for f in target.fields}
                 errors.extend(replace(e, column=vendor_column.get(e.field or ""))
-                              for e in validate_columns(columns, target.model, t_rows, by_row))
+                              for e in validate_columns(columns, target.model, columns[ROW], by_row))
             frames[target.entity] = _frame(columns)
-        return MappedChunk(frames, _first_per_value(errors))
+        return MappedChunk(frames, _first_per_value(errors), warnings)
 
     @staticmethod
     def _canonical_columns(target: _CompiledTarget, batch: Batch) -> dict[str, pa.ChunkedArray]:
@@ -187,6 +223,41 @@ class InboundMapper:
                 value = pc.fill_null(value, pa.scalar(spec.default, spec.arrow_type))
             out[name] = value
         return out
+
+
+def _aggregate(target: _CompiledTarget, columns: dict[str, pa.ChunkedArray],
+               line_of: Callable[[int], int | None] | None) -> tuple[dict[str, pa.ChunkedArray], list[RowError]]:
+    """One row per ``group_by`` value: ``min``/``max`` of the non-empty values, ``same`` checked by comparing
+    the group's min and max (vectorized ``group_by``; the row kept is the group's first source row)."""
+    keys = list(target.group_by)
+    table = pa.table(columns)
+    wanted = [(ROW, "min")]
+    for name, how in target.aggregate.items():
+        wanted += [(name, "min"), (name, "max")] if how == "same" else [(name, how)]
+    grouped = table.group_by(keys, use_threads=False).aggregate(wanted)
+    out: dict[str, pa.ChunkedArray] = {}
+    errors: list[RowError] = []
+    rows = grouped[f"{ROW}_min"]
+    for name in columns:
+        if name in keys:
+            out[name] = grouped[name]
+        elif name == ROW:
+            out[name] = rows
+        elif target.aggregate.get(name) == "same":
+            low, high = grouped[f"{name}_min"], grouped[f"{name}_max"]
+            differs = pc.fill_null(pc.not_equal(low, high), False)
+            for row in pc.filter(rows, differs).to_pylist():
+                errors.append(RowError(row=row, field=name, reason=f"differs between rows of one "
+                                       f"{'/'.join(keys)} group", line=line_of(row) if line_of else None))
+            out[name] = low
+        elif name in target.aggregate:
+            out[name] = grouped[f"{name}_{target.aggregate[name]}"]
+        else:  # not mapped: empty, or the canonical default
+            spec = field_specs(target.model)[name]
+            empty = pa.nulls(grouped.num_rows, columns[name].type)
+            out[name] = (pc.fill_null(empty, pa.scalar(spec.default, spec.arrow_type))
+                         if not spec.nullable and spec.default is not None else empty)
+    return {n: v if isinstance(v, pa.ChunkedArray) else pa.chunked_array([v]) for n, v in out.items()}, errors
 
 
 def _references(node: Any, shorthand: bool = False) -> tuple[list[str], list[str]]:
@@ -205,6 +276,10 @@ def _references(node: Any, shorthand: bool = False) -> tuple[list[str], list[str
         columns.append(node.column)
     elif isinstance(node, WhenRule):
         children = [(node.when, False), (node.then, True), (node.else_, True)]
+    elif isinstance(node, ConcatSpec):
+        children = [(part, True) for part in node.parts]
+    elif isinstance(node, CoalesceRule | LatestRule | EarliestRule):
+        children = [(choice, True) for choice in getattr(node, next(iter(type(node).model_fields)))]
     elif isinstance(node, Target):
         children = [(node.filter, False), *((rule, True) for rule in node.fields.values())]
     elif isinstance(node, BaseModel):

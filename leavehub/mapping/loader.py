@@ -138,22 +138,38 @@ def _check_required_fields(mapping: MappingFile, entities: Mapping[str, type], d
                            ("targets", t, "fields"))
 
 
-def _layout_columns(layout: Mapping[str, Any]) -> list[str] | None:
-    columns = layout.get("columns")
-    if not isinstance(columns, list):
+def _layout_columns(layout: Mapping[str, Any]) -> tuple[list[str], tuple[str, ...]] | None:
+    """The columns a layout declares (delimited ``columns``, fixed-width ``fields``) and its never-read ones;
+    None when it does not list them (a JSON layout, a delimited file read by its header alone)."""
+    from connectors.formats import DelimitedLayout, FixedWidthLayout, parse_layout
+
+    if not layout:
         return None
-    names = [c if isinstance(c, str) else c.get("name") if isinstance(c, dict) else None for c in columns]
-    return [n for n in names if isinstance(n, str)] or None
+    parsed = parse_layout(layout)
+    if isinstance(parsed, FixedWidthLayout):
+        return [f.name for f in parsed.fields], parsed.never_read
+    if isinstance(parsed, DelimitedLayout) and parsed.columns:
+        return list(parsed.columns), parsed.never_read
+    return None
+
+
+_CHOICES = ("coalesce", "latest", "earliest", "parts")  # lists whose bare strings are column names
 
 
 def _walk_refs(node: Any, path: tuple[str | int, ...], keys: tuple[str, ...]) -> Iterator[tuple[str, tuple]]:
-    """Every (column name, key path) referenced under ``node`` by one of ``keys``."""
+    """Every (column name, key path) referenced under ``node`` by one of ``keys`` (or as a bare choice)."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key in keys and isinstance(value, str):
                 yield value, (*path, key)
             elif key in keys and isinstance(value, list) and all(isinstance(v, str) for v in value):
                 yield from ((v, (*path, key, i)) for i, v in enumerate(value))
+            elif key in _CHOICES and isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        yield item, (*path, key, i)
+                    else:
+                        yield from _walk_refs(item, (*path, key, i), keys)
             else:
                 yield from _walk_refs(value, (*path, key), keys)
     elif isinstance(node, list):
@@ -162,10 +178,13 @@ def _walk_refs(node: Any, path: tuple[str | int, ...], keys: tuple[str, ...]) ->
 
 
 def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
-    declared = _layout_columns(mapping.layout)
-    if declared is None:
+    """Every column a mapping reads is one the layout declares and may be read (not ``never_read``)."""
+    found = _layout_columns(mapping.layout)
+    if found is None:
         return
+    declared, never_read = found
     if mapping.direction == "out":
+        declared = [c for c in declared if c not in never_read]
         written = list(mapping.columns or {})
         if written != declared:
             extra = [c for c in written if c not in declared]
@@ -187,8 +206,14 @@ def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
         refs.extend(_walk_refs(target.get("filter"), ("targets", t, "filter"), ("column",)))
     refs.extend(_walk_refs(data.get("filters"), ("filters",), ("column",)))
     for column, path in refs:
-        if column not in known and path[-1] != "path" and "path" not in path[-2:]:
-            raise _located(doc, f"column {column!r} is not in the layout's columns", path)
+        if path[-1] == "path" or "path" in path[-2:]:
+            continue
+        if column in never_read:
+            raise _located(doc, f"column {column!r} is declared sensitive: never_read; a mapping cannot read it",
+                           path)
+        if column not in known:
+            raise _located(doc, f"column {column!r} is not in the layout's columns "
+                                f"({', '.join(c for c in declared if c not in never_read)})", path)
 
 
 def mapping_json_schema() -> dict[str, Any]:

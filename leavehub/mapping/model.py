@@ -27,7 +27,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 from pydantic.json_schema import SkipJsonSchema
 
 from leavehub.mapping.code_tables import CodesFile, CodeTable, UnknownDefault
@@ -37,11 +46,13 @@ __all__ = [
     "BoolRule",
     "BoolSpec",
     "CaseRule",
+    "CoalesceRule",
     "CodeRule",
     "CodeTable",
     "CodesFile",
     "Comparison",
     "ConcatRule",
+    "ConcatSpec",
     "Condition",
     "ConstRule",
     "DateRule",
@@ -49,11 +60,14 @@ __all__ = [
     "DecimalRule",
     "DecimalSpec",
     "DefaultRule",
+    "EarliestRule",
     "FieldRule",
     "IntegerRule",
     "Join",
     "JoinRule",
+    "LatestRule",
     "MappingFile",
+    "NullIfRule",
     "OutboundSource",
     "PathRule",
     "RegexRule",
@@ -250,11 +264,15 @@ class DatetimeRule(_Rule):
 class DecimalSpec(_Rule):
     scale: int = Field(ge=0, le=18)
     rounding: Literal["reject", "half_up", "half_even"] = "reject"
+    implied: bool = Field(default=False, description="digits only, the last `scale` of them are the decimals: "
+                                                     "03000 with scale 2 is 30.00 (fixed-width amounts)")
 
 
 class DecimalRule(_Rule):
     """Text -> exact decimal with at most ``scale`` places (more is a row error unless ``rounding`` says);
-    decimal -> text with exactly ``scale`` places. ``{decimal: 2}`` is short for ``{decimal: {scale: 2}}``."""
+    decimal -> text with exactly ``scale`` places. ``{decimal: 2}`` is short for ``{decimal: {scale: 2}}``.
+    ``{decimal: {scale: 2, implied: true}}`` reads digits with an implied point (``03000`` -> 30.00) and
+    writes them back that way outbound."""
 
     decimal: int | DecimalSpec
 
@@ -281,10 +299,45 @@ class JoinRule(_Rule):
     join: str
 
 
-class ConcatRule(_Rule):
-    """Join several source columns with a separator, skipping empty ones."""
+class ConcatSpec(_Rule):
+    """The parts of a ``concat``: each a column name, a rule or a pipeline; ``{const: "-"}`` is a constant."""
 
-    concat: str
+    separator: str = ""
+    parts: list[FieldRule] = Field(min_length=2)
+
+
+class ConcatRule(_Rule):
+    """Join several source columns with a separator, skipping empty ones: ``[{source: [A, B]}, {concat: " "}]``.
+    With parts it starts a value and may hold constants:
+    ``{concat: {separator: "", parts: [C, {const: ":"}, I]}}`` (an empty column part is skipped)."""
+
+    concat: str | ConcatSpec
+
+
+class NullIfRule(_Rule):
+    """Words that mean "no value": ``{null_if: ["Please Select", "00000000"]}`` (after ``trim`` if padded)."""
+
+    null_if: list[str] = Field(min_length=1)
+
+
+class CoalesceRule(_Rule):
+    """The first non-empty of several values, each a column name, a rule or a pipeline:
+    ``{coalesce: [PREFERRED_NAME, FIRST_NAME]}``. Every choice must give the same kind of value."""
+
+    coalesce: list[FieldRule] = Field(min_length=2)
+
+
+class LatestRule(_Rule):
+    """The latest (largest) non-empty of several dates, times or numbers, each a pipeline:
+    ``{latest: [[{source: A}, {date: "%Y%m%d"}], [{source: B}, {date: "%Y%m%d"}]]}``."""
+
+    latest: list[FieldRule] = Field(min_length=2)
+
+
+class EarliestRule(_Rule):
+    """The earliest (smallest) non-empty of several values; the twin of ``latest``."""
+
+    earliest: list[FieldRule] = Field(min_length=2)
 
 
 class BoolSpec(_Rule):
@@ -337,7 +390,8 @@ STEP_CLASSES: dict[str, type[_Rule]] = {
     "required": RequiredRule, "trim": TrimRule, "case": CaseRule, "strip": StripRule, "regex": RegexRule,
     "date": DateRule, "datetime": DatetimeRule, "decimal": DecimalRule, "integer": IntegerRule,
     "code": CodeRule, "split": SplitRule, "join": JoinRule, "concat": ConcatRule, "bool": BoolRule,
-    "transform": TransformRule, "when": WhenRule,
+    "transform": TransformRule, "when": WhenRule, "null_if": NullIfRule, "coalesce": CoalesceRule,
+    "latest": LatestRule, "earliest": EarliestRule,
 }
 STEP_WORDS: tuple[str, ...] = ("trim", "required", "integer")
 """Rules without arguments may be written as a bare word in a pipeline list: ``[{source: X}, trim]``."""
@@ -371,7 +425,17 @@ Step = Annotated[
     Discriminator(_step_tag, custom_error_type="unknown_rule",
                   custom_error_message=f"expected a rule, one of {', '.join(STEP_CLASSES)}"),
 ]
-StepWord = Literal["trim", "required", "integer"]
+
+
+def _known_word(value: Any) -> Any:
+    """A bare word must be one of STEP_WORDS; the error names the word it got (``trimm``)."""
+    if isinstance(value, str) and value not in STEP_WORDS:
+        raise ValueError(f"unknown rule word {value!r}; a bare word is one of {', '.join(STEP_WORDS)} "
+                         f"(other rules are objects, e.g. {{{value}: ...}})")
+    return value
+
+
+StepWord = Annotated[Literal["trim", "required", "integer"], BeforeValidator(_known_word)]
 
 
 def _shape_tag(value: Any) -> str:
@@ -391,7 +455,8 @@ FieldRule = Annotated[
 ]
 """A column name (shorthand for ``{source: NAME}``), one rule, or a pipeline list of rules."""
 
-WhenRule.model_rebuild()
+for _rule in (WhenRule, ConcatSpec, ConcatRule, CoalesceRule, LatestRule, EarliestRule):
+    _rule.model_rebuild()
 
 
 def steps_of(rule: Any) -> list[Any]:
@@ -409,12 +474,34 @@ def steps_of(rule: Any) -> list[Any]:
 
 # --- targets, outbound source, file -------------------------------------------------------------------
 
+Aggregate = Literal["min", "max", "same"]
+
+
 class Target(_Rule):
-    """One canonical entity produced from each (filtered) vendor record."""
+    """One canonical entity produced from each (filtered) vendor record, or with ``group_by`` one per group.
+
+    A grouped target (``group_by: [case_number]``, its own field names) maps every row, then keeps one row
+    per group: fields named in ``aggregate`` take the ``min`` or ``max`` of the group's non-empty values,
+    every other field must be the ``same`` on all rows of a group that have it (a difference is a row error).
+    Example: a leave case from its periods, ``aggregate: {first_day_absent: min, last_day_absent: max}``.
+    """
 
     entity: str
     filter: Condition | None = Field(default=None, description="produce this entity only for rows where true")
     fields: dict[str, FieldRule] = Field(min_length=1)
+    group_by: list[str] | None = Field(default=None, min_length=1,
+                                       description="fields of this target: one entity per distinct value")
+    aggregate: dict[str, Aggregate] = Field(default_factory=dict,
+                                            description="field -> min | max | same over a group")
+
+    @model_validator(mode="after")
+    def _grouping_names_fields(self) -> Target:
+        if self.aggregate and not self.group_by:
+            raise ValueError("'aggregate' needs 'group_by'")
+        for name in [*(self.group_by or []), *self.aggregate]:
+            if name not in self.fields:
+                raise ValueError(f"{name!r} in group_by/aggregate is not a field of this target")
+        return self
 
 
 class Join(_Rule):

@@ -29,17 +29,22 @@ from leavehub.mapping.fields import FieldSpec
 from leavehub.mapping.model import (
     BoolRule,
     CaseRule,
+    CoalesceRule,
     CodeRule,
     CodeTable,
     ConcatRule,
+    ConcatSpec,
     ConstRule,
     DateRule,
     DatetimeRule,
     DecimalRule,
     DecimalSpec,
     DefaultRule,
+    EarliestRule,
     IntegerRule,
     JoinRule,
+    LatestRule,
+    NullIfRule,
     PathRule,
     RegexRule,
     RegexSpec,
@@ -159,6 +164,10 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
         return const_kind, lambda batch, _: pa.chunked_array([pa.repeat(scalar, batch.length)], scalar.type)
     if isinstance(step, WhenRule):
         return _compile_when(step, kind, ctx, path, sources)
+    if isinstance(step, ConcatRule) and isinstance(step.concat, ConcatSpec):
+        return _compile_concat_parts(step.concat, kind, ctx, (*path, "concat"), sources)
+    if isinstance(step, CoalesceRule | LatestRule | EarliestRule):
+        return _compile_choice(step, kind, ctx, path, sources)
     if kind == "multi" and not isinstance(step, ConcatRule | TransformRule):
         raise RuleProblem("several source columns need 'concat' first", path)
     if isinstance(step, DefaultRule):
@@ -181,6 +190,9 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
     if isinstance(step, TrimRule):
         _need(kind, ("string",), "trim", path)
         return kind, lambda batch, v: _nullify_empty(pc.utf8_trim_whitespace(v))
+    if isinstance(step, NullIfRule):
+        _need(kind, ("string",), "null_if", path)
+        return kind, lambda batch, v: col.null_words(v, step.null_if)
     if isinstance(step, CaseRule):
         _need(kind, ("string",), "case", path)
         fn = {"upper": pc.utf8_upper, "lower": pc.utf8_lower, "title": pc.utf8_title}[step.case]
@@ -220,7 +232,9 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
         return "string", lambda batch, v: col.join_lists(v, step.join)
     if isinstance(step, ConcatRule):
         _need(kind, ("multi", "string"), "concat", path)
-        return "string", lambda batch, v: col.concat_columns(v if isinstance(v, list) else [v], step.concat)
+        separator = step.concat
+        assert isinstance(separator, str)
+        return "string", lambda batch, v: col.concat_columns(v if isinstance(v, list) else [v], separator)
     if isinstance(step, BoolRule):
         return _compile_bool(step, kind, path)
     if isinstance(step, TransformRule):
@@ -276,6 +290,8 @@ def _compile_dates(step: DateRule | DatetimeRule, kind: Kind, path: tuple[str | 
 
 def _compile_decimal(spec: DecimalSpec, kind: Kind, path: tuple[str | int, ...]) -> tuple[Kind, Op]:
     _need(kind, ("string", "decimal", "integer"), "decimal", path)
+    if spec.implied:
+        return _compile_implied_decimal(spec, kind)
     if kind == "string":
         not_number = _report("not a decimal number")
         too_precise = _report(f"more than {spec.scale} decimal places")
@@ -296,6 +312,80 @@ def _compile_decimal(spec: DecimalSpec, kind: Kind, path: tuple[str | int, ...])
     return "string", formatted
 
 
+def _compile_implied_decimal(spec: DecimalSpec, kind: Kind) -> tuple[Kind, Op]:
+    if kind == "string":
+        report = _report(f"not digits with {spec.scale} implied decimal places")
+
+        def parsed(batch: Batch, v: Any) -> Any:
+            result, bad = col.parse_implied_decimals(v, spec.scale)
+            report(batch, bad, v)
+            return result
+        return "decimal", parsed
+    report = _report(f"more than {spec.scale} decimal places")
+
+    def formatted(batch: Batch, v: Any) -> Any:
+        values = pc.cast(v, pa.decimal128(38, 0)) if kind == "integer" else v
+        result, bad = col.format_implied_decimals(values, spec.scale, spec.rounding)
+        report(batch, bad, None)
+        return result
+    return "string", formatted
+
+
+def _compile_parts(rules: list[Any], kind: Kind, ctx: RuleContext, path: tuple[str | int, ...],
+                   sources: list[str]) -> tuple[list[Kind], list[Op]]:
+    """Compile each of several pipelines (the choices of coalesce/latest/earliest, the parts of concat)."""
+    kinds, ops = [], []
+    for i, rule in enumerate(rules):
+        part_kind, op, part_sources = _compile_steps(rule, kind, ctx, (*path, i))
+        if part_kind in ("none", "multi"):
+            raise RuleProblem("each part gives one value (a column, a constant or a pipeline)", (*path, i))
+        sources.extend(part_sources)
+        kinds.append(part_kind)
+        ops.append(op)
+    return kinds, ops
+
+
+def _compile_concat_parts(spec: ConcatSpec, kind: Kind, ctx: RuleContext, path: tuple[str | int, ...],
+                          sources: list[str]) -> tuple[Kind, Op]:
+    kinds, ops = _compile_parts(spec.parts, kind, ctx, (*path, "parts"), sources)
+    for i, part_kind in enumerate(kinds):
+        if part_kind not in ("string", "integer", "null"):
+            raise RuleProblem(f"concat joins text; part {i} gives a {part_kind} value", (*path, "parts", i))
+
+    def joined(batch: Batch, v: Any) -> Any:
+        parts = [op(batch, v) for op in ops]
+        return col.concat_columns([p if p is not None else pa.nulls(batch.length, pa.string()) for p in parts],
+                                  spec.separator)
+    return "string", joined
+
+
+def _compile_choice(step: CoalesceRule | LatestRule | EarliestRule, kind: Kind, ctx: RuleContext,
+                    path: tuple[str | int, ...], sources: list[str]) -> tuple[Kind, Op]:
+    word = "coalesce" if isinstance(step, CoalesceRule) else "latest" if isinstance(step, LatestRule) \
+        else "earliest"
+    kinds, ops = _compile_parts(getattr(step, word), kind, ctx, (*path, word), sources)
+    real = {k for k in kinds if k != "null"}
+    if len(real) > 1:
+        raise RuleProblem(f"'{word}' choices give different kinds of value: {', '.join(sorted(real))}", path)
+    result_kind: Kind = real.pop() if real else "null"
+    if word != "coalesce" and result_kind not in ("date", "datetime", "decimal", "integer", "string", "null"):
+        raise RuleProblem(f"'{word}' compares dates, times, numbers or text, not {result_kind}", path)
+    combine = {"coalesce": pc.coalesce,
+               "latest": lambda *c: pc.max_element_wise(*c, skip_nulls=True),
+               "earliest": lambda *c: pc.min_element_wise(*c, skip_nulls=True)}[word]
+
+    def choose(batch: Batch, v: Any) -> Any:
+        values = [op(batch, v) for op in ops]
+        typed = next((x.type for x in values if not pa.types.is_null(x.type)), pa.string())
+        values = [pa.chunked_array([pa.nulls(batch.length, typed)]) if pa.types.is_null(x.type) else x
+                  for x in values]
+        if pa.types.is_decimal(typed):
+            widest = max(x.type.scale for x in values)
+            values = [pc.cast(x, pa.decimal128(38, widest)) for x in values]
+        return combine(*values)
+    return result_kind, choose
+
+
 def _compile_code(step: CodeRule, kind: Kind, ctx: RuleContext, path: tuple[str | int, ...]) -> tuple[Kind, Op]:
     _need(kind, ("string", "list"), "code", path)
     table = ctx.tables.get(step.code)
@@ -305,10 +395,15 @@ def _compile_code(step: CodeRule, kind: Kind, ctx: RuleContext, path: tuple[str 
     pairs = table.inbound() if ctx.direction == "in" else table.outbound()
     behaviour, default = table.behaviour
     report = _report(f"unknown code for table {step.code}")
+    unseen = f"schema drift: code(s) not in table {step.code} " + \
+        ("kept as sent" if behaviour == "pass" else f"read as {default}")
 
     def lookup(batch: Batch, v: Any) -> Any:
-        result, bad = col.lookup_codes(v, pairs, behaviour, default)
-        report(batch, bad, v)
+        result, missing = col.lookup_codes(v, pairs, behaviour, default)
+        if behaviour == "reject":
+            report(batch, missing, v)
+        else:
+            batch.warn(missing, unseen)
         return result
     return kind, lookup
 

@@ -74,12 +74,31 @@ class ErrorSink:
     """Collects bad-value masks of one batch; ``row_errors`` materializes them against row numbers."""
 
     findings: list[_Finding] = field(default_factory=list)
+    warnings: list[_Finding] = field(default_factory=list)
 
     def add(self, mask: pa.ChunkedArray | pa.Array, *, field: str | None, column: str | None, reason: str,
             values: pa.ChunkedArray | pa.Array | None) -> None:
         """Record that the rows where ``mask`` is true are bad (a cheap no-op when none is)."""
         if pc.any(mask).as_py():
             self.findings.append(_Finding(mask, field, column, reason, values))
+
+    def warn(self, mask: pa.ChunkedArray | pa.Array, *, field: str | None, column: str | None,
+             reason: str) -> None:
+        """Record a per-file warning on the rows where ``mask`` is true (schema drift: nothing is rejected)."""
+        if pc.any(mask).as_py():
+            self.warnings.append(_Finding(mask, field, column, reason, None))
+
+    def warning_summaries(self, rows: pa.ChunkedArray | pa.Array,
+                          line_of: Callable[[int], int | None] | None = None) -> list[RowError]:
+        """One ``RowError``-shaped warning per finding: its first row and line, and how many rows."""
+        out = []
+        for finding in self.warnings:
+            mask = pc.fill_null(finding.mask, False)
+            count = pc.sum(mask).as_py() or 0
+            first = pc.take(rows, pc.indices_nonzero(mask)[:1]).to_pylist()[0]
+            out.append(RowError(row=first, field=finding.field, reason=f"{finding.reason} ({count} row(s))",
+                                line=line_of(first) if line_of else None, column=finding.column))
+        return out
 
     def __bool__(self) -> bool:
         return bool(self.findings)

@@ -157,18 +157,27 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
                 )
                 with store.intake(arrival) as intake:
                     receipt.ledger_id = intake.file_id
+                    grouped: dict[str, list[Any]] = {}  # partial groups per chunk, finished per file
                     for chunk in _chain(first, chunks):
                         mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
                                                    line_of=chunk.line_of)
-                        if mapped.errors:
-                            errors += mapped.errors
-                        elif not errors:
+                        errors += list(chunk.row_errors) + mapped.errors
+                        if not errors:
                             for entity, frame in mapped.frames.items():
+                                if entity in feed.mapper.grouped:
+                                    grouped.setdefault(entity, []).append(frame)
+                                    continue
                                 keyed = _with_record_key(frame, ENTITIES[entity].natural_key)
                                 intake.stage(entity, keyed, supersede)
                                 receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
                         if progress:
                             progress(len(chunk.frame))
+                    for entity, frames in grouped.items():
+                        frame, group_errors = feed.mapper.combine(entity, frames)
+                        errors += group_errors
+                        if not errors:
+                            intake.stage(entity, _with_record_key(frame, ENTITIES[entity].natural_key), supersede)
+                            receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
                     if errors:
                         errors.sort(key=lambda e: (e.row or 0, e.field or ""))
                         intake.reject(errors)

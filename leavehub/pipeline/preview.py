@@ -40,7 +40,7 @@ def preview_file(feed_id: str, sample: Path, *, rows: int = 20, business_date: d
             for chunk in read_chunks(feed.layout, stream, name=sample.name):
                 mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
                                            line_of=chunk.line_of)
-                out.errors += mapped.errors
+                out.errors += list(chunk.row_errors) + mapped.errors
                 for entity, frame in mapped.frames.items():
                     out.counts[entity] = out.counts.get(entity, 0) + len(frame)
                     head = out.frames.get(entity)

@@ -60,7 +60,7 @@ def test_reference_harbor_mappings_load_and_compile():
 
 @pytest.mark.parametrize(("body", "line", "key_path", "reason"), [
     ("targets:\n  - entity: person\n    fields:\n      person_id: [{source: ID}, trimm]\n",
-     10, "targets.0.fields.person_id.1", "Input should be 'trim'"),
+     10, "targets.0.fields.person_id.1", "unknown rule word 'trimm'; a bare word is one of trim, required"),
     ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n      name: [{source: N}, {trimm: true}]\n",
      11, "targets.0.fields.name.1.trimm", "unknown rule"),
     ("targets:\n  - entity: ghost\n    fields:\n      person_id: ID\n", 8, "targets.0.entity", "unknown entity"),
@@ -71,7 +71,7 @@ def test_reference_harbor_mappings_load_and_compile():
     ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n      name: [{source: N}, {code: colour}]\n",
      11, "targets.0.fields.name.1.code", "unknown code table 'colour'"),
     ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n      name: [N2, {transform: eval}]\n",
-     11, "targets.0.fields.name.0", "Input should be"),
+     11, "targets.0.fields.name.0", "unknown rule word 'N2'"),
     ("targets:\n  - entity: person\n    fields:\n      person_id: ID\n"
      "      name: [{source: N}, {transform: eval}]\n",
      11, "targets.0.fields.name.1.transform", "not allow-listed"),
@@ -107,7 +107,7 @@ def test_source_columns_must_be_in_the_layout_when_it_lists_them(tmp_path):
     assert (err.key_path, err.line) == ("filters.column", 8)
     err = error_of(write(tmp_path, body.replace("STATUS", "ID").replace("source: NAME", "source: NAMES")))
     assert (err.key_path, err.line, err.reason) == ("targets.0.fields.name.0.source", 13,
-                                                   "column 'NAMES' is not in the layout's columns")
+                                                   "column 'NAMES' is not in the layout's columns (ID, NAME)")
     load_mapping(write(tmp_path, body.replace("STATUS", "ID")), entities=ENTITIES)
 
 
