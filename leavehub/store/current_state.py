@@ -24,7 +24,7 @@ from leavehub.store.pii import PiiCipher
 from leavehub.store.staging import arrow_type
 from leavehub.store.tables import entity_columns, versions_table
 
-__all__ = ["SYSTEM_OUTPUT", "high_water", "read_changes", "read_versions"]
+__all__ = ["SYSTEM_OUTPUT", "high_water", "read_changes", "read_history", "read_versions"]
 
 SYSTEM_OUTPUT = ("record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
                  "superseded_at", "source_file_id", "source_row", "source_business_date", "schema_version",
@@ -76,6 +76,15 @@ def read_changes(connection: Connection, entity: str, since: datetime | None, *,
         return frame
     latest = frame.drop_duplicates(["source_vendor", "record_key"], keep="last")
     return latest.reset_index(drop=True)
+
+
+def read_history(connection: Connection, entity: str, record_key: str, *, decrypt_pii: bool = False,
+                 cipher: PiiCipher | None = None) -> pd.DataFrame:
+    """Every version of one record (any vendor), superseded ones included, in the order they were recorded."""
+    v = versions_table(entity)
+    rows = connection.execute(select(v).where(v.c.record_key == record_key)
+                              .order_by(v.c.recorded_at, v.c.valid_from, v.c.version_id)).mappings().all()
+    return _frame(entity, rows, decrypt_pii=decrypt_pii, cipher=cipher)
 
 
 def high_water(connection: Connection, entity: str) -> datetime | None:

@@ -105,6 +105,12 @@ class Store:
             return current_state.read_changes(connection, entity, watermark, until=until,
                                               decrypt_pii=decrypt_pii, cipher=self.cipher if decrypt_pii else None)
 
+    def history(self, entity: str, record_key: str, *, decrypt_pii: bool = False) -> pd.DataFrame:
+        """Every version of one record, superseded ones included, oldest recorded first (two clocks each)."""
+        with self.engine.connect() as connection:
+            return current_state.read_history(connection, entity, record_key, decrypt_pii=decrypt_pii,
+                                              cipher=self.cipher if decrypt_pii else None)
+
     def high_water(self, entity: str) -> datetime | None:
         """Newest ``recorded_at`` of ``entity``: the watermark for a batch built now."""
         with self.engine.connect() as connection:
