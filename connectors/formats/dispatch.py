@@ -1,5 +1,7 @@
 """The two entry points of the formats package: ``read_chunks`` and ``write_chunks``, chosen by layout type.
 
+An X12 layout reads a TA1/999 acknowledgement: one row per acknowledged transaction set.
+
 A caller holds a validated layout (see :mod:`connectors.formats.layouts`) and a file; it never picks a
 reader itself, so a vendor switching from CSV to fixed width is a mapping change, not a code change.
 
@@ -12,11 +14,11 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import pandas as pd
 
@@ -25,12 +27,14 @@ from connectors.formats.delimited import read_delimited, write_delimited
 from connectors.formats.fixed_width import read_fixed_width, write_fixed_width
 from connectors.formats.json_records import read_json, write_json_lines
 from connectors.formats.layouts import DelimitedLayout, FixedWidthLayout, JsonLayout
+from connectors.formats.x12 import read_x12_acknowledgements, write_x12
+from connectors.formats.x12_layout import X12Layout
 
 __all__ = ["read_chunks", "write_chunks"]
 
 
 def read_chunks(
-    layout: DelimitedLayout | FixedWidthLayout | JsonLayout,
+    layout: DelimitedLayout | FixedWidthLayout | JsonLayout | X12Layout,
     source: BinaryIO | Path,
     *,
     name: str,
@@ -51,20 +55,25 @@ def read_chunks(
             yield from read_fixed_width(layout, stream, name=name, chunk_rows=chunk_rows)
         elif isinstance(layout, JsonLayout):
             yield from read_json(layout, stream, name=name, chunk_rows=chunk_rows)
+        elif isinstance(layout, X12Layout):
+            yield from read_x12_acknowledgements(stream, name=name)
         else:
             raise TypeError(f"not a layout: {type(layout).__name__}")
 
 
 def write_chunks(
-    layout: DelimitedLayout | FixedWidthLayout | JsonLayout,
+    layout: DelimitedLayout | FixedWidthLayout | JsonLayout | X12Layout,
     frames: Iterable[pd.DataFrame],
     sink: BinaryIO,
     *,
     business_date: date | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> WriteResult:
     """Write ``frames`` to ``sink`` as one file: header once, rows per frame, trailer with the count.
 
-    A JSON layout writes JSON Lines (one flat object per row, nulls as ``null``).
+    A JSON layout writes JSON Lines (one flat object per row, nulls as ``null``). An X12 layout writes one
+    interchange and needs ``params`` (its control number, creation time and the values its segments name);
+    ``records`` counts its records (member loops), not its rows.
     """
     if isinstance(layout, DelimitedLayout):
         records, size, digest = write_delimited(layout, frames, sink, business_date=business_date)
@@ -72,6 +81,8 @@ def write_chunks(
         records, size, digest = write_fixed_width(layout, frames, sink, business_date=business_date)
     elif isinstance(layout, JsonLayout):
         records, size, digest = write_json_lines(frames, sink)
+    elif isinstance(layout, X12Layout):
+        records, size, digest = write_x12(layout, frames, sink, business_date=business_date, params=params or {})
     else:
         raise TypeError(f"not a layout: {type(layout).__name__}")
     return WriteResult(records=records, bytes=size, sha256=digest)

@@ -1,4 +1,4 @@
-"""The file layouts a mapping file declares: delimited, fixed width and JSON, discriminated on ``type``.
+"""The file layouts a mapping file declares: delimited, fixed width, JSON and X12, discriminated on ``type``.
 
 A layout is data, not code: a vendor's mapping names one of these under ``layout:`` and the readers and
 writers in this package follow it. Every choice is a closed set (``Literal``) and unknown keys are refused,
@@ -27,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from connectors.formats.x12_layout import X12Layout
 from schemas.errors import ConfigError
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "LiteralField",
     "Sensitive",
     "TrailerSpec",
+    "X12Layout",
     "parse_layout",
 ]
 
@@ -292,11 +294,11 @@ class JsonLayout(_Strict):
     next_cursor_path: str | None = None
 
 
-Layout = Annotated[DelimitedLayout | FixedWidthLayout | JsonLayout, Field(discriminator="type")]
+Layout = Annotated[DelimitedLayout | FixedWidthLayout | JsonLayout | X12Layout, Field(discriminator="type")]
 _LAYOUT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Layout)
 
 
-def parse_layout(data: Mapping[str, Any]) -> DelimitedLayout | FixedWidthLayout | JsonLayout:
+def parse_layout(data: Mapping[str, Any]) -> DelimitedLayout | FixedWidthLayout | JsonLayout | X12Layout:
     """Validate a mapping file's ``layout:`` block; ConfigError names the key path of the first problem.
 
     Example: ``parse_layout({"type": "fixed_width", "record_length": 10, "fields": [...]})``

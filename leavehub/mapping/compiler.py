@@ -326,6 +326,9 @@ class OutboundMapper:
                 if key not in kinds or key not in specs:
                     raise RuleProblem(f"join key {key!r} is not a column on both sides",
                                       ("source", "joins", j, "on"))
+            if join.latest_by is not None and join.latest_by not in specs:
+                raise RuleProblem(f"unknown column {join.latest_by!r} of {join.entity}",
+                                  ("source", "joins", j, "latest_by"))
             where = None
             if join.where is not None:
                 right_kinds = {n: kind_of_type(s.arrow_type) for n, s in specs.items()}
@@ -368,6 +371,8 @@ class OutboundMapper:
             if where is not None:
                 keep = where(_frame_batch(right, business_date))
                 right = right[keep.to_numpy(zero_copy_only=False)]
+            if join.latest_by is not None:
+                right = right.sort_values(join.latest_by, kind="stable").drop_duplicates(join.keys, keep="last")
             right = right[[c for c in right.columns if c != ROW and c not in shadowed]]
             right = right.rename(columns={c: join.prefix + c for c in right.columns if c not in join.keys})
             joined = joined.merge(right, how=join.how, on=join.keys, sort=False)

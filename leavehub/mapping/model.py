@@ -46,6 +46,7 @@ __all__ = [
     "BoolRule",
     "BoolSpec",
     "CaseRule",
+    "ChangeMarks",
     "CoalesceRule",
     "CodeRule",
     "CodeTable",
@@ -506,7 +507,8 @@ class Target(_Rule):
 
 class Join(_Rule):
     """Join the current rows of another entity onto the base on key column(s), optionally filtered and
-    with its columns prefixed (``prefix: std_`` -> ``std_plan_code``). Without a prefix, a column the query
+    with its columns prefixed (``prefix: std_`` -> ``std_plan_code``); ``latest_by`` keeps one row per key.
+    Without a prefix, a column the query
     already has (``updated_at``) keeps the earlier entity's value; a prefix reaches the joined one."""
 
     entity: str
@@ -514,6 +516,8 @@ class Join(_Rule):
     how: Literal["left", "inner"] = "left"
     where: Condition | None = None
     prefix: str = Field(default="", pattern=r"^([a-z][a-z0-9_]*)?$")
+    latest_by: str | None = Field(default=None, description="keep one joined row per key: the one with the "
+                                  "largest value of this column (the leave period that started last)")
 
     @property
     def keys(self) -> list[str]:
@@ -532,6 +536,22 @@ class OutboundSource(_Rule):
         return tuple(dict.fromkeys([self.entity, *(j.entity for j in self.joins)]))
 
 
+class ChangeMarks(_Rule):
+    """Outbound: vendor columns the hub fills per record with what happened to it since the last file sent.
+
+    A FULL file marks every record ``audit``; a CHANGE file carries only records that are new (``add``), differ
+    (``change``), left the population (``term``, written from their last sent values) or leave the
+    ``reinstate_when_leaving`` state (``reinstate``), each translated through ``codes``; ``date_column`` gets
+    the business date on change files. Records are told apart by the feed's ``record_key``.
+    """
+
+    column: str
+    codes: dict[Literal["audit", "add", "change", "term", "reinstate"], str]
+    date_column: str | None = None
+    date_format: str = "%Y%m%d"
+    reinstate_when_leaving: Condition | None = None
+
+
 class MappingFile(_Rule):
     """A whole mapping file. Direction ``in`` uses ``targets``; ``out`` uses ``source`` and ``columns``
     (vendor columns, in output order)."""
@@ -548,7 +568,8 @@ class MappingFile(_Rule):
     targets: list[Target] | None = None
     source: OutboundSource | None = None
     columns: dict[str, FieldRule] | None = None
+    changes: ChangeMarks | None = Field(default=None, description="outbound: per-record change marks")
 
 
-for _cls in (AnyOf, AllOf, Not, Target, Join, OutboundSource, MappingFile):
+for _cls in (AnyOf, AllOf, Not, Target, Join, OutboundSource, ChangeMarks, MappingFile):
     _cls.model_rebuild()

@@ -47,15 +47,41 @@ class Sent:
     sha256: str
     business_date: date
     batch_id: str
-    status: str = "SENT"  # SENT | ALREADY_SENT
+    status: str = "SENT"  # SENT | ALREADY_SENT | NOTHING_TO_SEND
     path: str = ""
 
 
-def build_frame(feed: Feed, *, store: Any, business_date: date) -> Any:
-    """The vendor-shaped frame for ``business_date``: the mapping's source query over current canonical views."""
+def build_frame(feed: Feed, *, store: Any, business_date: date, since: datetime | None = None) -> Any:
+    """The vendor-shaped frame for ``business_date``: the mapping's source query over current canonical views.
+
+    A mapping with ``changes`` marks its records: all ``audit`` in a full file; in a change file only what
+    differs from the same query over the store as recorded at ``since`` (the previous batch's watermark).
+    """
     mapper = feed.mapper
     frames = {entity: store.current(entity, decrypt_pii=True) for entity in mapper.required_entities}
-    return mapper.apply(frames, business_date=business_date)
+    frame = mapper.apply(frames, business_date=business_date)
+    marks = feed.mapping.changes
+    if marks is None:
+        return frame
+    from leavehub.pipeline.changes import mark_changes, mark_full
+
+    if feed.spec.file_kind == "full":
+        return mark_full(frame, marks)
+    before = mapper.apply({entity: store.current(entity, decrypt_pii=True, as_of_recorded=since)
+                           for entity in mapper.required_entities}, business_date=business_date) \
+        if since is not None else frame.iloc[0:0]
+    return mark_changes(frame, before, marks, key=list(feed.spec.record_key), business_date=business_date)
+
+
+def _x12_params(feed: Feed, batch: Any, created: datetime) -> dict[str, Any]:
+    """What an X12 layout may name besides the business date: control number, creation time, file kind and
+    the employer's facts (name, FEIN as 9 digits, carrier group)."""
+    from leavehub.config.employer import load_employer
+
+    employer = load_employer(feed.settings.employer_file)
+    return {"control_number": batch.control_number, "created": created, "file_kind": feed.spec.file_kind,
+            "employer_name": employer.name, "employer_fein": employer.fein.replace("-", ""),
+            "group_number": employer.carrier.group_number}
 
 
 def _template_vars(feed: Feed) -> dict[str, str]:
@@ -85,16 +111,25 @@ def send_feed(feed: Feed, *, store: Any, business_date: date,
         log.info("%s: %s already sent for %s; nothing to do", feed.id, done.file_name, business_date)
         return Sent(feed.id, done.file_name, done.records_applied or done.records_read or 0,
                     done.sha256_received or "", business_date, batch_id=done.batch_id or "", status="ALREADY_SENT")
-    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC))
+    numbering = "vendor" if feed.spec.format == "x12" else "feed"  # an ISA13 is unique per sender
+    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), numbering=numbering)
     pending = _manifest(feed, batch.batch_id)
     if pending is not None and pending["business_date"] != business_date.isoformat():
         # An earlier run built this batch for another day and crashed before the ledger said SENT: finish
         # that send under its own date first, then build today's batch.
         _deliver(feed, store, batch.batch_id, date.fromisoformat(pending["business_date"]), connections)
-        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC))
+        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC),
+                                  numbering=numbering)
         pending = None
     if pending is None:  # else a retry of a built batch: its artifact is reused byte for byte
-        _build_artifact(feed, store, business_date, _outbox(feed, batch.batch_id), connections)
+        _build_artifact(feed, store, business_date, batch, _outbox(feed, batch.batch_id), connections)
+    if _manifest(feed, batch.batch_id)["records"] == 0 and feed.spec.file_kind == "change" \
+            and feed.spec.format == "x12":
+        # an 834 must hold at least one member: a day without changes sends nothing (the batch stays BUILT
+        # and is rebuilt with the next day's changes)
+        shutil.rmtree(_outbox(feed, batch.batch_id), ignore_errors=True)
+        log.info("%s: no changes for %s; nothing sent", feed.id, business_date)
+        return Sent(feed.id, "", 0, "", business_date, batch_id=batch.batch_id, status="NOTHING_TO_SEND")
     return _deliver(feed, store, batch.batch_id, business_date, connections)
 
 
@@ -124,16 +159,19 @@ def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
     return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch_id, path=meta["name"])
 
 
-def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
+def _build_artifact(feed: Feed, store: Any, business_date: date, batch: Any, outbox: Path,
                     connections: ConnectionResolver | None) -> None:
     """Write the vendor file (plaintext only inside encrypted staging), seal it, record a manifest."""
     from connectors.formats import write_chunks
     from connectors.staging import StagedWriter, StagingArea
 
-    frame = build_frame(feed, store=store, business_date=business_date)
+    frame = build_frame(feed, store=store, business_date=business_date, since=batch.previous_watermark)
+    created = datetime.now(UTC).replace(microsecond=0)
+    params = _x12_params(feed, batch, created) if feed.spec.format == "x12" else None
     pattern = feed.spec.file_pattern
     wanted = {k: v for k, v in _template_vars(feed).items() if k in pattern.variables}
-    name = pattern.render(business_date, **wanted)
+    stamp = created if "%H" in pattern.text else business_date
+    name = pattern.render(stamp, **wanted)
     private_dir(outbox, under=feed.settings.home)
     pgp = feed.vendor.pgp
     with StagingArea(base_dir=work_dir(feed)) as staging:
@@ -141,7 +179,7 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
             from connectors.pgp import PgpKeys, encrypt_sign
 
             with staging.writer("plain") as sink:
-                written = write_chunks(feed.layout, [frame], sink, business_date=business_date)
+                written = write_chunks(feed.layout, [frame], sink, business_date=business_date, params=params)
             keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
             sealed = encrypt_sign(staging.path("plain"), outbox / name, keys=keys, armor=pgp.armor,
                                   staging_key=staging.key)
@@ -149,7 +187,7 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
         else:  # no OpenPGP: the bytes the vendor gets are kept sealed under the outbox key until SENT
             kept = outbox / f"{name}{SEALED_SUFFIX}"
             with StagedWriter(kept, at_rest_key("outbox")) as sink:
-                written = write_chunks(feed.layout, [frame], sink, business_date=business_date)
+                written = write_chunks(feed.layout, [frame], sink, business_date=business_date, params=params)
             sha_sent = sha_plain = written.sha256 or _sha256_sealed(kept)
     manifest = {"name": name, "records": written.records, "sha256": sha_sent, "sha256_plaintext": sha_plain,
                 "business_date": business_date.isoformat()}

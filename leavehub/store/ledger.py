@@ -204,8 +204,10 @@ class OutboundBatch:
 
 
 def build_batch(connection: Connection, vendor: str, feed: str, *, watermark: datetime | None,
-                record_count: int | None = None) -> OutboundBatch:
-    """The unsent batch for vendor/feed if one exists (a retry), else a new one with the next control number."""
+                record_count: int | None = None, numbering: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
+    """The unsent batch for vendor/feed if one exists (a retry), else a new one with the next control number.
+
+    ``numbering="vendor"`` counts across all of the vendor's feeds (an X12 ISA13 is unique per sender)."""
     b = OUTBOUND_BATCH
     pending = connection.execute(
         select(b).where(b.c.vendor == vendor, b.c.feed == feed, b.c.status == "BUILT")
@@ -214,7 +216,8 @@ def build_batch(connection: Connection, vendor: str, feed: str, *, watermark: da
         return OutboundBatch.from_row(pending)
     previous = last_sent_watermark(connection, vendor, feed)
     last_number = connection.execute(
-        select(func.coalesce(func.max(b.c.control_number), 0)).where(b.c.vendor == vendor, b.c.feed == feed)
+        select(func.coalesce(func.max(b.c.control_number), 0)).where(
+            b.c.vendor == vendor, *([b.c.feed == feed] if numbering == "feed" else []))
     ).scalar_one()
     row = {"batch_id": uuid.uuid4().hex, "vendor": vendor, "feed": feed, "control_number": last_number + 1,
            "watermark": watermark, "previous_watermark": previous, "record_count": record_count,

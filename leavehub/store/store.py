@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 from sqlalchemy import Engine, update
@@ -151,13 +152,14 @@ class Store:
             ledger.set_batch_record_count(connection, batch_id, record_count)
 
     def build_batch(self, vendor: str, feed: str, *, watermark: datetime | None,
-                    record_count: int | None = None) -> OutboundBatch:
+                    record_count: int | None = None,
+                    numbering: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
         """The batch to send now: the pending one if a previous attempt built it, else the next one."""
         for _attempt in range(5):
             try:
                 with self.engine.connect().execution_options(**WRITE) as connection, connection.begin():
                     return ledger.build_batch(connection, vendor, feed, watermark=watermark,
-                                              record_count=record_count)
+                                              record_count=record_count, numbering=numbering)
             except IntegrityError:  # a concurrent builder took the control number: read its batch
                 continue
         raise TransientError(f"could not allocate a control number for {vendor}/{feed}")
