@@ -41,7 +41,8 @@ def summit(tmp_path: Any) -> Any:
     store.migrate()
     population = summit_population(60, business_date=DAY)
     load_population(store, population, business_date=DAY)
-    yield store, population, load_feed("summit_mutual.enrollment_full"), load_feed("summit_mutual.enrollment_change")
+    feeds = load_feed("summit_mutual.enrollment_full"), load_feed("summit_mutual.enrollment_change")
+    yield store, population, *feeds
     store.dispose()
 
 
@@ -60,12 +61,13 @@ def _segments(text: str) -> list[str]:
 def test_the_full_834_is_valid_for_pyx12_and_says_what_the_spec_asks(summit):
     from leavehub.pipeline.outbound import build_frame
 
-    store, population, full, _ = summit
+    store, _, full, _ = summit
     text = _write(full, build_frame(full, store=store, business_date=DAY))
     verdict = validate_x12(text)
     assert verdict.valid and verdict.set_status == "A" and verdict.group_status == "A"
     segs = _segments(text)
-    assert segs[0].startswith("ISA*00*          *00*          *ZZ*NWDLEAVEHUB    *ZZ*SUMMITMUTUAL   *261207*1300*^*00501*000000017*1*P*:")
+    assert segs[0] == ("ISA*00*          *00*          *ZZ*NWDLEAVEHUB    *ZZ*SUMMITMUTUAL   "
+                       "*261207*1300*^*00501*000000017*1*P*:")
     assert segs[1] == "GS*BE*NWDLEAVEHUB*SUMMITMUTUAL*20261207*1300*17*X*005010X220A1"
     assert segs[3] == "BGN*00*17*20261207*1300****RX"
     assert "N1*P5*Northwind Demo Company*FI*123456789" in segs and "N1*IN*Summit Mutual*FI*987654321" in segs
@@ -94,7 +96,8 @@ def test_the_change_834_marks_adds_changes_terms_and_reinstatements_and_is_valid
     enrollment.loc[enrollment.employee_id == "E0000010", "benefit_salary"] = Decimal(99000)  # change
     new_hire = enrollment[enrollment.employee_id == "E0000002"].assign(employee_id="E0000099")
     employee = frames["employee"][frames["employee"].employee_id == "E0000002"].assign(employee_id="E0000099")
-    employment = frames["employment"][frames["employment"].employee_id == "E0000002"].assign(employee_id="E0000099")
+    employment = frames["employment"][frames["employment"].employee_id == "E0000002"]
+    employment = employment.assign(employee_id="E0000099")
     ended = enrollment[(enrollment.employee_id == "E0000020") & (enrollment.plan_type == "STD")].assign(
         effective_to=DAY - timedelta(days=1))                                                      # term
     leave = frames["leave_period"].copy()
@@ -140,9 +143,11 @@ def test_pyx12_catches_injected_errors(summit, mutation):
 
 SMALL = {"type": "x12", "transaction_set": "834", "implementation": "005010X220A1", "functional_id": "BE",
          "sender": {"id": "HUB"}, "receiver": {"id": "CARRIER"},
-         "header": [["BGN", "00", {"param": "control_number"}, {"param": "created_date"}, {"param": "created_time"},
-                     "", "", "", {"param": "file_kind", "codes": {"full": "RX", "change": "2"}}]],
-         "record": {"key": ["ID"], "segments": [["INS", "Y", "18", "030", "", "A"], ["REF", "0F", {"column": "ID"}],
+         "header": [["BGN", "00", {"param": "control_number"}, {"param": "created_date"},
+                     {"param": "created_time"}, "", "", "",
+                     {"param": "file_kind", "codes": {"full": "RX", "change": "2"}}]],
+         "record": {"key": ["ID"], "segments": [["INS", "Y", "18", "030", "", "A"],
+                                                ["REF", "0F", {"column": "ID"}],
                                                 ["DTP", "297", "D8", {"column": "D"}]],
                     "repeat": [["HD", "030", "", {"column": "LINE"}]]}}
 
