@@ -58,7 +58,9 @@ def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, 
     else:
         kept = folder / f"{source.name}{SEALED_SUFFIX}"
         seal(content or (lambda: source.open("rb")), kept, quarantine_key())
-    errors: list[RowError] = list(error.errors)[:MAX_LISTED_IN_REPORT]
+    # one report shape: a file-level problem (a trailer count, a signature) is listed like a row error
+    every = list(error.errors) or [RowError(row=None, field=error.field, reason=error.reason, line=error.line)]
+    errors: list[RowError] = every[:MAX_LISTED_IN_REPORT]
     report = folder / f"{source.name}{REPORT_SUFFIX}"
     body = {
         "feed": feed_id,
@@ -72,7 +74,7 @@ def quarantine(root: Path, source: Path, *, feed_id: str, error: RejectedInput, 
         "reason": error.reason,
         "line": error.line,
         "field": error.field,
-        "error_count": len(error.errors),
+        "error_count": len(every),
         "errors": [e.as_dict() for e in errors],
     }
     with os.fdopen(os.open(report, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as fh:

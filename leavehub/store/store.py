@@ -316,7 +316,8 @@ class Intake:
 
     def _record_failure(self, exc: BaseException) -> None:
         if isinstance(exc, RejectedInput):
-            status, errors = "REJECTED", exc.errors or [RowError(row=None, field=exc.field, reason=exc.reason)]
+            status, errors = "REJECTED", exc.errors or [RowError(row=None, field=exc.field, reason=exc.reason,
+                                                                 line=exc.line)]
         elif isinstance(exc, LeaveHubError):
             status, errors = "FAILED", [RowError(row=None, field=None, reason=str(exc))]
         else:  # a foreign exception's text may echo a value: keep only its class

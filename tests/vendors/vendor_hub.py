@@ -1,0 +1,72 @@
+"""A hub for the config-only test vendors under ``tests/vendors/data``: their folders copied into a private
+mappings root, vendor.yaml rewritten for local folders (or kept on SFTP + OpenPGP), a private home and key.
+
+A plain module with a unique name (not ``conftest``) so the tests import it whatever else is on sys.path.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from leavehub.settings import Settings
+from leavehub.store.pii import generate_key
+
+DATA = Path(__file__).parent / "data"
+LOCAL = {"type": "local", "inbound_dir": "outbound", "outbound_dir": "inbound", "archive_dir": "archive"}
+
+
+@dataclass
+class VendorHub:
+    home: Path
+    mappings: Path
+    env: dict[str, str]
+
+    @property
+    def settings(self) -> Settings:
+        return Settings.from_env(self.env)
+
+    def open_store(self) -> Any:
+        from leavehub.pipeline.runner import open_store
+
+        return open_store(self.settings)
+
+    def reports(self) -> list[dict[str, Any]]:
+        """Every quarantine report, oldest first."""
+        from leavehub.pipeline.quarantine import list_quarantine
+
+        return [json.loads(e.report.read_text(encoding="utf-8"))
+                for e in list_quarantine(self.settings.quarantine_dir)]
+
+
+def vendor_hub(tmp_path: Path, vendor: str, transport: dict[str, Any] | None = LOCAL,
+               extra_env: dict[str, str] | None = None) -> VendorHub:
+    """Copy ``data/<vendor>`` into a fresh mappings root; ``transport`` replaces vendor.yaml's (and drops
+    OpenPGP, and ``.pgp`` from the file patterns) unless it is None (SFTP + OpenPGP as configured)."""
+    home, mappings = tmp_path / "home", tmp_path / "mappings"
+    shutil.copytree(DATA / vendor, mappings / vendor, ignore=shutil.ignore_patterns("samples"))
+    if transport is not None:
+        path = mappings / vendor / "vendor.yaml"
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config["transport"] = transport
+        config.pop("pgp", None)
+        for feed in config["feeds"].values():
+            for key in ("file_pattern",):
+                if key in feed:
+                    feed[key] = feed[key].removesuffix(".pgp")
+            for member, pattern in (feed.get("file_set") or {}).items():
+                feed["file_set"][member] = pattern.removesuffix(".pgp")
+        path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    env = {"LEAVEHUB_HOME": str(home), "LEAVEHUB_MAPPINGS": str(mappings),
+           "LEAVEHUB_DB_URL": f"sqlite:///{home / 'leavehub.db'}", "LEAVEHUB_PII_KEY": generate_key(),
+           **(extra_env or {})}
+    return VendorHub(home, mappings, env)
+
+
+def sample(vendor: str, name: str) -> bytes:
+    return (DATA / vendor / "samples" / name).read_bytes()
