@@ -54,3 +54,26 @@ def test_package_imports_stay_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "", f"heavy modules imported by package __init__: {out.stdout.strip()}"
+
+
+RULES_FORBIDDEN = {"sqlalchemy", "airflow", "paramiko", "requests", "psycopg", "gnupg", "subprocess", "socket"}
+RULES_FORBIDDEN_OURS = ("leavehub.store", "leavehub.pipeline", "leavehub.operations", "connectors")
+IO_CALLS = {"open", "read_text", "write_text", "read_bytes", "write_bytes", "read_csv", "to_csv", "read_parquet",
+            "to_parquet", "load_policy", "load_rule_tables", "load_employer"}
+
+
+def test_rules_engine_is_pure() -> None:
+    """leavehub/rules/ takes frames and config objects and returns frames: no store, network, Airflow or I/O."""
+    bad = []
+    for path in sorted((ROOT / "leavehub" / "rules").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        for lineno, name in _imports(path):
+            if name.split(".")[0] in RULES_FORBIDDEN or name.startswith(RULES_FORBIDDEN_OURS):
+                bad.append(f"{rel}:{lineno} imports {name}")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called in IO_CALLS:
+                    bad.append(f"{rel}:{node.lineno} calls {called}")
+    assert not bad, "the rules engine must stay pure:\n" + "\n".join(bad)

@@ -1,14 +1,14 @@
-"""The employer's configuration: who the employer is to each vendor, its time zone, and its leave policies.
+"""The employer's configuration: who the employer is to each vendor, its time zone, and where alerts go.
 
-Policy is data: the FMLA entitlement method and the payroll's hour increment and rounding are typed,
-versioned config (``version`` + ``effective_date``) that every computed line can name. Loaded from
+The employer's pay-during-leave POLICY (hour rounding, FMLA leave-year method, top-ups ...) is its own
+effective-dated file beside this one, ``policy.yaml`` (see ``leavehub.config.policy``). Loaded from
 ``employer.yaml`` with errors that name the file, the key path and the line. Stored times are always UTC;
 ``time_zone`` is only for business dates and schedules.
 
 Example::
 
     employer = load_employer()                           # $LEAVEHUB_EMPLOYER or the repo's employer.yaml
-    employer.payroll.round_hours(Decimal("2.4"))         # Decimal("2.50") with 0.25 h, round up
+    employer.payroll.company_codes                       # ["NWD"]: LedgerPay company codes
     employer.alerts.type                                 # "log" unless employer.yaml names a channel
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,10 +32,9 @@ __all__ = [
     "CarrierSettings",
     "EmailAlerts",
     "EmployerConfig",
-    "FmlaPolicy",
     "IanaTimeZone",
     "LogAlerts",
-    "PayrollPolicy",
+    "PayrollSettings",
     "TpaSettings",
     "WebhookAlerts",
     "employer_file",
@@ -62,43 +60,16 @@ IanaTimeZone = Annotated[str, AfterValidator(_iana_zone)]
 """An IANA time zone name, checked against the zone database on load."""
 
 Code = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
-MonthDay = Annotated[str, StringConstraints(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]
 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class PayrollPolicy(_Section):
-    """How the employer's payroll counts leave hours (29 CFR 825.205: increment never above one hour)."""
+class PayrollSettings(_Section):
+    """Who the employer is to its payroll vendor. How leave hours round is policy (``policy.yaml``)."""
 
     company_codes: Annotated[list[Code], Field(min_length=1)]
-    increment_hours: Annotated[Decimal, Field(gt=0, le=1, decimal_places=4)] = Decimal("0.25")
-    rounding: Literal["up", "nearest"] = "up"
-
-    def round_hours(self, hours: Decimal) -> Decimal:
-        """Hours for a PAYROLL line, rounded to the increment by the stated policy (2.4 -> 2.50 at 0.25, up).
-
-        The FMLA balance is always charged the hours actually taken; only payroll lines are rounded.
-        """
-        steps = hours / self.increment_hours
-        whole = steps.to_integral_value(ROUND_CEILING if self.rounding == "up" else ROUND_HALF_UP)
-        return (whole * self.increment_hours).quantize(Decimal("0.01"))
-
-
-class FmlaPolicy(_Section):
-    """The employer's choice of 12-month period for FMLA entitlement (29 CFR 825.200(b))."""
-
-    entitlement_method: Literal["calendar_year", "fixed_year", "rolling_forward", "rolling_backward"]
-    fixed_year_start: MonthDay | None = Field(default=None, description="MM-DD; only for fixed_year")
-
-    @model_validator(mode="after")
-    def _fixed_year_needs_its_start(self) -> Self:
-        if self.entitlement_method == "fixed_year" and self.fixed_year_start is None:
-            raise ValueError("fixed_year needs fixed_year_start (MM-DD)")
-        if self.entitlement_method != "fixed_year" and self.fixed_year_start is not None:
-            raise ValueError("fixed_year_start is only for entitlement_method fixed_year")
-        return self
 
 
 class CarrierSettings(_Section):
@@ -165,17 +136,16 @@ AlertChannel = Annotated[LogAlerts | WebhookAlerts | EmailAlerts, Field(discrimi
 
 
 class EmployerConfig(_Section):
-    """The whole employer.yaml. Later policies (premiums, top-ups, state elections) add sections here."""
+    """The whole employer.yaml (the pay-during-leave policy lives in policy.yaml)."""
 
     version: Annotated[int, Field(ge=1)]
     effective_date: date
     name: Annotated[str, Field(min_length=1, max_length=200)]
     fein: Annotated[str | None, StringConstraints(pattern=r"^\d{2}-?\d{7}$")] = None
     time_zone: IanaTimeZone
-    payroll: PayrollPolicy
+    payroll: PayrollSettings
     carrier: CarrierSettings
     tpa: TpaSettings
-    fmla: FmlaPolicy
     alerts: AlertChannel = Field(default_factory=LogAlerts)
 
     @property

@@ -1,0 +1,142 @@
+"""Deductions on unpaid checks (Block Ded, to arrears) and catch-up of arrears after return.
+
+A check that pays nothing (regular pay, salary continuation, top-ups and PTO all zero while on leave) cannot
+carry deductions: each enrolled plan's deduction is blocked and the employee's share goes to the premium
+side as an arrears movement (``BLOCKED``, positive = owed), unless the employee revoked coverage for the
+unpaid leave. A period spanning Jan 1 is bucketed by the policy: its start, its check date, or split by days
+with each plan year's own rate (a Jan 1 rate change makes two buckets). After return, catch-up deducts the
+outstanding arrears at most the policy's cap per check (per plan or one total; optionally counting the
+regular deduction against the cap), and reports the ``RECOVERED`` movements.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from leavehub.config.policy import PayPolicy
+from leavehub.rules.lines import emit
+from leavehub.rules.money import EPOCH, day_number, days_column, divide, scaled_integers
+from leavehub.rules.schedule import PayWindow
+
+__all__ = ["ARREARS_COLUMNS", "blocked_deductions", "catch_up"]
+
+ARREARS_COLUMNS = ("employee_id", "plan_type", "deduction_code", "share", "entry_type", "coverage_start",
+                   "coverage_end", "plan_year", "amount_cents", "check_date", "case_number", "premium_method",
+                   "rule_version")
+
+
+def _no_arrears() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ARREARS_COLUMNS})
+
+
+def _buckets(window: PayWindow, policy: PayPolicy) -> list[tuple[int, int, int, int]]:
+    """(first day, last day, rate day, plan year) of each bucket of the period."""
+    first, last = window.first_day, window.last_day
+    mode = policy.premiums.plan_year_bucket
+    if window.period_start.year == window.period_end.year or mode != "split_by_days":
+        year = window.check_date.year if mode == "check_date" else window.period_start.year
+        rate_day = last if mode == "check_date" else first
+        return [(first, last, rate_day, year)]
+    jan1 = day_number(date(window.period_end.year, 1, 1))
+    return [(first, jan1 - 1, first, window.period_start.year), (jan1, last, jan1, window.period_end.year)]
+
+
+def _date(day: int) -> date:
+    return date.fromordinal(EPOCH.toordinal() + day)
+
+
+def _in_force(enrollments: pd.DataFrame, day: int) -> pd.DataFrame:
+    start = days_column(enrollments["effective_from"])
+    end = days_column(enrollments["effective_to"])
+    return enrollments.loc[(start <= day) & (end >= day)]
+
+
+def blocked_deductions(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, unpaid: np.ndarray,
+                       window: PayWindow, policy: PayPolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Block Ded lines for ``unpaid`` employees' deductions, and the arrears movements they cause."""
+    none = emit([], "BLOCK_DEDUCTION", "premiums.block", rule_version=None, explanation=None)
+    if not len(enrollments) or not len(unpaid):
+        return none, _no_arrears()
+    mine = enrollments.loc[enrollments["employee_id"].astype(str).isin(set(unpaid))
+                           & enrollments["deduction_code"].notna()]
+    total_days = window.last_day - window.first_day + 1
+    parts = []
+    for first, last, rate_day, year in _buckets(window, policy):  # one or two buckets, never per person
+        rows = _in_force(mine, rate_day)
+        if not len(rows):
+            continue
+        share = scaled_integers(rows["employee_premium_per_period"])
+        amount = share if last - first + 1 == total_days else \
+            divide(share * (last - first + 1), total_days, policy.money_rounding)
+        parts.append(pd.DataFrame({
+            "employee_id": rows["employee_id"].astype(str).to_numpy(), "plan_type": rows["plan_type"].astype(str),
+            "deduction_code": rows["deduction_code"].astype(str), "coverage_start": _date(first),
+            "coverage_end": _date(last), "plan_year": year, "amount_cents": amount}))
+    if not parts:
+        return none, _no_arrears()
+    arrears = pd.concat(parts, ignore_index=True)
+    leave = leave_periods.sort_values("period_start").drop_duplicates("employee_id", keep="last") \
+        .set_index(leave_periods.sort_values("period_start").drop_duplicates("employee_id", keep="last")[
+            "employee_id"].astype(str))
+    revoked = leave["coverage_revoked"].astype("boolean").reindex(arrears["employee_id"]).fillna(False)
+    medical = arrears["plan_type"].to_numpy() == "MEDICAL"
+    arrears["case_number"] = leave["case_number"].reindex(arrears["employee_id"]).to_numpy(dtype=object)
+    arrears["premium_method"] = leave["premium_method"].astype(str).reindex(arrears["employee_id"]).to_numpy()
+    arrears["share"] = "EMPLOYEE"
+    arrears["entry_type"] = "BLOCKED"
+    arrears["check_date"] = window.check_date
+    arrears["rule_version"] = policy.label
+    keep_arrears = ~(revoked.to_numpy(bool) & medical) & (arrears["amount_cents"].to_numpy() > 0)
+    codes = arrears.drop_duplicates(["employee_id", "deduction_code"])
+    lines = emit(codes["employee_id"].to_numpy(dtype=object), "BLOCK_DEDUCTION", "premiums.block",
+                 deduction_code=codes["deduction_code"].to_numpy(dtype=object),
+                 case_number=codes["case_number"].to_numpy(dtype=object), rule_version=policy.label,
+                 explanation="nothing is paid on this check: the deduction is not taken, "
+                 "the share goes to arrears")
+    return lines, arrears.loc[keep_arrears, list(ARREARS_COLUMNS)].reset_index(drop=True)
+
+
+def catch_up(ledger: pd.DataFrame, enrollments: pd.DataFrame, paid: np.ndarray, window: PayWindow,
+             policy: PayPolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Catch-up deductions for ``paid`` employees (at work, paid this check) with outstanding arrears."""
+    none = emit([], "DEDUCTION_ADJUSTMENT", "premiums.catch_up", rule_version=None, explanation=None)
+    if not len(ledger) or not len(paid):
+        return none, _no_arrears()
+    rows = ledger.loc[(ledger["share"].astype(str) == "EMPLOYEE")
+                      & ledger["employee_id"].astype(str).isin(set(paid))].copy()
+    rows["cents"] = scaled_integers(rows["amount"])
+    owed = rows.groupby(["employee_id", "plan_type", "deduction_code"], as_index=False)["cents"].sum()
+    owed = owed.loc[owed["cents"] > 0].sort_values(["employee_id", "plan_type"]).reset_index(drop=True)
+    if not len(owed):
+        return none, _no_arrears()
+    cap = int(policy.premiums.catch_up.cap_per_check * 100)
+    regular = np.zeros(len(owed), np.int64)
+    if policy.premiums.catch_up.regular_deduction_counts and len(enrollments):
+        now = _in_force(enrollments, window.first_day)
+        per = pd.Series(scaled_integers(now["employee_premium_per_period"]),
+                        index=now["employee_id"].astype(str) + "|" + now["deduction_code"].astype(str))
+        per = per.groupby(level=0).sum()
+        regular = per.reindex(owed["employee_id"].astype(str) + "|" + owed["deduction_code"].astype(str)) \
+            .fillna(0).to_numpy(np.int64)
+    owed_cents = owed["cents"].to_numpy(np.int64)
+    if policy.premiums.catch_up.cap_scope == "per_plan":
+        take = np.clip(np.minimum(owed_cents, cap - regular), 0, None)
+    else:  # one total cap per check, filled plan by plan in plan order
+        room = cap - pd.Series(regular).groupby(owed["employee_id"]).transform("sum").to_numpy()
+        before = owed.assign(c=owed_cents).groupby("employee_id")["c"].cumsum().to_numpy() - owed_cents
+        take = np.clip(room - before, 0, owed_cents)
+    lines = emit(owed["employee_id"].to_numpy(dtype=object), "DEDUCTION_ADJUSTMENT", "premiums.catch_up",
+                 amount_cents=take, deduction_code=owed["deduction_code"].to_numpy(dtype=object),
+                 rule_version=policy.label, keep=take > 0,
+                 explanation=f"catch-up of premium arrears, at most {policy.premiums.catch_up.cap_per_check} "
+                 f"per check ({policy.premiums.catch_up.cap_scope})")
+    recovered = pd.DataFrame({
+        "employee_id": owed["employee_id"].to_numpy(), "plan_type": owed["plan_type"].to_numpy(),
+        "deduction_code": owed["deduction_code"].to_numpy(), "share": "EMPLOYEE", "entry_type": "RECOVERED",
+        "coverage_start": window.period_start, "coverage_end": window.period_end,
+        "plan_year": window.check_date.year, "amount_cents": -take, "check_date": window.check_date,
+        "case_number": None, "premium_method": "CATCH_UP", "rule_version": policy.label})
+    return lines, recovered.loc[take > 0].reset_index(drop=True)

@@ -1,0 +1,175 @@
+"""Changes after the fact: a fresh pricing of a closed period, diffed against what was sent, becomes retro lines.
+
+Each line has an EFFECT on what payroll did for the period, per key (employee, kind, code, case): hours and
+amount; a ``CANCEL_REGULAR_PAY`` line's effect is the Reg Earnings it pays, and no cancel line means the
+scheduled regular pay. Earlier retro lines count toward the key they corrected (their ``rule`` names it:
+``retro:EARNINGS:STD_TOPUP``) and so do receivables booked earlier. The difference fresh - sent becomes:
+
+* more pay -> an ``EARNINGS``/``RETRO_ADJUSTMENT`` line tied to the original period;
+* less pay -> an overpayment RECEIVABLE (never a silent negative earning; see ``overpayments``);
+* hours, memo and deduction-adjustment differences -> the same kind of line, signed, tied to the period.
+
+Blocked deductions are not re-sent after the fact (a check that went out cannot un-take a deduction); the
+premium side reconciles arrears from the fresh pricing's arrears frame. Applying the retro lines and the
+receivables to what was sent gives exactly the fresh pricing's effects (a property test pins it), and
+re-running with unchanged input gives no lines.
+
+Example::
+
+    fresh = price_period(inputs_now, original_window, history, tables)
+    result = retro_diff(fresh, sent_lines, booked_receivables, current_window, inputs_now.leave_periods, tables)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from leavehub.config.rule_tables import RuleTables
+from leavehub.rules.lines import emit, finish, gather
+from leavehub.rules.money import scaled_integers
+from leavehub.rules.overpayments import RECEIVABLE_COLUMNS, decide_recovery
+from leavehub.rules.pay import PricedPeriod
+from leavehub.rules.schedule import PayWindow
+
+__all__ = ["EFFECT_KEY", "Retro", "comparable", "effects", "retro_diff"]
+
+EFFECT_KEY = ["employee_id", "kind", "pay_code", "deduction_code", "case_number"]
+_MONEY_KINDS = ("CANCEL_REGULAR_PAY", "EARNINGS")
+
+
+@dataclass(frozen=True)
+class Retro:
+    lines: pd.DataFrame        # instruction frame on the current check, original period set
+    receivables: pd.DataFrame  # RECEIVABLE_COLUMNS
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """A nullable text column as an object array with None for null."""
+    values = values.astype(object)
+    return values.where(values.notna(), None).to_numpy(dtype=object)
+
+
+def _target(lines: pd.DataFrame) -> pd.DataFrame:
+    """Key columns of the line each line affects (a retro line affects the key its ``rule`` names)."""
+    rule = lines["rule"].astype(str)
+    is_retro = rule.str.startswith("retro:").to_numpy()
+    parts = rule.str.split(":", n=2, expand=True).reindex(columns=[0, 1, 2]) if len(lines) else None
+    kind = lines["kind"].astype(str).to_numpy(dtype=object)
+    code = _text(lines["pay_code"])
+    if parts is not None and is_retro.any():
+        kind = np.where(is_retro, parts[1].to_numpy(dtype=object), kind)
+        code = np.where(is_retro, parts[2].replace("", None).to_numpy(dtype=object), code)
+    case = _text(lines["case_number"])
+    case = np.where(kind == "CANCEL_REGULAR_PAY", None, case)
+    ded = _text(lines["deduction_code"])
+    return pd.DataFrame({"employee_id": lines["employee_id"].astype(str).to_numpy(dtype=object), "kind": kind,
+                         "pay_code": code, "deduction_code": ded, "case_number": case})
+
+
+def effects(lines: pd.DataFrame, receivables: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per key: ``hours_units`` and ``amount_cents`` payroll was told for the period (see module doc)."""
+    lines = lines.loc[lines["kind"].astype(str) != "BLOCK_DEDUCTION"]
+    frame = _target(lines)
+    frame["hours_units"] = scaled_integers(lines["hours"]) if len(lines) else np.zeros(0, np.int64)
+    frame["amount_cents"] = scaled_integers(lines["amount"]) if len(lines) else np.zeros(0, np.int64)
+    parts = [frame]
+    if receivables is not None and len(receivables):
+        target = receivables["corrects"].astype(str).str.split(":", n=1, expand=True)
+        parts.append(pd.DataFrame({
+            "employee_id": receivables["employee_id"].astype(str).to_numpy(dtype=object),
+            "kind": target[0].to_numpy(dtype=object),
+            "pay_code": target[1].replace("", None).to_numpy(dtype=object),
+            "deduction_code": None,
+            "case_number": np.where(target[0] == "CANCEL_REGULAR_PAY", None,
+                                    receivables["case_number"].to_numpy(dtype=object)),
+            "hours_units": 0, "amount_cents": -scaled_integers(receivables["amount"])}))
+    out = pd.concat(parts, ignore_index=True)
+    return out.groupby(EFFECT_KEY, dropna=False, as_index=False)[["hours_units", "amount_cents"]].sum()
+
+
+def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | None, now: PayWindow,
+               leave_periods: pd.DataFrame, tables: RuleTables) -> Retro:
+    """Retro lines (on ``now``'s check) and new receivables that bring ``sent`` to ``fresh``."""
+    regular = fresh.pay["regular_pay"]
+    old, new = comparable(effects(sent, booked), effects(fresh.lines), regular)
+    both = new.merge(old, on=EFFECT_KEY, how="outer", suffixes=("", "_sent")).fillna(
+        {"hours_units": 0, "amount_cents": 0, "hours_units_sent": 0, "amount_cents_sent": 0})
+    both["dh"] = (both["hours_units"] - both["hours_units_sent"]).astype(np.int64)
+    both["da"] = (both["amount_cents"] - both["amount_cents_sent"]).astype(np.int64)
+    both = both.loc[(both["dh"] != 0) | (both["da"] != 0)].reset_index(drop=True)
+    versions = _versions(fresh.lines, sent)
+    both["version"] = [versions.get((e, k, c), fresh.policy.label)
+                       for e, k, c in zip(both["employee_id"], both["kind"], both["pay_code"], strict=True)]
+    kind = both["kind"].to_numpy(dtype=object)
+    money = np.isin(kind, _MONEY_KINDS)
+    rule = "retro:" + both["kind"].astype(str) + ":" + both["pay_code"].fillna("").astype(str)
+    period = (fresh.window.period_start, fresh.window.period_end)
+    text = f"retro correction of the period {period[0].isoformat()} - {period[1].isoformat()}"
+    ids = both["employee_id"].to_numpy(dtype=object)
+    case = both["case_number"].to_numpy(dtype=object)
+    raise_pay = money & (both["da"].to_numpy() > 0)
+    rule = rule.to_numpy(dtype=object)
+    blocks = [
+        emit(ids, "EARNINGS", rule, amount_cents=both["da"].to_numpy(), pay_code="RETRO_ADJUSTMENT",
+             case_number=case, rule_version=both["version"].to_numpy(dtype=object), explanation=text,
+             keep=raise_pay),
+    ]
+    for line_kind, has_hours in (("HOURS", True), ("MEMO", False), ("DEDUCTION_ADJUSTMENT", False)):
+        rows = kind == line_kind
+        blocks.append(emit(ids, line_kind, rule, hours_units=both["dh"].to_numpy() if has_hours else None,
+                           amount_cents=None if has_hours else both["da"].to_numpy(),
+                           pay_code=both["pay_code"].to_numpy(dtype=object),
+                           deduction_code=both["deduction_code"].to_numpy(dtype=object), case_number=case,
+                           rule_version=both["version"].to_numpy(dtype=object), explanation=text, keep=rows))
+    lines = finish(gather(blocks, now, original=period))
+    owed = both.loc[money & (both["da"].to_numpy() < 0)]
+    receivables = pd.DataFrame({
+        "employee_id": owed["employee_id"].to_numpy(dtype=object),
+        "case_number": owed["case_number"].to_numpy(dtype=object),
+        "original_period_start": period[0], "original_period_end": period[1],
+        "corrects": (owed["kind"].astype(str) + ":" + owed["pay_code"].fillna("").astype(str)).to_numpy(),
+        "amount_cents": -owed["da"].to_numpy(np.int64), "recovery": None, "cap_percent": None,
+        "work_state": fresh.pay["work_state"].reindex(owed["employee_id"].astype(str)).to_numpy(dtype=object),
+        "rule_version": owed["version"].to_numpy(dtype=object), "explanation": None})
+    if len(receivables):
+        cases = _case_of_employee(leave_periods)
+        receivables["case_number"] = receivables["case_number"].fillna(
+            receivables["employee_id"].map(cases))
+        receivables = decide_recovery(receivables, leave_periods, now, fresh.policy, tables)
+    return Retro(lines, receivables.reindex(columns=list(RECEIVABLE_COLUMNS)))
+
+
+def comparable(old: pd.DataFrame, new: pd.DataFrame, regular: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Give both sides a regular-pay effect for every employee either side cancelled: no cancel line on one
+    side means payroll paid (or would pay) the scheduled regular pay."""
+    employees = set(old.loc[old["kind"] == "CANCEL_REGULAR_PAY", "employee_id"]) | set(
+        new.loc[new["kind"] == "CANCEL_REGULAR_PAY", "employee_id"])
+    out = []
+    for frame in (old, new):
+        missing = sorted(employees - set(frame.loc[frame["kind"] == "CANCEL_REGULAR_PAY", "employee_id"]))
+        extra = pd.DataFrame({"employee_id": missing, "kind": "CANCEL_REGULAR_PAY", "pay_code": None,
+                              "deduction_code": None, "case_number": None, "hours_units": 0,
+                              "amount_cents": regular.reindex(missing).fillna(0).to_numpy(np.int64)})
+        out.append(pd.concat([frame, extra], ignore_index=True) if missing else frame)
+    return out[0], out[1]
+
+
+def _versions(fresh: pd.DataFrame, sent: pd.DataFrame) -> dict:
+    """(employee, kind, code) -> the rule_version of the line it corrects: fresh first, else the sent one."""
+    out: dict = {}
+    for frame in (sent, fresh):
+        target = _target(frame)
+        for e, k, c, v in zip(target["employee_id"], target["kind"], target["pay_code"],
+                              frame["rule_version"].astype(object), strict=True):
+            out[(e, k, c)] = v
+    return out
+
+
+def _case_of_employee(leave_periods: pd.DataFrame) -> pd.Series:
+    if not len(leave_periods):
+        return pd.Series(dtype=object)
+    first = leave_periods.sort_values("period_start").drop_duplicates("employee_id")
+    return pd.Series(first["case_number"].to_numpy(dtype=object), index=first["employee_id"].astype(str))
