@@ -2,7 +2,7 @@
 
 Why: the HTTP transport must be proven against a peer that really paginates, rate-limits, expires tokens,
 answers 503, stalls and drops connections mid-body - not against mocks. The server serves a folder of
-``<endpoint>.jsonl`` files (one record per line, shaped as in ``vendor-specs/northwind-hris.md``):
+``<endpoint>.jsonl`` files (one record per line, shaped as in ``docs/vendors.md``):
 
     POST /oauth/token                   client credentials (form) -> bearer token, expires after ``--token-ttl``
     GET  /v1/workers                    ?updated_since=&page_size=&cursor=   (page_size max 500, opaque cursor)

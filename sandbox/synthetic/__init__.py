@@ -7,7 +7,7 @@ The generator writes vendor files straight from the vendor specs and imports not
     write_hris_records(emp, Path("/tmp/hris"))       # Northwind API records (.jsonl) for the simulator
     write_harbor_files(emp, Path("/tmp/harbor"))     # HARBOR_LEAVE/ABSENCE/PAY change files (plaintext)
     write_leave_periods_bulk(Path("/tmp/big.csv"), rows=1_000_000, bad_fraction=0.001)
-    emp.scenario(10)                                 # DOMAIN.md scenario 10, findable by number
+    emp.scenario(10)                                 # docs/domain.md scenario 10, findable by number
 
 ``write_leave_periods_bulk`` lives in ``sandbox.synthetic.bulk`` and is imported lazily (it pulls numpy
 and pyarrow).

@@ -1,4 +1,4 @@
-"""A year of ordinary leave for the whole population: every kind DOMAIN.md names, as Harbor decides it.
+"""A year of ordinary leave for the whole population: every kind docs/domain.md names, as Harbor decides it.
 
 Each case draws a reason, a shape (continuous, intermittent, reduced schedule) and the plans that run
 concurrently for the work state (FMLA, CFRA/CA_PDL, the state medical or family program, STD after a 7-day

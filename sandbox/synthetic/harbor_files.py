@@ -1,4 +1,4 @@
-"""Harbor Leave's inbound CHANGE files, written byte for byte as ``vendor-specs/harbor-leave.md`` says.
+"""Harbor Leave's inbound CHANGE files, written byte for byte as ``docs/vendors.md`` says.
 
 Comma CSV, RFC 4180 (minimal quoting, CRLF line ends), UTF-8 without BOM, a header row with the spec's
 column names, dates ``YYYY-MM-DD``, money 2 dp, flags ``Y``/``N``, UPDATED_AT ISO-8601 UTC with ``Z``,

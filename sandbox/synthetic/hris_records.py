@@ -1,4 +1,4 @@
-"""Northwind HRIS API records, shaped exactly as ``vendor-specs/northwind-hris.md`` shows them.
+"""Northwind HRIS API records, shaped exactly as ``docs/vendors.md`` shows them.
 
 Two outputs: ``<endpoint>.jsonl`` (one compact JSON record per line, sorted by id, or for endpoints
 without an id by worker then natural key), which the HTTP simulator serves; and page files

@@ -220,7 +220,7 @@ class Resend:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """One of DOMAIN.md's twelve scenarios, planted as a findable person and case."""
+    """One of docs/domain.md's twelve scenarios, planted as a findable person and case."""
 
     number: int
     title: str

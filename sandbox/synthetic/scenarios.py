@@ -1,4 +1,4 @@
-"""DOMAIN.md's twelve scenarios, planted as named people and cases a test can find by number.
+"""docs/domain.md's twelve scenarios, planted as named people and cases a test can find by number.
 
 Each planter shapes a worker to the facts the scenario turns on (state, pay, schedule, enrollments, hours)
 and books the case Harbor would send; ``Scenario.details`` names every number a test should check, so

@@ -1,4 +1,4 @@
-"""Harbor Leave reference mappings against hand-written golden files (vendor-specs/harbor-leave.md).
+"""Harbor Leave reference mappings against hand-written golden files (docs/vendors.md).
 
 Inbound: sample CSV -> read_chunks -> InboundMapper.apply -> the canonical values in ``*.expected.json``.
 Outbound: canonical rows -> OutboundMapper -> write_chunks -> the census file, byte for byte.

@@ -1,4 +1,4 @@
-"""Northwind HRIS reference mappings against hand-written API pages (vendor-specs/northwind-hris.md).
+"""Northwind HRIS reference mappings against hand-written API pages (docs/vendors.md).
 
 Each page is ``{"data": [...], "next_cursor": ...}`` as the API returns it; nested objects are read by dotted
 path. The expected canonical rows are written by hand in ``golden/northwind_hris/*.expected.json``.

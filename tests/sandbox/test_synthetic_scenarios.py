@@ -1,4 +1,4 @@
-"""Every DOMAIN.md scenario is planted with the facts that make it that scenario."""
+"""Every docs/domain.md scenario is planted with the facts that make it that scenario."""
 
 from __future__ import annotations
 
