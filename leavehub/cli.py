@@ -4,6 +4,7 @@
     leavehub mapping check PATH...                    validate mapping / vendor.yaml files
     leavehub mapping preview VENDOR.FEED SAMPLE       canonical rows and errors for a sample file
     leavehub run VENDOR.FEED [--date D] [--file F]    run one exchange
+    leavehub db upgrade | db check                    migrate the store / check its schema version
     leavehub schema export                            regenerate schemas/json/
     leavehub show ENTITY [--key K] [--as-of T] [--valid-on D] [--format F]   current records, PII masked
     leavehub history ENTITY KEY [--format F]          every version of one record, its file, row and clocks
@@ -29,16 +30,18 @@ from rich.table import Table
 
 from leavehub.operations.commands import register as register_operations
 from leavehub.settings import Settings
-from schemas.errors import ConfigError, LeaveHubError, RejectedInput
+from schemas.errors import ConfigError, LeaveHubError
 
 app = typer.Typer(help="LeaveHub: leave, pay and premium exchanges between HRIS, payroll, TPA and carrier.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 mapping_app = typer.Typer(help="Check and preview mapping files.", no_args_is_help=True)
 schema_app = typer.Typer(help="The canonical schema.", no_args_is_help=True)
 archive_app = typer.Typer(help="Processed vendor files the hub keeps, sealed at rest.", no_args_is_help=True)
+db_app = typer.Typer(help="The store's database: migrate it, check its schema version.", no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(schema_app, name="schema")
 app.add_typer(archive_app, name="archive")
+app.add_typer(db_app, name="db")
 register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
 console = Console(width=max(Console().width, 140))
 err = Console(stderr=True)
@@ -53,6 +56,8 @@ def _fail(exc: Exception, code: int = 1) -> None:
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="DEBUG logging")] = False) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # `db upgrade` prints its own one line
 
 
 @app.command()
@@ -170,18 +175,51 @@ def run(
     file: Annotated[list[Path] | None, typer.Option("--file", help="inbound file(s); default: the vendor's inbox")]
     = None,
 ) -> None:
-    """Run one exchange: post inbound files or build and send an outbound file."""
+    """Run one exchange: post inbound files or build and send an outbound file.
+
+    Exit 0: every file applied (or was a duplicate) / the batch went out; 2: at least one file was rejected and
+    quarantined (the others still posted); 1: configuration, store or transport problem (the run stopped).
+    A --file whose name does not match the feed's file pattern needs --date.
+    """
     from leavehub.pipeline.runner import run_feed
 
     try:
-        outcome = run_feed(feed_id, business_date=_date(on), files=file or None, console=console)
-    except RejectedInput as exc:
-        _fail(exc, 2)
+        outcome = run_feed(feed_id, business_date=_date(on), files=file or None, console=console,
+                           settings=Settings.from_env())
     except LeaveHubError as exc:
         _fail(exc)
     console.print(outcome.summary())
     if not outcome.ok:
         raise typer.Exit(2)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the store's schema to this release (safe to run again, and by two deploy steps at once)."""
+    from leavehub.store import Store
+
+    settings = Settings.from_env()
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        store = Store.open(settings.db_url)
+        before, head = store.schema_revisions()
+        store.migrate()
+    except LeaveHubError as exc:
+        _fail(exc)
+    console.print(f"store schema at {head}" + ("" if before == head else f" (was {before or 'empty'})"))
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Exit 0 when the store's schema is what this release needs, else 1 (run `leavehub db upgrade`)."""
+    from leavehub.store import Store
+
+    settings = Settings.from_env()
+    try:
+        Store.open(settings.db_url).require_current_schema()
+    except LeaveHubError as exc:
+        _fail(exc)
+    console.print("store schema is current")
 
 
 @schema_app.command("export")

@@ -81,6 +81,7 @@ def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, dir
     os.environ.update({"LEAVEHUB_HOME": str(home), "LEAVEHUB_ENV": "sandbox"})
     for name in ("LEAVEHUB_DB_URL", "LEAVEHUB_MAPPINGS", "LEAVEHUB_EMPLOYER"):
         os.environ.pop(name, None)
+    _db_upgrade(console)
     business_date = date(year, 12, 31)
     if not direct:
         _prepare_airflow(home / AIRFLOW_DIR, console)
@@ -115,6 +116,17 @@ def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, dir
     ok = idempotent and all(s.ok for p in steps for s in p)
     console.print(f"[bold {'green' if ok else 'red'}]demo finished[/] in {time.monotonic() - t0:.0f} s")
     return ok
+
+
+def _db_upgrade(console: Console) -> None:
+    """``leavehub db upgrade``, as a deploy runs it: feed runs never migrate the store."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", "from leavehub.cli import main; main()", "db", "upgrade"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"leavehub db upgrade failed: {done.stderr[-2000:]}")
+    console.print(f"[green]leavehub db upgrade[/]: {done.stdout.strip()}")
 
 
 def _fresh_home(home: Path) -> None:

@@ -1,4 +1,5 @@
-"""Scratch PostgreSQL databases for tests: one per session (or per test run), created and always dropped.
+"""Scratch PostgreSQL databases for tests (one per session or run, created and always dropped), and
+``db_upgrade``: what ``leavehub db upgrade`` does, for a store a test creates (a run never migrates).
 
 The server on 127.0.0.1:5432 uses trust auth; the maintenance database may be ``postgres`` or ``test`` and the
 user ``postgres`` or ``root``. When no server answers, the caller's test skips with the reason - and the suite-wide
@@ -35,6 +36,18 @@ def pg_admin() -> tuple[Any, str]:
             except psycopg.Error as exc:
                 last = exc
     raise ConnectionError(f"PostgreSQL at {PG_HOST}:{PG_PORT} does not answer: {last}")
+
+
+def db_upgrade(url: str) -> str:
+    """Migrate the store at ``url`` to this release's schema (``leavehub db upgrade``); returns ``url``."""
+    from leavehub.store import Store
+
+    store = Store.open(url)
+    try:
+        store.migrate()
+    finally:
+        store.dispose()
+    return url
 
 
 @contextlib.contextmanager

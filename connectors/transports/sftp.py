@@ -470,7 +470,7 @@ def _is_transient(exc: BaseException) -> bool:
                   | paramiko.ssh_exception.IncompatiblePeer | paramiko.BadHostKeyException):
         return False
     if isinstance(exc, OSError) and exc.errno in {errno.ENOENT, errno.EACCES, errno.EPERM, errno.EISDIR,
-                                                  errno.ENOTDIR, errno.EEXIST}:
+                                                  errno.ENOTDIR, errno.EEXIST, errno.ENAMETOOLONG}:
         return False
     return isinstance(exc, OSError | EOFError | paramiko.SSHException)
 

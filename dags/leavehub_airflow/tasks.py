@@ -13,7 +13,11 @@ Failures follow the exception class (schemas/errors.py), not string matching:
     DuplicateInput                       a retry cannot help
     anything else                        Airflow's standard retries (an OSError or dropped DB link may pass)
 
-and every final failure calls ``alert_on_failure`` (a log line for now; the alert channel is wired later).
+The engine returns outcomes as values (``leavehub.pipeline.outcome``); this module alone turns them into a
+task state: a rejected file fails the task (``RejectedInput``, no retry), nothing new applied skips it, anything
+else succeeds and publishes the feed's asset event. Each event alerts once: the run has already alerted every
+rejected file with its report, so ``alert_on_failure`` (called once a task has failed for good) alerts only
+failures the run did not report itself (configuration, transport, store).
 
 Example::
 
@@ -90,6 +94,10 @@ def alert_on_failure(context: Mapping[str, Any]) -> None:
     """
     ti = context.get("ti") or context.get("task_instance")
     exc = context.get("exception")
+    if isinstance(exc, RejectedInput):  # the run alerted each rejected file already, with its report
+        log.error("LEAVEHUB feed task failed on rejected input (alerted per file): dag=%s task=%s run=%s: %s",
+                  getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"), exc)
+        return
     if isinstance(exc, LeaveHubError):
         what = f"{type(exc).__name__}: {exc}"
     else:
@@ -210,8 +218,6 @@ def _event_extras(context: Mapping[str, Any]) -> list[Mapping[str, Any] | None]:
 
 
 def _run_business_date(context: Mapping[str, Any], settings: Settings) -> date:
-    from leavehub.config.employer import load_employer
-
     dag_run = context.get("dag_run")
     params = context.get("params") or {}
     return resolve_business_date(
@@ -219,7 +225,7 @@ def _run_business_date(context: Mapping[str, Any], settings: Settings) -> date:
         logical_date=context.get("logical_date") or getattr(dag_run, "logical_date", None),
         event_extras=_event_extras(context),
         run_start=getattr(dag_run, "start_date", None) or getattr(dag_run, "run_after", None),
-        time_zone=load_employer(settings.employer_file).time_zone,
+        time_zone=settings.employer.time_zone,
     )
 
 
@@ -241,10 +247,10 @@ def _publish(context: Mapping[str, Any], feed_id: str, extra: dict[str, Any]) ->
 def receive_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Inbound: take every file waiting for ``feed_id`` through the whole pipeline, in this one task.
 
-    Each file is all or nothing on its own; a rejected file is quarantined and the others still post. Then:
-    any file rejected -> RejectedInput (fail, no retry, alert); nothing new applied -> skipped (no asset
-    event, so feeds scheduled on this one do not run for nothing); else the asset event carries the latest
-    business date posted.
+    Each file is all or nothing on its own; a rejected file is quarantined (and alerted by the run) and the
+    others still post. Then: any file rejected -> RejectedInput (fail, no retry, no second alert); nothing new
+    applied -> skipped (no asset event, so feeds scheduled on this one do not run for nothing); else the asset
+    event carries the latest business date posted.
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -256,11 +262,11 @@ def receive_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for receipt in outcome.receipts:
         counts[receipt.status] = counts.get(receipt.status, 0) + 1
-    rejected = [r.file for r in outcome.receipts if r.status == "REJECTED"]
+    rejected = [r.file for r in outcome.rejected]
     if rejected:
         raise RejectedInput(f"{len(rejected)} of {len(outcome.receipts)} file(s) rejected and quarantined: "
-                            f"{', '.join(rejected)}")
-    applied = [r for r in outcome.receipts if r.status == "APPLIED"]
+                            f"{', '.join(name[:80] for name in rejected)}")
+    applied = outcome.applied
     if not applied:
         raise AirflowSkipException(f"{feed_id}: no new files ({len(outcome.receipts)} duplicate(s))")
     posted = max((r.business_date for r in applied if r.business_date), default=business_date)

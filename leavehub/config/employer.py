@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -23,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from leavehub.config.yaml_lines import load_model
+from leavehub.settings import DEFAULT_EMPLOYER_FILE
 from schemas.errors import ConfigError
 
 __all__ = [
@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 EMPLOYER_ENV = "LEAVEHUB_EMPLOYER"
-DEFAULT_EMPLOYER_FILE = Path(__file__).resolve().parents[2] / "employer.yaml"
 
 
 def _iana_zone(name: str) -> str:
@@ -158,8 +157,9 @@ def employer_file(path: Path | None = None) -> Path:
     """Which employer.yaml to read: the argument, else ``$LEAVEHUB_EMPLOYER``, else the repo's one."""
     if path is not None:
         return Path(path)
-    env = os.environ.get(EMPLOYER_ENV)
-    return Path(env) if env else DEFAULT_EMPLOYER_FILE
+    from leavehub.settings import Settings
+
+    return Settings.from_env().employer_file
 
 
 def load_employer(path: Path | None = None) -> EmployerConfig:

@@ -83,12 +83,11 @@ class Delivery:
 
 def alert_channel(settings: Settings | None = None) -> AlertChannel:
     """The configured channel; a broken or missing employer.yaml falls back to ``log`` (and says so)."""
-    from leavehub.config.employer import load_employer
     from schemas.errors import ConfigError
 
     settings = settings or Settings.from_env()
     try:
-        return load_employer(settings.employer_file).alerts
+        return settings.employer.alerts
     except ConfigError as exc:
         log.warning("alerts: employer config unusable (%s); alerting to the log only", exc)
         return LogAlerts()

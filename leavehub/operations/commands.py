@@ -246,7 +246,5 @@ def _instant(text: str | None, settings: Settings) -> datetime:
     except ValueError:
         raise ConfigError(f"--now {text!r} is not an ISO date-time") from None
     if value.tzinfo is None:
-        from leavehub.config.employer import load_employer
-
-        value = value.replace(tzinfo=ZoneInfo(load_employer(settings.employer_file).time_zone))
+        value = value.replace(tzinfo=ZoneInfo(settings.employer.time_zone))
     return value

@@ -32,9 +32,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from leavehub.pipeline.at_rest import private_dir
-from leavehub.pipeline.quarantine import SEALED_SUFFIX, QuarantineEntry, list_quarantine, open_quarantined
+from leavehub.pipeline.quarantine import (
+    SEALED_SUFFIX,
+    QuarantineEntry,
+    disk_name,
+    list_quarantine,
+    open_quarantined,
+)
 from leavehub.settings import Settings
-from schemas.errors import ConfigError, RejectedInput
+from schemas.errors import ConfigError
 
 __all__ = ["HeldFile", "Released", "find_entry", "held_files", "release", "released_dir"]
 
@@ -127,16 +133,14 @@ def release(held: HeldFile, *, reprocess: bool, settings: Settings, store: Any =
     private = Path(tempfile.mkdtemp(prefix="lh-release-", dir=work))  # mkdtemp: mode 0700
     try:
         source = _restore(held, private)
-        try:
-            receipt = receive_file(feed, source, store=store, business_date=default_date, connections=connections)
-        except RejectedInput as exc:
-            receipt = getattr(exc, "receipt", None)
-            new_report = receipt.quarantine_report if receipt is not None else None
+        receipt = receive_file(feed, source, store=store, business_date=default_date, connections=connections,
+                               name=held.file)
+        if receipt.status == "REJECTED":
+            new_report = receipt.quarantine_report
             archived = _archive(held, settings, {
                 "outcome": "rejected", "superseded_by": new_report.parent.name if new_report else None,
-                "ledger_id": receipt.ledger_id if receipt is not None else None})
-            return Released(held, "rejected", archived, receipt.ledger_id if receipt else None,
-                            errors=receipt.errors if receipt else max(len(exc.errors), 1),
+                "ledger_id": receipt.ledger_id})
+            return Released(held, "rejected", archived, receipt.ledger_id, errors=receipt.errors,
                             new_entry=new_report.parent if new_report else None)
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -151,7 +155,7 @@ def _restore(held: HeldFile, folder: Path) -> Path:
     name = held.file
     if not name or "/" in name or "\\" in name or name.startswith("."):
         raise ConfigError("quarantine report names no usable file", file=str(held.entry.report))
-    target = folder / name
+    target = folder / disk_name(name)  # receive_file is told the name as sent
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as sink, open_quarantined(held.entry) as kept:
         while block := kept.read(1 << 20):

@@ -1,15 +1,24 @@
-"""Inbound: one received file -> canonical records in the store, all or nothing.
+"""Inbound: one received file -> canonical records in the store, all or nothing, as explicit steps.
 
-    verify (OpenPGP, when the vendor signs) -> read in chunks -> map -> validate -> stage -> commit | quarantine
+    verify (OpenPGP, when the vendor signs)      -> the verified plaintext, or a Rejection
+    read + map + validate + apply (one intake)   -> APPLIED | DUPLICATE, or a Rejection
+    quarantine                                   -> ledger REJECTED -> QUARANTINED, the file kept, a report
 
 Memory does not grow with file size: chunks stream into staging inside ONE store transaction, which commits only
 when the whole file is valid. One bad row rejects the whole file; every bad row is listed in the quarantine report
-(row, field, reason, value class - never a value) and the run fails with ``ValidationFailed``. A file whose
-verified content was already received is recorded as DUPLICATE and posts nothing.
+(row, line, field, reason, value class - never a value). A file whose verified content was already received is
+recorded as DUPLICATE and posts nothing.
+
+Bad content is an outcome, not an exception: whatever a file holds (a bad signature, a layout that does not
+parse, a value no rule expected, even an exception the readers did not foresee), ``receive_file`` returns a
+``Receipt`` and the run goes on to the next file. Only what the caller cannot handle - a transport or store
+failure, broken configuration - is raised. An unforeseen exception is reported by its class only: its text may
+quote the value.
 
 Example::
 
     receipt = receive_file(load_feed("harbor_leave.absences"), Path("HARBOR_ABSENCE_20261120.csv"), store=store)
+    receipt.status   # "APPLIED" | "DUPLICATE" | "REJECTED"
 """
 
 from __future__ import annotations
@@ -18,34 +27,22 @@ import contextlib
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from leavehub.pipeline.exchange import ConnectionResolver, resolve_connection
 from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.outcome import Receipt, Rejection
 from leavehub.pipeline.quarantine import quarantine
-from schemas.errors import DuplicateInput, RejectedInput, RowError, ValidationFailed
+from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowError
 
-__all__ = ["Plaintext", "Receipt", "receive_file", "sha256_file", "verified_plaintext"]
+__all__ = ["Plaintext", "apply_plaintext", "quarantine_file", "receive_file", "sha256_file",
+           "verified_plaintext"]
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
-
-
-@dataclass
-class Receipt:
-    """What happened to one inbound file."""
-
-    feed: str
-    file: str
-    status: str  # APPLIED | DUPLICATE | REJECTED
-    business_date: date | None
-    records: dict[str, int] = field(default_factory=dict)
-    errors: int = 0
-    quarantine_report: Path | None = None
-    ledger_id: int | None = None
 
 
 def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
@@ -76,17 +73,19 @@ class Plaintext:
 
 
 @contextlib.contextmanager
-def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver | None = None
-                       ) -> Iterator[Plaintext]:
+def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver | None = None, *,
+                       name: str | None = None) -> Iterator[Plaintext]:
     """Verify ``path`` (OpenPGP, when the vendor signs) BEFORE a byte is parsed; yield its plaintext.
 
-    The plaintext stays encrypted at rest in a staging area that is removed when the block ends.
+    Raises ``SignatureError`` when it does not verify. The plaintext stays encrypted at rest in a staging area
+    that is removed when the block ends. ``name`` is the file's name as sent (``path`` may be a local alias).
     """
+    name = name or path.name
     size = path.stat().st_size
     pgp = getattr(feed.vendor, "pgp", None)
     if pgp is None or not pgp.verify:
         digest = sha256_file(path)
-        yield Plaintext(path.name, size, digest, digest, False, lambda: path.open("rb"))
+        yield Plaintext(name, size, digest, digest, False, lambda: path.open("rb"))
         return
     from connectors.pgp import PgpKeys, decrypt_verify
     from connectors.staging import StagingArea
@@ -94,7 +93,7 @@ def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver |
     keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
     with StagingArea(base_dir=work_dir(feed)) as staging:
         verified = decrypt_verify(path, staging.path("verified.plain"), keys=keys, staging_key=staging.key)
-        yield Plaintext(path.name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
+        yield Plaintext(name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
 
 
 def work_dir(feed: Feed) -> Path:
@@ -118,122 +117,174 @@ def _with_record_key(frame: Any, natural_key: tuple[str, ...]) -> Any:
     return out
 
 
+# -- the composed path -----------------------------------------------------------------------------------------
+
+
 def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | None = None,
                  connections: ConnectionResolver | None = None, pulled: Plaintext | None = None,
-                 progress: Callable[[int], None] | None = None) -> Receipt:
-    """Post one inbound file. Raises ``RejectedInput`` (after quarantining) when any row is bad.
+                 progress: Callable[[int], None] | None = None, name: str | None = None) -> Receipt:
+    """Post one inbound file: verify -> read + map + validate + apply -> quarantine when rejected.
 
     ``pulled`` is content already in hand and trusted by its transport (an API pull staged encrypted at
-    ``path``); otherwise ``path`` is verified first.
+    ``path``); otherwise ``path`` is verified first. ``name`` is the file's name as the vendor sent it when
+    ``path`` is a local alias (a download under a short name). Never raises for bad input.
+    """
+    path = Path(path)
+    name = name or (pulled.name if pulled else path.name)
+    bday = business_date_of(feed, name, business_date)
+    with contextlib.ExitStack() as held:
+        plain: Plaintext | None = pulled
+        outcome: Receipt | Rejection
+        if plain is None:
+            try:
+                plain = held.enter_context(verified_plaintext(feed, path, connections, name=name))
+            except RejectedInput as exc:  # the signature (or the envelope) did not verify
+                outcome = Rejection.of(exc)
+        if plain is not None:
+            outcome = apply_plaintext(feed, plain, store=store, business_date=bday, progress=progress)
+        if isinstance(outcome, Receipt):
+            return outcome
+        return quarantine_file(feed, path, outcome, store=store, name=name, business_date=bday, plain=plain,
+                               pulled=pulled is not None)
+
+
+# -- step: read + map + validate + apply ------------------------------------------------------------------------
+
+
+def apply_plaintext(feed: Feed, plain: Plaintext, *, store: Any, business_date: date | None,
+                    progress: Callable[[int], None] | None = None) -> Receipt | Rejection:
+    """Read, map and validate the verified content and apply it in one intake: a Receipt, or a Rejection.
+
+    A rejection found once staging began is already in the ledger (the intake's REJECTED row, everything
+    staged rolled back); one found before (the first chunk does not parse) has no ledger row yet.
     """
     from connectors.formats import read_chunks
-    from leavehub.store import FileArrival
-    from schemas.models import ENTITIES
-    from schemas.version import SCHEMA_VERSION
 
-    path = Path(path)
-    sha_received = ""
-    bday = business_date_of(feed, path.name, business_date)
-    supersede = feed.spec.supersede.rule
-    receipt = Receipt(feed=feed.id, file=path.name, status="RECEIVED", business_date=bday)
-    errors: list[RowError] = []
-    arrived_encrypted = False
-    intake: Any = None
-    try:
-        opened = contextlib.nullcontext(pulled) if pulled else verified_plaintext(feed, path, connections)
-        with opened as plain:
-            sha_received, arrived_encrypted = plain.sha256_received, plain.arrived_encrypted
-            with plain.open() as stream:
-                chunks = read_chunks(feed.layout, stream, name=path.name, chunk_rows=CHUNK_ROWS)
-                first = next(chunks, None)
-                empty = first is None or len(first.frame) == 0
-                arrival = FileArrival(
-                    vendor=feed.vendor.vendor, feed=feed.name, direction="inbound", name=plain.name,
-                    size=plain.size, sha256_received=plain.sha256_received,
-                    sha256_plaintext=plain.sha256_plaintext,
-                    control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
-                    schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version,
-                    record_count=0 if empty else None,
-                )
-                with store.intake(arrival) as intake:
-                    receipt.ledger_id = intake.file_id
-                    grouped: dict[str, list[Any]] = {}  # partial groups per chunk, finished per file
-                    for chunk in _chain(first, chunks):
-                        mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
-                                                   line_of=chunk.line_of)
-                        errors += list(chunk.row_errors) + mapped.errors
-                        if not errors:
-                            for entity, frame in mapped.frames.items():
-                                if entity in feed.mapper.grouped:
-                                    grouped.setdefault(entity, []).append(frame)
-                                    continue
-                                keyed = _with_record_key(frame, ENTITIES[entity].natural_key)
-                                intake.stage(entity, keyed, supersede)
-                                receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
-                        if progress:
-                            progress(len(chunk.frame))
-                    for entity, frames in grouped.items():
-                        frame, group_errors = feed.mapper.combine(entity, frames)
-                        errors += group_errors
-                        if not errors:
-                            intake.stage(entity, _with_record_key(frame, ENTITIES[entity].natural_key), supersede)
-                            receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
-                    if errors:
-                        errors.sort(key=lambda e: (e.row or 0, e.field or ""))
-                        intake.reject(errors)
-                        raise ValidationFailed(f"{len(errors)} bad value(s); the whole file is rejected",
-                                               file=path.name, errors=errors)
-    except DuplicateInput as dup:
-        log.info("%s: %s is a duplicate of ledger entry %s; nothing posted", feed.id, path.name,
-                 dup.original_file_id)
-        receipt.status = "DUPLICATE"
-        return receipt
-    except RejectedInput as exc:
-        if not exc.file:
-            exc.file = path.name
-        if intake is not None:  # the claimed RECEIVED row was rolled back; the intake recorded a new row
-            receipt.ledger_id = intake.file_id
-        sha_received = sha_received or sha256_file(path)
-        if receipt.ledger_id is None:  # rejected before the store saw it (signature, layout): ledger it too
-            receipt.ledger_id = _ledger_rejection(store, feed, path, bday, sha_received, exc)
-        entry = quarantine(feed.settings.quarantine_dir, path, feed_id=feed.id, error=exc,
-                           arrived_encrypted=arrived_encrypted, sha256_received=sha_received,
-                           ledger_id=receipt.ledger_id, content=pulled.open if pulled else None)
-        if receipt.ledger_id is not None:
-            store.mark_quarantined(receipt.ledger_id)
-        receipt.status = "REJECTED"
-        receipt.errors = max(len(exc.errors), 1)
-        receipt.quarantine_report = entry.report
-        log.error("%s: %s rejected (%s: %s); quarantined with report %s", feed.id, path.name,
-                  type(exc).__name__, exc.reason, entry.report)
-        exc.receipt = receipt  # type: ignore[attr-defined]
-        raise
-    receipt.status = "APPLIED"
-    log.info("%s: %s applied %s", feed.id, path.name, receipt.records)
+    receipt = Receipt(feed=feed.id, file=plain.name, status="APPLIED", business_date=business_date)
+    with plain.open() as stream:
+        chunks = read_chunks(feed.layout, stream, name=plain.name, chunk_rows=CHUNK_ROWS)
+        first = _content_step(lambda: next(chunks, None))
+        if isinstance(first, Rejection):
+            return first
+        empty = first is None or len(first.frame) == 0
+        arrival = _arrival(feed, plain.name, plain.size, plain.sha256_received, plain.sha256_plaintext,
+                           business_date, record_count=0 if empty else None)
+        try:
+            with store.intake(arrival) as intake:
+                rejection = _stage_file(feed, intake, first, chunks, receipt, business_date, progress)
+                if rejection is not None:
+                    rejection.ledger_id = intake.reject(rejection.errors)
+        except DuplicateInput as dup:
+            log.info("%s: %s is a duplicate of ledger entry %s; nothing posted", feed.id, plain.name,
+                     dup.original_file_id)
+            receipt.status, receipt.records = "DUPLICATE", {}
+            return receipt
+    if rejection is not None:
+        return rejection
+    receipt.ledger_id = intake.file_id
+    log.info("%s: %s applied %s", feed.id, plain.name, receipt.records)
     return receipt
 
 
-def _ledger_rejection(store: Any, feed: Feed, path: Path, bday: date | None, sha_received: str,
-                      exc: RejectedInput) -> int | None:
-    """Record a file the store never staged (bad signature, unreadable layout) as REJECTED in the ledger."""
+def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], receipt: Receipt,
+                business_date: date | None, progress: Callable[[int], None] | None) -> Rejection | None:
+    """Map every chunk and stage it; collect every row error. A Rejection when the file must not apply."""
+    from sqlalchemy.exc import DataError
+
+    from schemas.models import ENTITIES
+
+    supersede = feed.spec.supersede.rule
+    errors: list[RowError] = []
+    grouped: dict[str, list[Any]] = {}  # partial groups per chunk, finished per file
+
+    def stage(entity: str, frame: Any) -> Rejection | None:
+        try:
+            intake.stage(entity, _with_record_key(frame, ENTITIES[entity].natural_key), supersede)
+        except DataError as exc:  # the database refused a value (a character, a length): the content's fault
+            return Rejection.unexpected(exc, reason="a value the store cannot hold")
+        receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
+        return None
+
+    chunk = first
+    while chunk is not None:
+        mapped = _content_step(lambda c=chunk: feed.mapper.apply(c.frame, first_row=c.first_row,
+                                                                 business_date=business_date, line_of=c.line_of))
+        if isinstance(mapped, Rejection):
+            return mapped
+        errors += list(chunk.row_errors) + mapped.errors
+        if not errors:
+            for entity, frame in mapped.frames.items():
+                if entity in feed.mapper.grouped:
+                    grouped.setdefault(entity, []).append(frame)
+                elif refused := stage(entity, frame):
+                    return refused
+        if progress:
+            progress(len(chunk.frame))
+        chunk = _content_step(lambda: next(chunks, None))
+        if isinstance(chunk, Rejection):
+            return chunk
+    for entity, frames in grouped.items():
+        combined = _content_step(lambda e=entity, f=frames: feed.mapper.combine(e, f))
+        if isinstance(combined, Rejection):
+            return combined
+        frame, group_errors = combined
+        errors += group_errors
+        if not errors and (refused := stage(entity, frame)):
+            return refused
+    if errors:
+        errors.sort(key=lambda e: (e.row or 0, e.field or ""))
+        return Rejection("ValidationFailed", f"{len(errors)} bad value(s); the whole file is rejected", errors)
+    return None
+
+
+def _content_step(step: Callable[[], Any]) -> Any:
+    """Run one step over the file's content; anything the content provokes becomes a Rejection.
+
+    ``RejectedInput`` is the readers' own verdict. A configuration or transport error is not the file's fault
+    and goes up. Anything else is an exception nobody foresaw for this content (an Arrow cast of hour 25, a
+    codec error): the file is rejected with the exception's CLASS - its message may quote the value.
+    """
+    try:
+        return step()
+    except RejectedInput as exc:
+        return Rejection.of(exc)
+    except LeaveHubError:
+        raise
+    except Exception as exc:
+        return Rejection.unexpected(exc)
+
+
+# -- step: quarantine -------------------------------------------------------------------------------------------
+
+
+def quarantine_file(feed: Feed, path: Path, rejection: Rejection, *, store: Any, name: str,
+                    business_date: date | None, plain: Plaintext | None = None, pulled: bool = False) -> Receipt:
+    """Keep a rejected file (encrypted as received, else sealed) beside its report; ledger REJECTED ->
+    QUARANTINED. A rejection from before staging gets its REJECTED ledger row here."""
+    sha_received = plain.sha256_received if plain is not None else sha256_file(path)
+    if rejection.ledger_id is None:
+        size = plain.size if plain is not None else path.stat().st_size
+        arrival = _arrival(feed, name, size, sha_received, None, business_date)
+        rejection.ledger_id = store.record_rejection(arrival, rejection.errors)
+    entry = quarantine(feed.settings.quarantine_dir, path, feed_id=feed.id, rejection=rejection, name=name,
+                       arrived_encrypted=plain.arrived_encrypted if plain is not None else False,
+                       sha256_received=sha_received, ledger_id=rejection.ledger_id,
+                       content=plain.open if pulled and plain is not None else None)
+    store.mark_quarantined(rejection.ledger_id)
+    log.error("%s: %s rejected (%s: %s); quarantined with report %s", feed.id, name, rejection.error_class,
+              rejection.reason, entry.report)
+    return Receipt(feed=feed.id, file=name, status="REJECTED", business_date=business_date,
+                   errors=max(len(rejection.errors), 1), quarantine_report=entry.report,
+                   ledger_id=rejection.ledger_id, reason=rejection.reason)
+
+
+def _arrival(feed: Feed, name: str, size: int | None, sha_received: str | None, sha_plaintext: str | None,
+             business_date: date | None, *, record_count: int | None = None) -> Any:
     from leavehub.store import FileArrival
     from schemas.version import SCHEMA_VERSION
 
-    arrival = FileArrival(vendor=feed.vendor.vendor, feed=feed.name, direction="inbound", name=path.name,
-                          size=path.stat().st_size, sha256_received=sha_received, sha256_plaintext=None,
-                          control_number=None, business_date=bday, file_kind=str(feed.spec.file_kind),
-                          schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version)
-    intake = None
-    try:
-        with store.intake(arrival) as intake:
-            raise exc
-    except RejectedInput:
-        return intake.file_id if intake is not None else None  # the intake recorded the rejection's row
-    except DuplicateInput:
-        return None
-
-
-def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
-    if first is not None:
-        yield first
-        yield from rest
+    return FileArrival(vendor=feed.vendor.vendor, feed=feed.name, direction="inbound", name=name, size=size,
+                       sha256_received=sha_received, sha256_plaintext=sha_plaintext, control_number=None,
+                       business_date=business_date, file_kind=str(feed.spec.file_kind),
+                       schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version,
+                       record_count=record_count)

@@ -85,9 +85,7 @@ def _x12_params(feed: Feed, batch: Any, created: datetime) -> dict[str, Any]:
 
 
 def _template_vars(feed: Feed) -> dict[str, str]:
-    from leavehub.config.employer import load_employer
-
-    employer = load_employer(feed.settings.employer_file)
+    employer = feed.settings.employer
     return {"client": employer.tpa.client_id, "group": employer.carrier.group_number}
 
 

@@ -1,10 +1,20 @@
 """Run one feed end to end: the unit of work of both ``leavehub run`` and an Airflow task.
 
-Inbound file feeds: list the vendor's folder (local or SFTP) for the feed's pattern, fetch each file (still
-encrypted) into a private download folder, post it (verify -> read -> map -> validate -> store, all or nothing),
-then move it to the vendor's archive folder - a rejected file too, once it is safe in quarantine. Each file is
-judged on its own; the run fails at the end if any was rejected. Inbound API feeds: pull every page into
-encrypted staging and post the pull like a file. Outbound: build and send one file per business date.
+Inbound file feeds: list the vendor's folder (local or SFTP), take the names that match the feed's file pattern
+in business-date order, fetch each (still encrypted) into a private download folder under a short local name,
+post it (verify -> read -> map -> validate -> store, all or nothing; or quarantine), then move it to the vendor's
+archive folder - a rejected file too, once it is safe in quarantine. Each file is judged on its own: a problem
+with one file's content or name quarantines THAT file and the run goes on to the next, so one bad file never
+stalls its feed. Only a transport, store or configuration failure stops a run (an exception). Inbound API feeds:
+pull every page into encrypted staging and post the pull like a file. Outbound: build and send one file per
+business date.
+
+The run returns a ``RunOutcome`` (values, see ``leavehub.pipeline.outcome``) and raises one alert per rejected
+file; the caller (CLI, Airflow task) turns the outcome into an exit code or a task state, and alerts nothing
+more about those files.
+
+A run never migrates the store: it checks the schema version and fails with ``ConfigError`` when the database
+is behind (``leavehub db upgrade`` migrates).
 
 Example::
 
@@ -15,10 +25,10 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,46 +41,26 @@ from leavehub.pipeline.exchange import (
     pull_api,
 )
 from leavehub.pipeline.feeds import Feed, load_feed
-from leavehub.pipeline.inbound import Plaintext, Receipt, receive_file, work_dir
-from leavehub.pipeline.outbound import Sent, send_feed
+from leavehub.pipeline.inbound import Plaintext, receive_file, work_dir
+from leavehub.pipeline.outbound import send_feed
+from leavehub.pipeline.outcome import Receipt, RunOutcome
 from leavehub.settings import Settings
-from schemas.errors import RejectedInput
+from schemas.errors import ConfigError
 
-__all__ = ["RunOutcome", "open_store", "run_feed"]
+__all__ = ["RunOutcome", "open_store", "run_feed", "today"]
 
-
-@dataclass
-class RunOutcome:
-    feed: str
-    business_date: date | None = None
-    receipts: list[Receipt] = field(default_factory=list)
-    sent: Sent | None = None
-
-    @property
-    def ok(self) -> bool:
-        return all(r.status != "REJECTED" for r in self.receipts)
-
-    def summary(self) -> str:
-        if self.sent:
-            return f"{self.feed}: {self.sent.status} {self.sent.file} ({self.sent.records} records)"
-        if not self.receipts:
-            return f"{self.feed}: no files waiting"
-        lines = [f"{self.feed}: {len(self.receipts)} file(s)"]
-        for r in self.receipts:
-            extra = f" report: {r.quarantine_report}" if r.quarantine_report else ""
-            counts = ", ".join(f"{k}={v}" for k, v in r.records.items())
-            lines.append(f"  {r.status:<9} {r.file} {counts}{extra}")
-        return "\n".join(lines)
+log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> Any:
+    """The store at ``settings.db_url``, its schema checked (ConfigError when behind); never migrates."""
     from leavehub.pipeline.at_rest import private_dir
     from leavehub.store import Store
 
     private_dir(settings.home)
     store = Store.open(settings.db_url)
     _private_sqlite_files(store.engine.url)
-    store.migrate()
+    store.require_current_schema()
     return store
 
 
@@ -88,9 +78,15 @@ def _private_sqlite_files(url: Any) -> None:
 def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Path] | None = None,
              console: Any = None, settings: Settings | None = None, store: Any = None,
              connections: ConnectionResolver | None = None) -> RunOutcome:
-    """Run ``VENDOR.FEED`` once. ``files`` posts given local files instead of fetching from the vendor."""
+    """Run ``VENDOR.FEED`` once. ``files`` posts given local files instead of fetching from the vendor.
+
+    A given file whose name does not match the feed's file pattern carries no business date: then
+    ``business_date`` is required (ConfigError otherwise), so nothing is silently dated today.
+    """
     settings = settings or Settings.from_env()
     feed = load_feed(feed_id, settings)
+    if files is not None:
+        _require_dates(feed, [Path(f) for f in files], business_date)
     store = store or open_store(settings)
     bday = business_date or today(settings)
     outcome = RunOutcome(feed=feed.id, business_date=bday)
@@ -102,13 +98,25 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
     elif feed.vendor.transport.type == "http":
         outcome.receipts.append(_pull_and_post(feed, store, bday, connections))
     else:
-        outcome.receipts += _fetch_and_post(feed, store, business_date, connections, console)
+        _fetch_and_post(feed, store, business_date, connections, console, outcome)
     _alert_rejections(outcome, settings)
     return outcome
 
 
+def _require_dates(feed: Feed, files: list[Path], business_date: date | None) -> None:
+    pattern = feed.spec.file_pattern
+    if business_date is not None or pattern is None or not pattern.has_date:
+        return
+    undated = [p.name for p in files if pattern.match(p.name) is None]
+    if undated:
+        raise ConfigError(f"{feed.id}: {len(undated)} file name(s) do not match the feed's file pattern "
+                          f"{pattern.text!r}, so they carry no business date (e.g. {undated[0][:80]!r}); "
+                          "give the business date with --date YYYY-MM-DD",
+                          file=str(feed.folder / "vendor.yaml"), key_path=f"feeds.{feed.name}.file_pattern")
+
+
 def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
-    """Every rejected file raises an alert on the employer's channel (never fails the run a second time)."""
+    """Every rejected file raises ONE alert on the employer's channel (the only alert for that event)."""
     if outcome.ok:
         return
     from leavehub.operations.alerts import alerts_for_receipts, send_alert
@@ -118,37 +126,54 @@ def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
 
 
 def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connections: ConnectionResolver | None,
-          console: Any, pulled: Plaintext | None = None) -> Receipt:
-    try:
-        if console is None or path.stat().st_size < 5_000_000:
-            return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
-                                pulled=pulled)
-        from rich.progress import Progress
+          console: Any, pulled: Plaintext | None = None, name: str | None = None) -> Receipt:
+    if console is None or path.stat().st_size < 5_000_000:
+        return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
+                            pulled=pulled, name=name)
+    from rich.progress import Progress
 
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(f"{feed.id} {path.name}", total=None)
-            return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
-                                pulled=pulled, progress=lambda n: bar.advance(task, n))
-    except RejectedInput as exc:
-        return getattr(exc, "receipt", None) or Receipt(feed=feed.id, file=path.name, status="REJECTED",
-                                                        business_date=business_date)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task(f"{feed.id} {(name or path.name)[:60]}", total=None)
+        return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
+                            pulled=pulled, name=name, progress=lambda n: bar.advance(task, n))
 
 
 def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connections: ConnectionResolver | None,
-                    console: Any) -> list[Receipt]:
-    receipts = []
+                    console: Any, outcome: RunOutcome) -> None:
+    """Every waiting file of the feed, oldest business date first; each posted or quarantined on its own."""
     downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
     try:
         with open_file_transport(feed, connections) as transport:
-            waiting = transport.list(pickup_glob(feed))
-            for remote in sorted(waiting, key=lambda r: _sort_key(feed, r.name)):
-                local = transport.get(remote.name, downloads / remote.name)
-                receipts.append(_post(feed, local, store, business_date, connections, console))
-                transport.archive(remote.name)  # posted, duplicate or safely quarantined: never fetched twice
+            waiting = inbox(feed, [r.name for r in transport.list(pickup_glob(feed))], outcome)
+            for index, name in enumerate(waiting):
+                # a short local name: the vendor's name may be as long as its file system allows, and the
+                # transport adds a temp suffix (a too-long local name is not a transient failure to retry)
+                local = transport.get(name, downloads / f"in-{index:05d}")
+                outcome.receipts.append(_post(feed, local, store, business_date, connections, console, name=name))
+                transport.archive(name)  # posted, duplicate or safely quarantined: never fetched twice
                 local.unlink(missing_ok=True)
     finally:
         shutil.rmtree(downloads, ignore_errors=True)
-    return receipts
+
+
+def inbox(feed: Feed, names: list[str], outcome: RunOutcome | None = None) -> list[str]:
+    """The listed names this feed takes: those matching its file pattern, in business-date order.
+
+    A name the listing glob matched but the pattern does not (another feed's file, a stray upload, a date
+    that is not a calendar date) is left where it is and noted in ``outcome.skipped``.
+    """
+    pattern = feed.spec.file_pattern
+    taken: list[tuple[date, str]] = []
+    for name in names:
+        matched = pattern.match(name)
+        if matched is None:
+            log.warning("%s: %r does not match the file pattern %r; left in the inbox", feed.id, name[:80],
+                        pattern.text)
+            if outcome is not None:
+                outcome.skipped.append(name)
+            continue
+        taken.append((matched.business_date or date.min, name))
+    return [name for _, name in sorted(taken)]
 
 
 def _pull_and_post(feed: Feed, store: Any, business_date: date, connections: ConnectionResolver | None) -> Receipt:
@@ -161,16 +186,9 @@ def _pull_and_post(feed: Feed, store: Any, business_date: date, connections: Con
         return _post(feed, pull.path, store, business_date, connections, None, pulled=plain)
 
 
-def _sort_key(feed: Feed, name: str) -> tuple:
-    matched = feed.spec.file_pattern.match(name)
-    return (matched.business_date if matched and matched.business_date else date.min, name)
-
-
 def today(settings: Settings) -> date:
     """Today in the employer's time zone: the default business date of a run."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from leavehub.config.employer import load_employer
-
-    return datetime.now(ZoneInfo(str(load_employer(settings.employer_file).time_zone))).date()
+    return datetime.now(ZoneInfo(str(settings.employer.time_zone))).date()

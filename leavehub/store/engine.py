@@ -1,18 +1,17 @@
 """Where the store lives: resolve the database URL and open a SQLAlchemy engine tuned for it.
 
-The default is an embedded SQLite file (``var/leavehub.db`` under the project root) so a laptop, a CI job and
-``airflow dags test`` need no server; any SQLAlchemy URL (``postgresql+psycopg://...``) comes from the
-environment (``LEAVEHUB_DB_URL``) or the caller. SQLite gets WAL, foreign keys and a long busy timeout, and
-write transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
+The default is an embedded SQLite file (``leavehub.db`` in the work folder, ``leavehub.settings`` says where)
+so a laptop, a CI job and ``airflow dags test`` need no server; any SQLAlchemy URL (``postgresql+psycopg://...``)
+comes from the environment (``LEAVEHUB_DB_URL``) or the caller. SQLite gets WAL, foreign keys and a long busy
+timeout, and write transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
 
 Example::
 
-    engine = open_engine(resolve_url(None))   # sqlite:////.../var/leavehub.db
+    engine = open_engine(resolve_url(settings.db_url))
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from schemas.errors import ConfigError
 
-__all__ = ["DB_URL_ENV", "WRITE", "default_sqlite_path", "open_engine", "project_root", "resolve_url"]
+__all__ = ["DB_URL_ENV", "WRITE", "open_engine", "resolve_url"]
 
 DB_URL_ENV = "LEAVEHUB_DB_URL"
 
@@ -31,26 +30,14 @@ WRITE: dict[str, Any] = {"leavehub_begin": "IMMEDIATE"}
 _SQLITE_BUSY_TIMEOUT_S = 600
 
 
-def project_root() -> Path:
-    """The directory holding ``pyproject.toml`` above this package (the checkout), else the working directory."""
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "pyproject.toml").is_file():
-            return parent
-    return Path.cwd()
-
-
-def default_sqlite_path() -> Path:
-    """``var/leavehub.db`` under the project root: the embedded default store."""
-    return project_root() / "var" / "leavehub.db"
-
-
 def resolve_url(url: str | None) -> str:
-    """The URL to use: the argument, else ``LEAVEHUB_DB_URL``, else the SQLite file default.
+    """The URL to use, checked: the argument, else the settings' (``LEAVEHUB_DB_URL``, else the SQLite default).
 
     Example: ``resolve_url("postgresql+psycopg://postgres@127.0.0.1/leavehub")``
     """
-    chosen = url or os.environ.get(DB_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
+    from leavehub.settings import Settings
+
+    chosen = url or Settings.from_env().db_url
     try:
         parsed = make_url(chosen)
     except Exception as exc:  # the URL may embed a password: never echo it

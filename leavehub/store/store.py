@@ -25,24 +25,25 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, inspect, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from leavehub.store import current_state, ledger
-from leavehub.store.engine import WRITE, open_engine, resolve_url
+from leavehub.store.engine import DB_URL_ENV, WRITE, open_engine, resolve_url
 from leavehub.store.identity import IdentityCrosswalk
 from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundBatch, utc_now
 from leavehub.store.pii import PiiCipher
 from leavehub.store.staging import stage_rows, write_rows
 from leavehub.store.tables import FILE_LEDGER, VERSIONED_ENTITIES, entity_columns, staging_table
 from leavehub.store.versions import MergeContext, SupersedeRule, merge_staged
-from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowError, TransientError
+from schemas.errors import ConfigError, DuplicateInput, LeaveHubError, RejectedInput, RowError, TransientError
 
 __all__ = ["MIGRATIONS_DIR", "Intake", "Store"]
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 VERSION_TABLE = "leavehub_alembic_version"
+MIGRATION_LOCK_KEY = 0x4C48_4442  # "LHDB": the PostgreSQL advisory lock that serialises migrators
 
 
 class Store:
@@ -65,11 +66,38 @@ class Store:
         return self._cipher
 
     def migrate(self, revision: str = "head") -> None:
-        """Bring the schema to ``revision`` with the committed Alembic revisions."""
+        """Bring the schema to ``revision`` with the committed Alembic revisions (``leavehub db upgrade``).
+
+        Serialised: two migrators on one database queue on a lock (a PostgreSQL advisory lock, SQLite's write
+        lock) and the second finds the schema already there.
+        """
         from alembic import command  # imported here: only deploys and tests migrate
 
-        with self.engine.begin() as connection:
+        with self.engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
             command.upgrade(alembic_config(connection), revision)
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """(the revision the database is at - None when never migrated -, the revision this code needs)."""
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+        assert head is not None, "the store has migrations"
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table(VERSION_TABLE):
+                return None, head
+            current = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar()
+        return current, head
+
+    def require_current_schema(self) -> None:
+        """ConfigError unless the database is at the schema this code needs: a run never migrates."""
+        current, head = self.schema_revisions()
+        if current == head:
+            return
+        state = "has no LeaveHub schema yet" if current is None else f"is at schema revision {current}"
+        raise ConfigError(f"the store {state}; this release needs revision {head}: run `leavehub db upgrade` "
+                          "(a run never migrates)", key_path=DB_URL_ENV)
 
     def dispose(self) -> None:
         """Close every pooled connection (tests, and workers before they fork)."""
@@ -138,6 +166,11 @@ class Store:
                               None, "", None)
         with self.engine.begin() as connection:
             return ledger.insert_ledger_row(connection, arrival, "MISSING", finished=True)
+
+    def record_rejection(self, arrival: FileArrival, errors: list[RowError]) -> int:
+        """Record a file refused before it could be staged (signature, unreadable layout) as REJECTED."""
+        with self.engine.begin() as connection:
+            return ledger.insert_ledger_row(connection, arrival, "REJECTED", errors=errors, finished=True)
 
     def mark_quarantined(self, file_id: int) -> None:
         """A rejected file was moved to quarantine."""

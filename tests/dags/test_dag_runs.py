@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_databases import db_upgrade
 
 from leavehub.settings import Settings
 
@@ -203,6 +204,7 @@ def hub(airflow_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 mp.setenv(name, value)
             for name in ("LEAVEHUB_DB_URL", "LEAVEHUB_MAPPINGS", "LEAVEHUB_EMPLOYER"):
                 mp.delenv(name, raising=False)
+            db_upgrade(Settings.from_env().db_url)
             bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder")
             assert bag.import_errors == {}
             register_unpaused(bag)

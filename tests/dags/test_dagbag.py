@@ -431,7 +431,7 @@ def fake_run(airflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Si
 
 
 def _receipt(status: str, day: date | None) -> Any:
-    from leavehub.pipeline.inbound import Receipt
+    from leavehub.pipeline.outcome import Receipt
 
     return Receipt(feed="harbor_leave.leave_periods", file=f"F_{status}", status=status, business_date=day)
 
@@ -502,6 +502,9 @@ def test_the_watchman_task_records_each_missing_file_once(real_bag: Any, tmp_pat
     monkeypatch.setenv("LEAVEHUB_ENV", "sandbox")
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "LocalExecutor")
     monkeypatch.delenv("LEAVEHUB_DB_URL", raising=False)
+    from pg_databases import db_upgrade
+
+    db_upgrade(Settings.from_env().db_url)
     (check,) = real_bag.dags["leavehub__check_arrivals"].tasks
 
     first = check.execute({})

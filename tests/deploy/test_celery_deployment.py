@@ -30,6 +30,7 @@ import psycopg
 import pytest
 import redis
 from airflow_cluster import PG_ADMIN_DSN, REDIS_URL, AirflowCluster, postgres_database
+from pg_databases import db_upgrade
 
 from sandbox.stack import SandboxStack
 
@@ -96,7 +97,7 @@ def deployment(tmp_path: Path) -> Iterator[tuple[AirflowCluster, postgres_databa
         worker_env = {
             **stack.env,
             "LEAVEHUB_HOME": str(tmp_path / "leavehub_home"),
-            "LEAVEHUB_DB_URL": store_db.url("postgresql+psycopg"),
+            "LEAVEHUB_DB_URL": db_upgrade(store_db.url("postgresql+psycopg")),
         }
         cluster = AirflowCluster(tmp_path, bundles={"leavehub": PROJECT_DAGS, "deploy-probe": probe_dags},
                                  worker_env=worker_env, concurrency=2)

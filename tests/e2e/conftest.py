@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from e2e_support import BUSINESS_DATE, EMPLOYEES, HARBOR_IN_FEEDS, HRIS_FEEDS
+from pg_databases import db_upgrade
 
 from leavehub.settings import Settings
 from leavehub.store.pii import generate_key
@@ -113,6 +114,7 @@ def hub_env(sandbox: Sandbox) -> Iterator[dict[str, str]]:
             mp.setenv(name, value)
         mp.delenv("LEAVEHUB_DB_URL", raising=False)
         mp.delenv("LEAVEHUB_MAPPINGS", raising=False)
+        db_upgrade(Settings.from_env().db_url)
         yield env
 
 

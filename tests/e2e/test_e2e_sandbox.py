@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 from e2e_support import BUSINESS_DATE, EMPLOYEES, HARBOR_IN_FEEDS, HRIS_FEEDS
+from pg_databases import db_upgrade
 
 from leavehub.pipeline.quarantine import REPORT_SUFFIX, list_quarantine, open_quarantined
 from leavehub.pipeline.runner import open_store, run_feed
@@ -202,7 +203,7 @@ def test_a_429_storm_and_token_expiry_still_post_every_worker_exactly_once(sandb
     hris = sandbox.stack.hris
     settings = Settings(mappings_root=_paged_mappings(tmp_path / "mappings", 50),
                         employer_file=REPO_ROOT / "employer.yaml", home=tmp_path / "home",
-                        db_url=f"sqlite:///{tmp_path / 'home' / 'leavehub.db'}")
+                        db_url=db_upgrade(f"sqlite:///{tmp_path / 'home' / 'leavehub.db'}"))
     before = hris.stats()
     start = before.get("requests_workers", 0)
     hris.set_faults(reset=True, rate_limit_next=6, retry_after=0, delay_seconds=0.2, delay_next=-1)

@@ -8,48 +8,21 @@ teardown that no sshd process is left behind.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psutil
 import pytest
+from sshd_peers import serve_sshd
 
 from connectors.connections import Connection, get_connection
-from sandbox.sshd import SSHD, SshdServer
+from sandbox.sshd import SshdServer
 
 VENDORS = ["harbor_leave", "summit"]
 
 
-def _require_openssh() -> None:
-    missing = [t for t in (SSHD, "ssh-keygen") if shutil.which(t) is None]
-    if missing:
-        msg = f"real peer missing: {', '.join(missing)} not installed (Debian: openssh-server, openssh-client)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(msg + " (CI=true: realpeer tests must run)")
-        pytest.skip(msg)
-
-
-def _running(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def _serve(root: Path) -> Iterator[SshdServer]:
-    _require_openssh()
-    server = SshdServer(root, VENDORS).start()
-    tracked: set[int] = set()
-    try:
-        yield server
-    finally:
-        if server.pid:
-            tracked = {server.pid, *server.session_pids()}
-        server.stop()
-        alive = [p for p in tracked if _running(p)]
-        assert not alive, f"sshd processes left behind: {alive}"
+    yield from serve_sshd(root, VENDORS)
 
 
 @pytest.fixture(scope="module")

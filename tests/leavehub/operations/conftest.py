@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import yaml
+from local_hubs import local_vendor_yaml
 
 from leavehub.settings import REPO_ROOT, Settings
 from leavehub.store.pii import generate_key
@@ -86,18 +87,6 @@ class OpsHub:
         return path
 
 
-def local_vendor_yaml(source: Path) -> dict[str, Any]:
-    """The reference vendor.yaml for local folders: no SFTP connection, no OpenPGP, no ``.pgp`` suffix."""
-    vendor = yaml.safe_load(source.read_text(encoding="utf-8"))
-    vendor["transport"] = {"type": "local", "inbound_dir": "outbound", "outbound_dir": "inbound",
-                           "archive_dir": "archive"}
-    vendor.pop("pgp", None)
-    for feed in vendor["feeds"].values():
-        if "file_pattern" in feed:
-            feed["file_pattern"] = feed["file_pattern"].removesuffix(".pgp")
-    return vendor
-
-
 @pytest.fixture
 def ops_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpsHub]:
     home, mappings = tmp_path / "home", tmp_path / "mappings"
@@ -113,8 +102,11 @@ def ops_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[OpsHub]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("LEAVEHUB_ENV", raising=False)
+    from pg_databases import db_upgrade
+
     from leavehub.pipeline.runner import open_store
 
+    db_upgrade(env["LEAVEHUB_DB_URL"])
     store = open_store(Settings.from_env(env))
     try:
         yield OpsHub(home, mappings, employer, env, store)

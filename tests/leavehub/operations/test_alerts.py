@@ -146,7 +146,7 @@ def test_broken_employer_yaml_falls_back_to_the_log(ops_hub) -> None:
 def test_receipt_alerts_name_file_and_counts_only() -> None:
     from pathlib import Path
 
-    from leavehub.pipeline.inbound import Receipt
+    from leavehub.pipeline.outcome import Receipt
 
     rejected = Receipt("harbor_leave.absences", "HARBOR_ABSENCE_20261121.csv", "REJECTED", date(2026, 11, 21),
                        errors=2, quarantine_report=Path("/q/feed/20261121T0000Z-X/X.errors.json"), ledger_id=5)

@@ -7,14 +7,15 @@ import sys
 
 import pytest
 
-from leavehub.store.engine import default_sqlite_path, resolve_url
+from leavehub.settings import REPO_ROOT, Settings
+from leavehub.store.engine import resolve_url
 from schemas.errors import ConfigError
 
 
 def test_the_default_store_is_a_sqlite_file_under_var(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LEAVEHUB_DB_URL", raising=False)
-    assert resolve_url(None) == f"sqlite:///{default_sqlite_path()}"
-    assert default_sqlite_path().parts[-2:] == ("var", "leavehub.db")
+    monkeypatch.delenv("LEAVEHUB_HOME", raising=False)
+    assert resolve_url(None) == Settings.from_env().db_url == f"sqlite:///{REPO_ROOT / 'var' / 'leavehub.db'}"
 
 
 def test_the_environment_and_then_the_argument_override_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
