@@ -458,6 +458,24 @@ def test_receive_fails_without_retry_when_a_file_is_rejected(fake_run: SimpleNam
     assert fake_run.outlets.by_name == {}
 
 
+def test_a_rejected_file_alerts_once_the_failure_callback_only_alerts_what_the_run_did_not(
+        fake_run: SimpleNamespace, caplog: pytest.LogCaptureFixture) -> None:
+    """The run alerts each rejected file with its report; the task's final failure must not alert it again."""
+    from leavehub_airflow.tasks import alert_on_failure, receive_feed
+
+    from schemas.errors import ConfigError, RejectedInput
+
+    fake_run.receipts = [_receipt("REJECTED", None)]
+    with pytest.raises(RejectedInput) as rejected:
+        receive_feed("harbor_leave.leave_periods", fake_run.context)
+    ti = SimpleNamespace(dag_id="harbor_leave__leave_periods", task_id="receive", run_id="r1", try_number=1)
+    caplog.set_level("WARNING")
+    alert_on_failure({"ti": ti, "exception": rejected.value})
+    assert not [r for r in caplog.records if r.getMessage().startswith("ALERT")]
+    alert_on_failure({"ti": ti, "exception": ConfigError("broken vendor.yaml")})
+    assert len([r for r in caplog.records if r.getMessage().startswith("ALERT task_failed")]) == 1
+
+
 def test_receive_skips_without_asset_event_when_nothing_new(fake_run: SimpleNamespace) -> None:
     from airflow.sdk.exceptions import AirflowSkipException
     from leavehub_airflow.tasks import receive_feed
