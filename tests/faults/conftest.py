@@ -59,8 +59,3 @@ def fault_measure(record_property: Callable[[str, object], None]) -> Callable[..
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshdServer]:
     """A real sshd (OpenSSH) serving Harbor's SFTP home, shared by a module."""
     yield from serve_sshd(tmp_path_factory.mktemp("faults_sshd"), ["harbor_leave"])
-
-
-def bytes_under(folder: Path) -> int:
-    """Bytes in every file under ``folder`` (what a fault left on disk)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.exists() else 0

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import bytes_under
+from fault_tools import bytes_under
 from pg_databases import scratch_database
 from typer.testing import CliRunner
 

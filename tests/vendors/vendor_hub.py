@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pg_databases import db_upgrade
 
 from leavehub.settings import Settings
 from leavehub.store.pii import generate_key
@@ -63,7 +64,7 @@ def vendor_hub(tmp_path: Path, vendor: str, transport: dict[str, Any] | None = L
                 feed["file_set"][member] = pattern.removesuffix(".pgp")
         path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     env = {"LEAVEHUB_HOME": str(home), "LEAVEHUB_MAPPINGS": str(mappings),
-           "LEAVEHUB_DB_URL": f"sqlite:///{home / 'leavehub.db'}", "LEAVEHUB_PII_KEY": generate_key(),
+           "LEAVEHUB_DB_URL": db_upgrade(f"sqlite:///{home / 'leavehub.db'}"), "LEAVEHUB_PII_KEY": generate_key(),
            **(extra_env or {})}
     return VendorHub(home, mappings, env)
 

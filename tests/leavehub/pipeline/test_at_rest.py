@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import local_vendor_yaml  # tests/leavehub/pipeline/conftest.py
+from local_hubs import local_vendor_yaml
+from pg_databases import db_upgrade
 from typer.testing import CliRunner
 
 from leavehub.cli import app
@@ -48,7 +49,7 @@ def hub_env(tmp_path: Path, transport: dict) -> dict[str, str]:
     mapping_path.write_text(text.replace("PREMIUM_METHOD, COVERAGE_REVOKED, UPDATED_AT]",
                                          "PREMIUM_METHOD, COVERAGE_REVOKED, UPDATED_AT, DIAGNOSIS]"), "utf-8")
     return {"LEAVEHUB_HOME": str(home), "LEAVEHUB_MAPPINGS": str(mappings),
-            "LEAVEHUB_DB_URL": f"sqlite:///{home / 'leavehub.db'}", "LEAVEHUB_PII_KEY": generate_key()}
+            "LEAVEHUB_DB_URL": db_upgrade(f"sqlite:///{home / 'leavehub.db'}"), "LEAVEHUB_PII_KEY": generate_key()}
 
 
 def leave_bytes(rows: list[dict[str, str]], diagnosis: str) -> bytes:
