@@ -15,10 +15,11 @@ Example::
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from schemas.checks import Checks, FirstOfMonth, Ordered
 from schemas.codes import (
     CoverageTier,
     PlanType,
@@ -28,7 +29,7 @@ from schemas.codes import (
     TaxTreatment,
 )
 from schemas.columns import Key, Rate, UtcDatetime
-from schemas.types import CanonicalModel, Money
+from schemas.types import CanonicalModel, Money, NonNegativeMoney
 
 __all__ = ["Enrollment", "PremiumBillLine", "PremiumLedgerEntry"]
 
@@ -37,27 +38,22 @@ class Enrollment(CanonicalModel):
     """An employee's election in one benefit plan, effective-dated, with the per-pay-period premium shares."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "plan_type", "effective_from")
+    record_checks: ClassVar[Checks] = (Ordered("effective_from", "effective_to"),)
 
     employee_id: Key
     plan_type: PlanType
     carrier: Key | None = None
     plan_code: Key | None = None
     coverage_tier: CoverageTier | None = None
-    coverage_amount: Money | None = None
-    benefit_salary: Money | None = None
-    employee_premium_per_period: Money | None = None
-    employer_premium_per_period: Money | None = None
+    coverage_amount: NonNegativeMoney | None = None
+    benefit_salary: NonNegativeMoney | None = None
+    employee_premium_per_period: NonNegativeMoney | None = None
+    employer_premium_per_period: NonNegativeMoney | None = None
     tax_treatment: TaxTreatment | None = None
     deduction_code: Key | None = None
     effective_from: date
     effective_to: date | None = None
     updated_at: UtcDatetime | None = None
-
-    @model_validator(mode="after")
-    def _effective_range_is_ordered(self) -> Self:
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
-        return self
 
 
 class PremiumLedgerEntry(CanonicalModel):
@@ -68,6 +64,7 @@ class PremiumLedgerEntry(CanonicalModel):
     """
 
     natural_key: ClassVar[tuple[str, ...]] = ("entry_id",)
+    record_checks: ClassVar[Checks] = (Ordered("coverage_start", "coverage_end"),)
 
     entry_id: Key
     employee_id: Key
@@ -86,12 +83,6 @@ class PremiumLedgerEntry(CanonicalModel):
     rule_version: str | None = None
     recorded_at: UtcDatetime
 
-    @model_validator(mode="after")
-    def _coverage_range_is_ordered(self) -> Self:
-        if self.coverage_end < self.coverage_start:
-            raise ValueError("coverage_end is before coverage_start")
-        return self
-
 
 class PremiumBillLine(CanonicalModel):
     """A line of the carrier's monthly premium bill (``coverage_month`` is the first day of the month)."""
@@ -99,6 +90,7 @@ class PremiumBillLine(CanonicalModel):
     natural_key: ClassVar[tuple[str, ...]] = (
         "group_number", "bill_month", "employee_id", "coverage", "coverage_month", "adjustment_reason",
     )
+    record_checks: ClassVar[Checks] = (FirstOfMonth("bill_month"), FirstOfMonth("coverage_month"))
 
     group_number: Key
     bill_month: date
@@ -111,10 +103,3 @@ class PremiumBillLine(CanonicalModel):
     employee_share: Money | None = None
     employer_share: Money | None = None
     adjustment_reason: PremiumAdjustmentReason | None = None
-
-    @model_validator(mode="after")
-    def _months_are_first_days(self) -> Self:
-        for name in ("bill_month", "coverage_month"):
-            if getattr(self, name).day != 1:
-                raise ValueError(f"{name} must be the first day of a month")
-        return self

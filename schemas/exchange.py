@@ -19,12 +19,14 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StringConstraints
 
 from schemas.codes import AckStatus, FileDirection, FileKind, FileStatus
-from schemas.columns import Key, UtcDatetime
+from schemas.columns import Key, PathText, Printable, UtcDatetime
 from schemas.types import CanonicalModel
 
 __all__ = ["FileExchange"]
 
-Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+Sha256 = Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9a-f]{64}$")]
+Fingerprint = Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9A-F]{16,64}$")]
+"""An OpenPGP key id or fingerprint in upper-case hex."""
 
 
 class FileExchange(CanonicalModel):
@@ -36,7 +38,7 @@ class FileExchange(CanonicalModel):
     vendor: Key
     feed: Key
     direction: FileDirection
-    file_name: Annotated[str, Field(min_length=1, max_length=255)]
+    file_name: Annotated[str, Field(min_length=1, max_length=255), Printable()]
     business_date: date | None = None
     file_kind: FileKind | None = None
     status: FileStatus
@@ -48,7 +50,7 @@ class FileExchange(CanonicalModel):
     rows_applied: Annotated[int | None, Field(ge=0)] = None
     duplicate_of: Key | None = None
     ack_status: AckStatus | None = None
-    signer_fingerprint: Annotated[str | None, StringConstraints(pattern=r"^[0-9A-F]{16,64}$")] = None
-    error_report_path: str | None = None
+    signer_fingerprint: Fingerprint | None = None
+    error_report_path: PathText | None = None
     recorded_at: UtcDatetime
     updated_at: UtcDatetime | None = None

@@ -2,7 +2,8 @@
 
 The files under ``schemas/json/`` are generated and committed; a test fails when they drift from the
 models. Output is stable (sorted keys, two-space indent, newline at end) so a diff shows only real changes.
-Each schema carries ``$id``, the schema version, the entity name and its natural key.
+Each schema carries ``$id``, the schema version, the entity name, its natural key and, in words, the
+cross-field rules (``x-record-checks``) that JSON Schema itself cannot express.
 
 Regenerate with ``leavehub schema export`` or ``python -m schemas.export``; check with
 ``python -m schemas.export --check`` (exit 1 on drift).
@@ -54,6 +55,8 @@ def entity_json_schema(entity: str, model: type[CanonicalModel]) -> dict[str, An
     schema["x-entity"] = entity
     schema["x-schema-version"] = SCHEMA_VERSION
     schema["x-natural-key"] = list(model.natural_key)
+    if model.record_checks:  # cross-field rules JSON Schema cannot say: stated for the reader
+        schema["x-record-checks"] = [check.message for check in model.record_checks]
     return schema
 
 

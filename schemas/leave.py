@@ -15,10 +15,11 @@ Example::
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from schemas.checks import AbsentUnless, Checks, Ordered, RequiredWhen, Sign, signs
 from schemas.codes import (
     Decision,
     LeaveStatus,
@@ -30,21 +31,17 @@ from schemas.codes import (
     RtwOutcome,
     TxnType,
 )
-from schemas.columns import Key, UtcDatetime
-from schemas.types import CanonicalModel, Hours, Money, Percent
+from schemas.columns import Key, Printable, UtcDatetime
+from schemas.types import CanonicalModel, Hours, Money, NonNegativeMoney, Percent
 
 __all__ = ["Absence", "BenefitPayment", "LeaveCase", "LeavePeriod", "LeaveStatusUpdate"]
-
-
-def _check_order(start: date | None, end: date | None, start_name: str, end_name: str) -> None:
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"{end_name} is before {start_name}")
 
 
 class LeaveCase(CanonicalModel):
     """One leave request (the TPA's case), grouping the plan periods decided under it."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("case_number",)
+    record_checks: ClassVar[Checks] = (Ordered("first_day_absent", "last_day_absent"),)
 
     case_number: Key
     employee_id: Key
@@ -62,6 +59,7 @@ class LeavePeriod(CanonicalModel):
     """
 
     natural_key: ClassVar[tuple[str, ...]] = ("absence_period_key",)
+    record_checks: ClassVar[Checks] = (Ordered("period_start", "period_end"),)
 
     case_number: Key
     absence_period_key: Key
@@ -78,18 +76,13 @@ class LeavePeriod(CanonicalModel):
     rtw_date: date | None = None
     rtw_outcome: RtwOutcome | None = None
     reduced_hours_per_week: Hours | None = None
-    weekly_benefit: Money | None = None
+    weekly_benefit: NonNegativeMoney | None = None
     pto_election: bool | None = None
     topup_agreement: bool | None = None
     advance_agreement: bool | None = None
     premium_method: PremiumMethod | None = None
     coverage_revoked: bool | None = None
     updated_at: UtcDatetime
-
-    @model_validator(mode="after")
-    def _dates_are_ordered(self) -> Self:
-        _check_order(self.period_start, self.period_end, "period_start", "period_end")
-        return self
 
 
 class Absence(CanonicalModel):
@@ -107,13 +100,34 @@ class Absence(CanonicalModel):
     updated_at: UtcDatetime
 
 
+PAYING = (TxnType.STANDARD, TxnType.EMPLOYER_REIMBURSEMENT, TxnType.OVERPAYMENT_RECOVERY)
+TAKING_BACK = (TxnType.CANCELLATION, TxnType.OVERPAYMENT)
+REVERSING = (TxnType.CANCELLATION, TxnType.OVERPAYMENT_RECOVERY)
+PARTS = ("federal_tax_withheld", "state_tax_withheld", "social_security_withheld", "medicare_withheld", "net",
+         "nontaxable_amount")
+"""The amounts of a payment besides ``gross``: they follow its sign."""
+
+
 class BenefitPayment(CanonicalModel):
     """A disability or state benefit payment the TPA made or reports; third-party sick pay for payroll memos.
 
-    Amounts are signed: a cancellation carries a negative ``gross`` and ``reverses_payment_key``.
+    Amounts are signed by the transaction type: a payment, a reimbursement or a recovery is not negative;
+    a cancellation or an overpayment is negative (its withholdings and net not positive); a zero-dollar
+    payment is zero. A cancellation names the payment it reverses, and a recovery the overpayment it
+    recovers (``reverses_payment_key``); nothing else names one.
     """
 
     natural_key: ClassVar[tuple[str, ...]] = ("payment_key",)
+    record_checks: ClassVar[Checks] = (
+        Ordered("period_start", "period_end"),
+        RequiredWhen("reverses_payment_key", "txn_type", REVERSING),
+        AbsentUnless("reverses_payment_key", "txn_type", REVERSING),
+        Sign("gross", "non_negative", "txn_type", PAYING),
+        Sign("gross", "negative", "txn_type", TAKING_BACK),
+        Sign("gross", "zero", "txn_type", (TxnType.ZERO_DOLLAR,)),
+        *signs(PARTS, "non_negative", "txn_type", (*PAYING, TxnType.ZERO_DOLLAR)),
+        *signs(PARTS, "non_positive", "txn_type", TAKING_BACK),
+    )
 
     payment_key: Key
     case_number: Key | None = None
@@ -134,11 +148,6 @@ class BenefitPayment(CanonicalModel):
     reverses_payment_key: Key | None = None
     updated_at: UtcDatetime | None = None
 
-    @model_validator(mode="after")
-    def _dates_are_ordered(self) -> Self:
-        _check_order(self.period_start, self.period_end, "period_start", "period_end")
-        return self
-
 
 class LeaveStatusUpdate(CanonicalModel):
     """What the hub tells the HRIS so the employee shows as on leave (or back at work)."""
@@ -152,4 +161,4 @@ class LeaveStatusUpdate(CanonicalModel):
     effective_date: date
     expected_return_date: date | None = None
     source_case: Key
-    idempotency_key: Annotated[str | None, Field(max_length=64)] = None
+    idempotency_key: Annotated[str, Field(max_length=64), Printable()] | None = None

@@ -14,10 +14,9 @@ Example::
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from pydantic import model_validator
-
+from schemas.checks import Checks, Ordered, RequiredWhen
 from schemas.codes import PayCode, PayFrequency, PayInstructionKind, RegisterLineType
 from schemas.columns import Key, SignedHours, UtcDatetime
 from schemas.types import CanonicalModel, Hours, Money
@@ -29,6 +28,7 @@ class PayPeriod(CanonicalModel):
     """One pay period of a payroll company's calendar; pay data must arrive before ``processing_deadline``."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("payroll_company_code", "pay_frequency", "period_start")
+    record_checks: ClassVar[Checks] = (Ordered("period_start", "period_end"),)
 
     payroll_company_code: Key
     pay_frequency: PayFrequency
@@ -37,17 +37,22 @@ class PayPeriod(CanonicalModel):
     check_date: date
     processing_deadline: UtcDatetime | None = None
 
-    @model_validator(mode="after")
-    def _period_is_ordered(self) -> Self:
-        if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
-        return self
-
 
 class PayInstruction(CanonicalModel):
     """One line the hub asks payroll to apply on one check (stop pay, hours, earnings, memo, deduction)."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("instruction_id",)
+    record_checks: ClassVar[Checks] = (
+        Ordered("pay_period_start", "pay_period_end"),
+        Ordered("original_period_start", "original_period_end"),
+        RequiredWhen("pay_code", "kind", (PayInstructionKind.HOURS, PayInstructionKind.EARNINGS,
+                                          PayInstructionKind.MEMO)),
+        RequiredWhen("deduction_code", "kind", (PayInstructionKind.DEDUCTION_ADJUSTMENT,
+                                                PayInstructionKind.BLOCK_DEDUCTION)),
+        RequiredWhen("hours", "kind", (PayInstructionKind.HOURS,)),
+        RequiredWhen("amount", "kind", (PayInstructionKind.EARNINGS, PayInstructionKind.MEMO,
+                                        PayInstructionKind.DEDUCTION_ADJUSTMENT)),
+    )
 
     instruction_id: Key
     batch_id: Key | None = None
@@ -69,22 +74,6 @@ class PayInstruction(CanonicalModel):
     rule_version: str | None = None
     created_at: UtcDatetime
 
-    @model_validator(mode="after")
-    def _kind_has_its_fields(self) -> Self:
-        kind = self.kind
-        if kind in (PayInstructionKind.HOURS, PayInstructionKind.EARNINGS, PayInstructionKind.MEMO) \
-                and self.pay_code is None:
-            raise ValueError(f"pay_code is required for {kind.value}")
-        if kind in (PayInstructionKind.DEDUCTION_ADJUSTMENT, PayInstructionKind.BLOCK_DEDUCTION) \
-                and self.deduction_code is None:
-            raise ValueError(f"deduction_code is required for {kind.value}")
-        if kind is PayInstructionKind.HOURS and self.hours is None:
-            raise ValueError("hours is required for HOURS")
-        if kind in (PayInstructionKind.EARNINGS, PayInstructionKind.MEMO,
-                    PayInstructionKind.DEDUCTION_ADJUSTMENT) and self.amount is None:
-            raise ValueError(f"amount is required for {kind.value}")
-        return self
-
 
 class PayrollRegisterLine(CanonicalModel):
     """What payroll actually paid, deducted, memoed or withheld on a check (``batch_id`` None = payroll's own)."""
@@ -92,6 +81,7 @@ class PayrollRegisterLine(CanonicalModel):
     natural_key: ClassVar[tuple[str, ...]] = (
         "payroll_company_code", "payroll_file_number", "check_date", "line_type", "code", "batch_id",
     )
+    record_checks: ClassVar[Checks] = (Ordered("pay_period_start", "pay_period_end"),)
 
     payroll_company_code: Key
     payroll_file_number: Key

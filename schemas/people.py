@@ -13,10 +13,11 @@ Example::
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
+from schemas.checks import AbsentUnless, Checks, Ordered
 from schemas.codes import (
     EmploymentStatus,
     FlsaStatus,
@@ -26,8 +27,20 @@ from schemas.codes import (
     PayFrequency,
     TimeOffPolicy,
 )
-from schemas.columns import Key, Months, SignedHours, Ssn, StateCode, UtcDatetime
-from schemas.types import CanonicalModel, Hours, Money, Pii
+from schemas.columns import (
+    AddressLine,
+    City,
+    Email,
+    Key,
+    Months,
+    PersonName,
+    PostalCode,
+    SignedHours,
+    Ssn,
+    StateCode,
+    UtcDatetime,
+)
+from schemas.types import CanonicalModel, Hours, NonNegativeMoney, Pii
 
 __all__ = [
     "EligibilitySnapshot",
@@ -42,14 +55,10 @@ __all__ = [
 class EffectiveDated(CanonicalModel):
     """A record valid from ``effective_from`` through ``effective_to`` (inclusive; None = open-ended)."""
 
+    record_checks: ClassVar[Checks] = (Ordered("effective_from", "effective_to"),)
+
     effective_from: date
     effective_to: date | None = None
-
-    @model_validator(mode="after")
-    def _effective_range_is_ordered(self) -> Self:
-        if self.effective_to is not None and self.effective_to < self.effective_from:
-            raise ValueError("effective_to is before effective_from")
-        return self
 
 
 class Employee(CanonicalModel):
@@ -59,17 +68,17 @@ class Employee(CanonicalModel):
 
     employee_id: Key
     ssn: Annotated[Ssn | None, Pii("ssn")] = None
-    first_name: Annotated[str | None, Pii("name")] = None
-    middle_name: Annotated[str | None, Pii("name")] = None
-    last_name: Annotated[str | None, Pii("name")] = None
+    first_name: Annotated[PersonName | None, Pii("name")] = None
+    middle_name: Annotated[PersonName | None, Pii("name")] = None
+    last_name: Annotated[PersonName | None, Pii("name")] = None
     birth_date: Annotated[date | None, Pii("birth_date")] = None
     gender: Gender | None = None
-    address_line1: Annotated[str | None, Pii("address")] = None
-    address_line2: Annotated[str | None, Pii("address")] = None
-    city: Annotated[str | None, Pii("address")] = None
+    address_line1: Annotated[AddressLine | None, Pii("address")] = None
+    address_line2: Annotated[AddressLine | None, Pii("address")] = None
+    city: Annotated[City | None, Pii("address")] = None
     home_state: Annotated[StateCode | None, Pii("address")] = None
-    postal_code: Annotated[str | None, Pii("address")] = None
-    work_email: Annotated[str | None, Pii("contact")] = None
+    postal_code: Annotated[PostalCode | None, Pii("address")] = None
+    work_email: Annotated[Email | None, Pii("contact")] = None
     updated_at: UtcDatetime | None = None
 
 
@@ -91,7 +100,7 @@ class Employment(EffectiveDated):
     scheduled_hours_per_week: Hours | None = None
     scheduled_days_per_week: Annotated[int | None, Field(ge=0, le=7)] = None
     pay_basis: PayBasis | None = None
-    pay_rate: Money | None = None
+    pay_rate: NonNegativeMoney | None = None
     pay_frequency: PayFrequency | None = None
     key_employee: bool | None = None
     spouse_employee_id: Key | None = None
@@ -123,6 +132,7 @@ class EligibilitySnapshot(CanonicalModel):
     """
 
     natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "as_of")
+    record_checks: ClassVar[Checks] = (AbsentUnless("ineligibility_reasons", "eligible", (False,)),)
 
     employee_id: Key
     as_of: date
@@ -135,17 +145,12 @@ class EligibilitySnapshot(CanonicalModel):
     entitlement_hours: Hours | None = None
     determined_at: UtcDatetime | None = None
 
-    @model_validator(mode="after")
-    def _reasons_only_when_ineligible(self) -> Self:
-        if self.ineligibility_reasons and self.eligible is not False:
-            raise ValueError("ineligibility_reasons given but eligible is not False")
-        return self
-
 
 class HoursWorked(CanonicalModel):
     """Hours under one pay code in one pay period; only ``worked`` hours count toward FMLA's 1,250."""
 
     natural_key: ClassVar[tuple[str, ...]] = ("employee_id", "period_start", "period_end", "pay_code")
+    record_checks: ClassVar[Checks] = (Ordered("period_start", "period_end"),)
 
     employee_id: Key
     period_start: date

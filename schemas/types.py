@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["CanonicalModel", "Hours", "Money", "Percent", "Pii", "PiiKind", "pii_fields"]
+from schemas.checks import Checks
+
+__all__ = ["CanonicalModel", "Hours", "Money", "NonNegativeMoney", "Percent", "Pii", "PiiKind", "pii_fields"]
 
 PiiKind = Literal["ssn", "birth_date", "name", "address", "contact"]
 
@@ -38,12 +40,20 @@ class Pii:
 
 
 Money = Annotated[Decimal, Field(max_digits=14, decimal_places=2)]
+NonNegativeMoney = Annotated[Decimal, Field(max_digits=14, decimal_places=2, ge=0)]
+"""An amount that is never negative whatever the transaction (a weekly benefit, a pay rate, a premium rate)."""
 Hours = Annotated[Decimal, Field(max_digits=9, decimal_places=2, ge=0)]
 Percent = Annotated[Decimal, Field(max_digits=7, decimal_places=4, ge=0, le=100)]
 
 
 class CanonicalModel(BaseModel):
-    """Base of every canonical record: strict about unknown keys, and silent about input values in errors."""
+    """Base of every canonical record: strict about unknown keys, and silent about input values in errors.
+
+    ``record_checks`` are the model's cross-field rules (:mod:`schemas.checks`), enforced here per record and
+    by the mapping engine per column; models declare them instead of writing validators.
+    """
+
+    record_checks: ClassVar[Checks] = ()
 
     model_config = ConfigDict(
         extra="forbid",
@@ -52,6 +62,13 @@ class CanonicalModel(BaseModel):
         # pydantic echoes the input value in ValidationError text unless told not to: PII must never leak.
         hide_input_in_errors=True,
     )
+
+    @model_validator(mode="after")
+    def _record_checks_hold(self) -> Self:
+        failed = [check.message for check in type(self).record_checks if not check.holds(self)]
+        if failed:
+            raise ValueError("; ".join(failed))
+        return self
 
 
 def pii_fields(model: type[BaseModel]) -> dict[str, PiiKind]:

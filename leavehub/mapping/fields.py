@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pyarrow as pa
 from pydantic import AwareDatetime, BaseModel, NaiveDatetime
 
+from schemas.columns import Printable
 from schemas.types import pii_fields
 
 __all__ = ["FieldKind", "FieldSpec", "field_specs"]
@@ -53,6 +54,8 @@ class FieldSpec:
     max_length: int | None = None
     min_length: int | None = None
     pattern: str | None = None
+    printable: bool = False
+    """No control characters (:class:`schemas.columns.Printable`)."""
     pii: str | None = None
 
 
@@ -152,6 +155,7 @@ def field_specs(model: type[BaseModel]) -> dict[str, FieldSpec]:
             enum_values=enum_values, precision=precision, scale=scale,
             ge=facts.get("ge"), gt=facts.get("gt"), le=facts.get("le"), lt=facts.get("lt"),
             max_length=facts.get("max_length"), min_length=facts.get("min_length"),
-            pattern=facts.get("pattern"), pii=pii.get(name),
+            pattern=facts.get("pattern"), printable=any(isinstance(m, Printable) for m in metadata),
+            pii=pii.get(name),
         )
     return out

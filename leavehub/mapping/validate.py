@@ -2,8 +2,12 @@
 
 Instantiating one pydantic object per row would be the row loop the design forbids, so the constraints the
 model declares are read once (:mod:`leavehub.mapping.fields`) and checked as column tests: non-null fields,
-enum membership, decimal precision/scale and ``ge``/``le``, string patterns and lengths, plausible dates.
+enum membership, decimal precision/scale and ``ge``/``le``, string patterns, lengths and control characters,
+plausible dates.
 Each failure is a ``RowError(row, field, reason, value_class)``; the value itself never appears.
+
+The model's cross-field rules (``record_checks``, :mod:`schemas.checks`) run here too: every rule class has a
+vectorized twin in ``RECORD_CHECK_TWINS`` that flags exactly the rows pydantic would refuse for it.
 
 Example::
 
@@ -25,9 +29,12 @@ from pydantic import BaseModel
 
 from leavehub.mapping.fields import FieldSpec, field_specs
 from leavehub.mapping.row_errors import ErrorSink
+from schemas.checks import AbsentUnless, Check, FirstOfMonth, Ordered, RequiredWhen, Sign
+from schemas.columns import CONTROL_CHARACTERS
 from schemas.errors import RowError
 
-__all__ = ["EARLIEST_DATE", "LATEST_DATE", "validate_columns", "validate_frame"]
+__all__ = ["EARLIEST_DATE", "LATEST_DATE", "RECORD_CHECK_TWINS", "record_check_mask", "validate_columns",
+           "validate_frame"]
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
@@ -69,6 +76,9 @@ def validate_columns(columns: dict[str, pa.ChunkedArray], model: type[BaseModel]
                          reason="required field is not mapped", values=None)
             continue
         _check(spec, values, sink)
+    for check in getattr(model, "record_checks", ()):
+        sink.add(pc.fill_null(record_check_mask(check, columns, len(rows)), False), field=check.field,
+                 column=None, reason=check.message, values=columns.get(check.field))
     return sink.row_errors(rows, line_of)
 
 
@@ -101,6 +111,8 @@ def _check(spec: FieldSpec, values: pa.ChunkedArray, sink: ErrorSink) -> None:
                 scalar = pa.scalar(Decimal(str(bound)) if spec.kind == "decimal" else int(bound))
                 add(fn(values, pc.cast(scalar, values.type)), f"{word} the allowed {op} {bound}")
     if spec.kind == "string" and pa.types.is_string(values.type):
+        if spec.printable:
+            add(pc.match_substring_regex(values, CONTROL_CHARACTERS), "contains a control character")
         if spec.max_length is not None:
             add(pc.greater(pc.utf8_length(values), spec.max_length), f"longer than {spec.max_length} characters")
         if spec.min_length is not None:
@@ -128,3 +140,72 @@ def _check_decimal(spec: FieldSpec, values: pa.ChunkedArray, add: Callable[..., 
                                                                             values.type.scale))
         add(pc.greater_equal(pc.abs(values), limit), f"more than {precision - scale} digits before the point",
             None)
+
+
+# --- cross-field rules: one vectorized twin per rule class of schemas.checks ------------------------------
+
+Columns = Callable[[str], pa.ChunkedArray]
+
+
+def record_check_mask(check: Check, columns: dict[str, pa.ChunkedArray], length: int) -> pa.ChunkedArray:
+    """The rows of ``columns`` that break ``check`` (null = holds); absent columns read as all null."""
+
+    def column(name: str) -> pa.ChunkedArray:
+        values = columns.get(name)
+        return values if values is not None else pa.chunked_array([pa.nulls(length)])
+
+    return RECORD_CHECK_TWINS[type(check)](check, column)
+
+
+def _is_one_of(values: pa.ChunkedArray, choices: tuple[Any, ...]) -> Any:
+    """``values`` in ``choices`` (enum members by value); a null is in nothing, as None is in no tuple."""
+    plain = [getattr(c, "value", c) for c in choices]
+    if pa.types.is_null(values.type):
+        return pc.is_valid(values)  # all false
+    return pc.is_in(values, value_set=pa.array(plain, values.type))
+
+
+def _is_empty(values: pa.ChunkedArray) -> Any:
+    if pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        return pc.fill_null(pc.equal(pc.list_value_length(values), 0), True)
+    return pc.is_null(values)
+
+
+def _ordered(check: Ordered, column: Columns) -> Any:
+    earlier, later = column(check.earlier), column(check.later)
+    if pa.types.is_null(earlier.type) or pa.types.is_null(later.type):
+        return pc.is_valid(later)  # all false: an absent side holds
+    return pc.less(later, earlier)
+
+
+def _first_of_month(check: FirstOfMonth, column: Columns) -> Any:
+    values = column(check.field)
+    return pc.is_valid(values) if pa.types.is_null(values.type) else pc.not_equal(pc.day(values), 1)
+
+
+def _required_when(check: RequiredWhen, column: Columns) -> Any:
+    return pc.and_(_is_one_of(column(check.when), check.values), _is_empty(column(check.field)))
+
+
+def _absent_unless(check: AbsentUnless, column: Columns) -> Any:
+    return pc.and_(pc.invert(_is_empty(column(check.field))),
+                   pc.invert(_is_one_of(column(check.when), check.values)))
+
+
+_SIGN_BREAKS = {"non_negative": pc.less, "non_positive": pc.greater, "negative": pc.greater_equal,
+                "zero": pc.not_equal}
+
+
+def _sign(check: Sign, column: Columns) -> Any:
+    amounts = column(check.field)
+    if pa.types.is_null(amounts.type):
+        return pc.is_valid(amounts)
+    zero = pa.scalar(Decimal(0) if pa.types.is_decimal(amounts.type) else 0, amounts.type)
+    return pc.and_(_is_one_of(column(check.when), check.values), _SIGN_BREAKS[check.sign](amounts, zero))
+
+
+RECORD_CHECK_TWINS: dict[type, Callable[[Any, Columns], Any]] = {
+    Ordered: _ordered, FirstOfMonth: _first_of_month, RequiredWhen: _required_when,
+    AbsentUnless: _absent_unless, Sign: _sign,
+}
+"""The vectorized twin of each rule class in :mod:`schemas.checks` (a test keeps the two sets equal)."""
