@@ -196,27 +196,22 @@ def run(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the store's schema to this release (safe to run again, and by two deploy steps at once)."""
-    from leavehub.store import Store
+    from leavehub.pipeline.runner import open_store
 
-    settings = Settings.from_env()
     try:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        store = Store.open(settings.db_url)
-        before, head = store.schema_revisions()
-        store.migrate()
+        store = open_store(Settings.from_env(), upgrade=True)
     except LeaveHubError as exc:
         _fail(exc)
-    console.print(f"store schema at {head}" + ("" if before == head else f" (was {before or 'empty'})"))
+    console.print(f"store schema at {store.schema_revisions()[1]}")
 
 
 @db_app.command("check")
 def db_check() -> None:
     """Exit 0 when the store's schema is what this release needs, else 1 (run `leavehub db upgrade`)."""
-    from leavehub.store import Store
+    from leavehub.pipeline.runner import open_store
 
-    settings = Settings.from_env()
     try:
-        Store.open(settings.db_url).require_current_schema()
+        open_store(Settings.from_env())
     except LeaveHubError as exc:
         _fail(exc)
     console.print("store schema is current")

@@ -52,14 +52,19 @@ __all__ = ["RunOutcome", "open_store", "run_feed", "today"]
 log = logging.getLogger(__name__)
 
 
-def open_store(settings: Settings) -> Any:
-    """The store at ``settings.db_url``, its schema checked (ConfigError when behind); never migrates."""
+def open_store(settings: Settings, *, upgrade: bool = False) -> Any:
+    """The store at ``settings.db_url``, its schema checked (ConfigError when behind).
+
+    Only ``upgrade=True`` (``leavehub db upgrade``) migrates it; a run never does.
+    """
     from leavehub.pipeline.at_rest import private_dir
     from leavehub.store import Store
 
     private_dir(settings.home)
     store = Store.open(settings.db_url)
     _private_sqlite_files(store.engine.url)
+    if upgrade:
+        store.migrate()
     store.require_current_schema()
     return store
 

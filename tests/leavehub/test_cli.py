@@ -1,4 +1,4 @@
-"""The `leavehub` command line: vendors, mapping preview (PII masked), schema export."""
+"""The `leavehub` command line: vendors, mapping preview (PII masked), schema export, db upgrade/check."""
 
 from __future__ import annotations
 
@@ -45,3 +45,13 @@ def test_preview_masks_pii_fields() -> None:
     assert result.exit_code == 0, result.output
     assert "ssn" in result.output and "•••" in result.output
     assert "123-45-6789" not in result.output and "123456789" not in result.output
+
+
+def test_db_upgrade_migrates_and_db_check_says_whether_the_schema_is_current(tmp_path: Path) -> None:
+    env = {"LEAVEHUB_HOME": str(tmp_path / "home"), "LEAVEHUB_DB_URL": f"sqlite:///{tmp_path / 'home' / 'lh.db'}"}
+    behind = runner.invoke(app, ["db", "check"], env=env)
+    assert behind.exit_code == 1 and "leavehub db upgrade" in behind.output, behind.output
+    for _ in range(2):  # safe to run again
+        upgraded = runner.invoke(app, ["db", "upgrade"], env=env)
+        assert upgraded.exit_code == 0 and "store schema at" in upgraded.output, upgraded.output
+    assert runner.invoke(app, ["db", "check"], env=env).exit_code == 0
