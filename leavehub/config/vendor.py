@@ -283,8 +283,8 @@ def transport_problem(feed: Feed, transport_type: str | None) -> str | None:
         if feed.endpoint is None:
             return "an http feed needs `endpoint`"
     elif transport_type in ("sftp", "local"):
-        if feed.file_pattern is None:
-            return f"a {transport_type} feed needs `file_pattern`"
+        if (feed.file_pattern is None) == (feed.file_set is None):
+            return f"a {transport_type} feed needs `file_pattern` (one file) or `file_set` (several), not both"
         if feed.endpoint is not None:
             return f"`endpoint` is only for http feeds, not {transport_type}"
     return None
@@ -297,6 +297,9 @@ class Feed(_Section):
     format: Literal["delimited", "fixed_width", "json", "x12"]
     mapping: BareFileName = Field(description="mapping file in the same folder")
     file_pattern: FilePattern | None = None
+    file_set: Annotated[dict[Slug, FilePattern], Field(min_length=2)] | None = Field(
+        default=None, description="the files of one extract by name (the mapping's file_set joins them), "
+                                  "each pattern with the same {date}; they are applied all or nothing")
     file_kind: Literal["full", "change"]
     record_key: list[NonEmpty] = Field(default_factory=list, description="vendor columns or JSON paths")
     supersede: Supersede | None = None

@@ -23,7 +23,7 @@ from leavehub.config.yaml_lines import LocatedYaml, load_located, load_model, va
 from leavehub.mapping.batch import RuleProblem
 from leavehub.mapping.compiler import InboundMapper, OutboundMapper, compile_rules, default_entities
 from leavehub.mapping.fields import field_specs
-from leavehub.mapping.model import CodesFile, MappingFile
+from leavehub.mapping.model import CodesFile, MappingFile, member_columns
 from schemas.errors import ConfigError
 
 __all__ = [
@@ -73,6 +73,7 @@ def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile,
     registry = entities if entities is not None else default_entities()
     _check_direction(mapping, doc)
     _check_layout(mapping, doc)
+    _check_file_set(mapping, doc)
     codes = _codes_for(mapping, path, doc)
     try:
         mapper = compile_rules(mapping, codes.tables if codes else {}, registry)
@@ -138,8 +139,8 @@ def _check_required_fields(mapping: MappingFile, entities: Mapping[str, type], d
                            ("targets", t, "fields"))
 
 
-def _layout_columns(layout: Mapping[str, Any]) -> tuple[list[str], tuple[str, ...]] | None:
-    """The columns a layout declares (delimited ``columns``, fixed-width ``fields``) and its never-read ones;
+def _declared(layout: Mapping[str, Any]) -> tuple[list[str], tuple[str, ...]] | None:
+    """The columns one layout declares (delimited ``columns``, fixed-width ``fields``) and its never-read ones;
     None when it does not list them (a JSON layout, a delimited file read by its header alone)."""
     from connectors.formats import DelimitedLayout, FixedWidthLayout, parse_layout
 
@@ -151,6 +152,54 @@ def _layout_columns(layout: Mapping[str, Any]) -> tuple[list[str], tuple[str, ..
     if isinstance(parsed, DelimitedLayout) and parsed.columns:
         return list(parsed.columns), parsed.never_read
     return None
+
+
+def _layout_columns(mapping: MappingFile) -> tuple[list[str], tuple[str, ...]] | None:
+    """The columns the mapping's rows have: the layout's, plus every joined file's (prefixed) for a file set."""
+    found = _declared(mapping.layout)
+    if found is None or mapping.file_set is None:
+        return found
+    names, never = list(found[0]), list(found[1])
+    for member in mapping.file_set.join.values():
+        other = _declared(member.layout)
+        assert other is not None  # _check_file_set refused a member without declared columns
+        renamed = member_columns(member, other[0])
+        names += renamed.values()
+        never += [renamed[c] for c in other[1] if c in renamed]
+    return names, tuple(never)
+
+
+def _check_file_set(mapping: MappingFile, doc: LocatedYaml) -> None:
+    """Every file of a set declares its columns; join keys exist on both sides; no column name twice."""
+    from connectors.formats import parse_layout
+
+    spec = mapping.file_set
+    if spec is None:
+        return
+    base = _declared(mapping.layout)
+    if base is None:
+        raise _located(doc, "a file set's base layout must declare its columns", ("layout",))
+    seen = {name: "the base file" for name in base[0]}
+    for name, member in spec.join.items():
+        where = ("file_set", "join", name)
+        try:
+            parse_layout(member.layout)
+        except ConfigError as exc:
+            inner = tuple(p for p in (exc.key_path or "").split(".") if p)
+            raise _located(doc, f"layout: {exc.reason}", (*where, "layout", *inner)) from None
+        found = _declared(member.layout)
+        if found is None:
+            raise _located(doc, f"{name}'s layout must declare its columns", (*where, "layout"))
+        for left, right in member.on.items():
+            if left not in base[0]:
+                raise _located(doc, f"join key {left!r} is not a column of the base file", (*where, "on", left))
+            if right not in found[0]:
+                raise _located(doc, f"join key {right!r} is not a column of {name}", (*where, "on", left))
+        for renamed in member_columns(member, found[0]).values():
+            if renamed in seen:
+                raise _located(doc, f"column {renamed!r} of {name} is also in {seen[renamed]}: give {name} a "
+                                    "prefix", (*where, "prefix"))
+            seen[renamed] = name
 
 
 _CHOICES = ("coalesce", "latest", "earliest", "parts")  # lists whose bare strings are column names
@@ -179,7 +228,7 @@ def _walk_refs(node: Any, path: tuple[str | int, ...], keys: tuple[str, ...]) ->
 
 def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
     """Every column a mapping reads is one the layout declares and may be read (not ``never_read``)."""
-    found = _layout_columns(mapping.layout)
+    found = _layout_columns(mapping)
     if found is None:
         return
     declared, never_read = found

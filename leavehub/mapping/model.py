@@ -63,6 +63,8 @@ __all__ = [
     "DefaultRule",
     "EarliestRule",
     "FieldRule",
+    "FileSet",
+    "FileSetMember",
     "IntegerRule",
     "Join",
     "JoinRule",
@@ -83,6 +85,7 @@ __all__ = [
     "TrimRule",
     "UnknownDefault",
     "WhenRule",
+    "member_columns",
     "steps_of",
 ]
 
@@ -552,6 +555,42 @@ class ChangeMarks(_Rule):
     reinstate_when_leaving: Condition | None = None
 
 
+# --- file sets: several files of one extract, joined before mapping (leavehub.mapping.file_sets) ------
+
+class FileSetMember(_Rule):
+    """A file joined onto the base: its layout, the key columns (base column -> this file's column), whether
+    every base row must have a row here, and a prefix for its columns (``PD_`` -> ``PD_AMOUNT``)."""
+
+    layout: dict[str, Any] = Field(description="this file's layout, as a mapping's `layout`")
+    on: dict[str, str] = Field(min_length=1, description="base column -> this file's column")
+    required: bool = Field(default=False, description="every base row has a row in this file")
+    prefix: str = Field(default="", pattern=r"^([A-Za-z][A-Za-z0-9_]*)?$")
+
+
+class FileSet(_Rule):
+    """The files of one extract: ``base`` is vendor.yaml's name of the base file (its layout is the mapping's
+    ``layout``); ``join`` the other members by their vendor.yaml names."""
+
+    base: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    join: dict[str, FileSetMember] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _base_is_not_joined(self) -> FileSet:
+        if self.base in self.join:
+            raise ValueError(f"the base file {self.base!r} is not joined onto itself")
+        return self
+
+    @property
+    def members(self) -> tuple[str, ...]:
+        return (self.base, *self.join)
+
+
+def member_columns(member: FileSetMember, columns: list[str]) -> dict[str, str]:
+    """This member's columns as the mapping sees them (key columns are the base's): file column -> name."""
+    keys = set(member.on.values())
+    return {c: member.prefix + c for c in columns if c not in keys}
+
+
 class MappingFile(_Rule):
     """A whole mapping file. Direction ``in`` uses ``targets``; ``out`` uses ``source`` and ``columns``
     (vendor columns, in output order)."""
@@ -564,6 +603,8 @@ class MappingFile(_Rule):
     description: str | None = None
     layout: dict[str, Any] = Field(default_factory=dict, description="file layout, checked by connectors.formats")
     codes: str | None = Field(default=None, description="codes file next to this one, e.g. codes.yaml")
+    file_set: FileSet | None = Field(default=None, description="other files of the same extract, joined onto "
+                                                               "this layout's rows before mapping")
     filters: Condition | list[Condition] | None = None
     targets: list[Target] | None = None
     source: OutboundSource | None = None
