@@ -330,7 +330,7 @@ class ArrivalCheckOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         from leavehub.config.vendor import load_vendors
-        from leavehub.operations.arrivals import check_arrivals
+        from leavehub.operations.arrivals import check_acknowledgements, check_arrivals
         from leavehub.operations.sequence import check_sequences
         from leavehub.pipeline.runner import open_store
 
@@ -341,5 +341,6 @@ class ArrivalCheckOperator(BaseOperator):
         now = datetime.now(UTC)
         missing = check_arrivals(store, vendors, now, settings=settings)
         gaps = check_sequences(store, vendors, now, settings=settings)
-        return {"missing": len(missing), "sequence_gaps": len(gaps)}
+        unanswered = check_acknowledgements(store, vendors, now, settings=settings)
+        return {"missing": len(missing), "sequence_gaps": len(gaps), "not_acknowledged": len(unanswered)}
 

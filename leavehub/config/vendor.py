@@ -42,6 +42,7 @@ from schemas.errors import ConfigError
 __all__ = [
     "VENDOR_FILE",
     "WEEKDAYS",
+    "Acknowledgements",
     "ArrivalWindow",
     "AssetSchedule",
     "CronSchedule",
@@ -322,6 +323,14 @@ class Feed(_Section):
         return self
 
 
+class Acknowledgements(_Section):
+    """Where the vendor's answers to our X12 files land (``SUMMIT_999_{control_number}.x12.pgp`` in the
+    inbound folder) and how long an interchange may go unanswered before it is alerted."""
+
+    file_pattern: FilePattern
+    expected_within_hours: Annotated[int, Field(ge=1, le=24 * 14)] = 24
+
+
 class VendorConfig(_Section):
     """The whole vendor.yaml."""
 
@@ -332,6 +341,7 @@ class VendorConfig(_Section):
     transport: Transport
     pgp: PgpSettings | None = None
     feeds: Annotated[dict[Slug, Feed], Field(min_length=1)]
+    acknowledgements: Acknowledgements | None = None
     description: str | None = None
 
     @field_validator("vendor")
@@ -350,6 +360,9 @@ class VendorConfig(_Section):
                 raise ValueError(f"feeds.{name}: {problem}")
         if self.pgp is not None and self.transport.type == "http":
             raise ValueError("pgp is for file transports (sftp, local), not http")
+        if self.acknowledgements is not None and not any(f.format == "x12" and f.direction == "out"
+                                                         for f in self.feeds.values()):
+            raise ValueError("acknowledgements answer outbound x12 feeds; this vendor has none")
         return self
 
     def feed_refs(self) -> list[str]:

@@ -42,7 +42,7 @@ __all__ = ["Alert", "AlertKind", "Delivery", "alert_channel", "alerts_for_receip
 log = logging.getLogger(__name__)
 
 AlertKind = Literal["missing_file", "sequence_gap", "quarantined", "release_failed", "backfill_failed",
-                    "task_failed"]
+                    "task_failed", "rejected_by_vendor", "not_acknowledged"]
 DetailValue = str | int | float | bool | None
 USER_AGENT = "LeaveHub-alerts/1"
 MAX_BACKOFF_SECONDS = 5.0

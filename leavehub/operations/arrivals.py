@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from leavehub.config.vendor import ArrivalWindow, Feed, VendorConfig, VendorSet
 from leavehub.operations.alerts import Alert, Delivery, send_alert
 
-__all__ = ["DEFAULT_LOOKBACK_DAYS", "MissingFile", "check_arrivals", "due_dates", "expected_name", "inbound_feeds"]
+__all__ = ["DEFAULT_LOOKBACK_DAYS", "MissingFile", "check_acknowledgements", "check_arrivals", "due_dates",
+           "expected_name", "inbound_feeds"]
 
 DEFAULT_LOOKBACK_DAYS = 3
 """How many business dates back a check looks: a check that did not run over a weekend still catches Friday,
@@ -112,3 +113,24 @@ def check_arrivals(store: Any, vendors: VendorSet | Mapping[str, VendorConfig] |
                 found = MissingFile(vendor.vendor, name, day, deadline, expected, ledger_id, delivery)
             missing.append(found)
     return missing
+
+
+def check_acknowledgements(store: Any, vendors: VendorSet | Mapping[str, VendorConfig] | Iterable[VendorConfig],
+                           now: datetime, *, alert: bool = True, settings: Any = None) -> list[Any]:
+    """Alert (once) every X12 transaction set a vendor has not answered within its ``acknowledgements`` window
+    (an answer is just as much an expected arrival as a file)."""
+    from leavehub.pipeline.acknowledgements import overdue_acknowledgements
+    from leavehub.pipeline.feeds import load_feed
+    from leavehub.settings import Settings
+
+    if isinstance(vendors, VendorSet):
+        vendors = vendors.vendors
+    configs = list(vendors.values()) if isinstance(vendors, Mapping) else list(vendors)
+    late: list[Any] = []
+    for vendor in sorted(configs, key=lambda v: v.vendor):
+        if vendor.acknowledgements is None:
+            continue
+        name = next(n for n, f in sorted(vendor.feeds.items()) if f.format == "x12" and f.direction == "out")
+        feed = load_feed(f"{vendor.vendor}.{name}", settings or Settings.from_env())
+        late += overdue_acknowledgements(feed, store=store, now=now, alert=alert, settings=settings)
+    return late

@@ -109,15 +109,15 @@ def send_feed(feed: Feed, *, store: Any, business_date: date,
         log.info("%s: %s already sent for %s; nothing to do", feed.id, done.file_name, business_date)
         return Sent(feed.id, done.file_name, done.records_applied or done.records_read or 0,
                     done.sha256_received or "", business_date, batch_id=done.batch_id or "", status="ALREADY_SENT")
-    numbering = "vendor" if feed.spec.format == "x12" else "feed"  # an ISA13 is unique per sender
-    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), numbering=numbering)
+    # an ISA13 is unique per sender, and the full and change 834s describe one population
+    scope = "vendor" if feed.spec.format == "x12" else "feed"
+    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
     pending = _manifest(feed, batch.batch_id)
     if pending is not None and pending["business_date"] != business_date.isoformat():
         # An earlier run built this batch for another day and crashed before the ledger said SENT: finish
         # that send under its own date first, then build today's batch.
         _deliver(feed, store, batch.batch_id, date.fromisoformat(pending["business_date"]), connections)
-        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC),
-                                  numbering=numbering)
+        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
         pending = None
     if pending is None:  # else a retry of a built batch: its artifact is reused byte for byte
         _build_artifact(feed, store, business_date, batch, _outbox(feed, batch.batch_id), connections)
@@ -148,10 +148,15 @@ def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
     with _wire_copy(feed, outbox, meta["name"]) as artifact, open_file_transport(feed, connections) as transport:
         transport.put(artifact, meta["name"])
         size = artifact.stat().st_size
-    store.record_send(batch_id, file_name=meta["name"], size=size,
-                      sha256_sent=meta["sha256"], sha256_plaintext=meta["sha256_plaintext"],
-                      business_date=business_date, schema_version=SCHEMA_VERSION,
-                      mapping_version=feed.mapping_version)
+    file_id = store.record_send(batch_id, file_name=meta["name"], size=size,
+                                sha256_sent=meta["sha256"], sha256_plaintext=meta["sha256_plaintext"],
+                                business_date=business_date, schema_version=SCHEMA_VERSION,
+                                mapping_version=feed.mapping_version)
+    if meta.get("x12_control_number") is not None:  # its TA1/999 will answer by this ISA13
+        from leavehub.store.x12_sets import record_sent
+
+        record_sent(store.engine, vendor=feed.vendor.vendor, feed=feed.name, batch_id=batch_id, file_id=file_id,
+                    business_date=business_date, control_number=meta["x12_control_number"])
     shutil.rmtree(outbox, ignore_errors=True)
     log.info("%s: sent %s (%d records, batch %s)", feed.id, meta["name"], meta["records"], batch_id)
     return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch_id, path=meta["name"])
@@ -188,7 +193,8 @@ def _build_artifact(feed: Feed, store: Any, business_date: date, batch: Any, out
                 written = write_chunks(feed.layout, [frame], sink, business_date=business_date, params=params)
             sha_sent = sha_plain = written.sha256 or _sha256_sealed(kept)
     manifest = {"name": name, "records": written.records, "sha256": sha_sent, "sha256_plaintext": sha_plain,
-                "business_date": business_date.isoformat()}
+                "business_date": business_date.isoformat(),
+                "x12_control_number": batch.control_number if params is not None else None}
     tmp = outbox / "manifest.json.part"
     with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
         fh.write(json.dumps(manifest, sort_keys=True))

@@ -95,6 +95,8 @@ class RunOutcome:
     receipts: list[Receipt] = field(default_factory=list)
     sent: Any = None  # leavehub.pipeline.outbound.Sent
     skipped: list[str] = field(default_factory=list)  # inbox names that are not this feed's (pattern)
+    # an X12 feed reads the partner's TA1/999 answers first (leavehub.pipeline.acknowledgements.AckReceipt)
+    acknowledgements: list[Any] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -110,7 +112,10 @@ class RunOutcome:
 
     def summary(self) -> str:
         if self.sent:
-            return f"{self.feed}: {self.sent.status} {self.sent.file} ({self.sent.records} records)"
+            acks = "".join(f"\n  ACK {a.status:<9} {a.file} "
+                           + ", ".join(f"{s.control_number}/{s.set_control} {s.status}" for s in a.sets)
+                           for a in self.acknowledgements)
+            return f"{self.feed}: {self.sent.status} {self.sent.file} ({self.sent.records} records){acks}"
         if not self.receipts:
             return f"{self.feed}: no files waiting"
         lines = [f"{self.feed}: {len(self.receipts)} file(s)"]

@@ -96,6 +96,12 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
     bday = business_date or today(settings)
     outcome = RunOutcome(feed=feed.id, business_date=bday)
     if feed.spec.direction == "out":
+        if feed.spec.format == "x12" and feed.vendor.acknowledgements is not None:
+            # the answers to earlier files first: a rejected one makes this run resend with new numbers
+            from leavehub.pipeline.acknowledgements import collect_acknowledgements
+
+            outcome.acknowledgements = collect_acknowledgements(feed, store=store, connections=connections,
+                                                                settings=settings)
         outcome.sent = send_feed(feed, store=store, business_date=bday, connections=connections)
     elif files is not None:
         for path in files:

@@ -204,20 +204,22 @@ class OutboundBatch:
 
 
 def build_batch(connection: Connection, vendor: str, feed: str, *, watermark: datetime | None,
-                record_count: int | None = None, numbering: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
+                record_count: int | None = None, scope: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
     """The unsent batch for vendor/feed if one exists (a retry), else a new one with the next control number.
 
-    ``numbering="vendor"`` counts across all of the vendor's feeds (an X12 ISA13 is unique per sender)."""
+    ``scope="vendor"``: the vendor's feeds share one sequence of control numbers (an X12 ISA13 is unique per
+    sender) and one baseline: the previous watermark is that of the last batch sent on ANY of them (a weekly
+    full file restates what the daily change files then build on)."""
     b = OUTBOUND_BATCH
     pending = connection.execute(
         select(b).where(b.c.vendor == vendor, b.c.feed == feed, b.c.status == "BUILT")
         .order_by(b.c.id.desc()).limit(1)).mappings().first()
     if pending is not None:
         return OutboundBatch.from_row(pending)
-    previous = last_sent_watermark(connection, vendor, feed)
+    previous = last_sent_watermark(connection, vendor, feed if scope == "feed" else None)
     last_number = connection.execute(
         select(func.coalesce(func.max(b.c.control_number), 0)).where(
-            b.c.vendor == vendor, *([b.c.feed == feed] if numbering == "feed" else []))
+            b.c.vendor == vendor, *([b.c.feed == feed] if scope == "feed" else []))
     ).scalar_one()
     row = {"batch_id": uuid.uuid4().hex, "vendor": vendor, "feed": feed, "control_number": last_number + 1,
            "watermark": watermark, "previous_watermark": previous, "record_count": record_count,
@@ -251,9 +253,10 @@ def record_send(connection: Connection, batch_id: str, *, file_name: str, size: 
 
 
 
-def last_sent_watermark(connection: Connection, vendor: str, feed: str) -> datetime | None:
-    """The newest watermark among the batches already sent to vendor/feed."""
+def last_sent_watermark(connection: Connection, vendor: str, feed: str | None) -> datetime | None:
+    """The newest watermark among the batches already sent to vendor/feed (any of its feeds with None)."""
     b = OUTBOUND_BATCH
     return aware(connection.execute(
-        select(func.max(b.c.watermark)).where(b.c.vendor == vendor, b.c.feed == feed, b.c.status == "SENT")
+        select(func.max(b.c.watermark)).where(b.c.vendor == vendor, b.c.status == "SENT",
+                                              *([b.c.feed == feed] if feed is not None else []))
     ).scalar_one_or_none())

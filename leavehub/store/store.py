@@ -186,13 +186,13 @@ class Store:
 
     def build_batch(self, vendor: str, feed: str, *, watermark: datetime | None,
                     record_count: int | None = None,
-                    numbering: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
+                    scope: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
         """The batch to send now: the pending one if a previous attempt built it, else the next one."""
         for _attempt in range(5):
             try:
                 with self.engine.connect().execution_options(**WRITE) as connection, connection.begin():
                     return ledger.build_batch(connection, vendor, feed, watermark=watermark,
-                                              record_count=record_count, numbering=numbering)
+                                              record_count=record_count, scope=scope)
             except IntegrityError:  # a concurrent builder took the control number: read its batch
                 continue
         raise TransientError(f"could not allocate a control number for {vendor}/{feed}")

@@ -57,6 +57,7 @@ __all__ = [
     "OUTBOUND_BATCH",
     "SYSTEM_COLUMNS",
     "VERSIONED_ENTITIES",
+    "X12_TRANSACTION_SET",
     "EntityColumn",
     "entity_columns",
     "staging_table",
@@ -125,13 +126,36 @@ OUTBOUND_BATCH = Table(
     Column("watermark", Utc, nullable=True),  # max recorded_at included: the next "changed since" starts here
     Column("previous_watermark", Utc, nullable=True),
     Column("record_count", Integer, nullable=True),
-    Column("status", String(8), nullable=False),  # BUILT | SENT
+    Column("status", String(8), nullable=False),  # BUILT | SENT | REJECTED (by the partner: resent as a new batch)
     Column("built_at", Utc, nullable=False),
     Column("sent_at", Utc, nullable=True),
     Column("file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=True),
     UniqueConstraint("batch_id"),
     UniqueConstraint("vendor", "feed", "control_number"),
 )
+
+X12_TRANSACTION_SET = Table(
+    "x12_transaction_set",
+    METADATA,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("vendor", String(64), nullable=False),
+    Column("feed", String(64), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=False),  # the SENT ledger row
+    Column("business_date", Date, nullable=True),
+    Column("control_number", Integer, nullable=False),  # ISA13 = GS06
+    Column("set_control", String(9), nullable=False),  # ST02
+    # SENT | ACCEPTED | ACCEPTED_WITH_ERRORS | PARTIALLY_ACCEPTED | REJECTED
+    Column("status", String(24), nullable=False),
+    Column("interchange_status", String(1), nullable=True),  # TA104: A | E | R
+    Column("errors", JSON, nullable=True),  # IK3/IK4: segment, position, loop, element, codes - never a value
+    Column("ack_file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=True),
+    Column("sent_at", Utc, nullable=False),
+    Column("acknowledged_at", Utc, nullable=True),
+    Column("overdue_alerted_at", Utc, nullable=True),
+    UniqueConstraint("vendor", "control_number", "set_control"),
+)
+"""Each X12 transaction set sent, and what the partner's TA1/999 said about it."""
 
 SYSTEM_COLUMNS = (
     "version_id", "record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
