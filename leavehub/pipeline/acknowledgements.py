@@ -26,6 +26,7 @@ from typing import Any
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport
 from leavehub.pipeline.feeds import Feed
 from leavehub.pipeline.inbound import sha256_file, verified_plaintext, work_dir
+from leavehub.pipeline.outcome import Rejection
 from leavehub.pipeline.quarantine import quarantine
 from schemas.errors import ConfigError, DuplicateInput, RejectedInput
 
@@ -46,6 +47,7 @@ class AckReceipt:
     control_number: int | None = None
     sets: list[Any] = field(default_factory=list)  # leavehub.store.x12_sets.SetOutcome
     ledger_id: int | None = None
+    reason: str | None = None  # why a REJECTED file could not be read (never a value)
 
     @property
     def resend(self) -> bool:
@@ -62,7 +64,8 @@ def _settings_of(feed: Feed) -> Any:
 
 def receive_acknowledgement(feed: Feed, path: Path, *, store: Any,
                             connections: ConnectionResolver | None = None) -> AckReceipt:
-    """Verify, read and apply one TA1/999 file; a bad one is ledgered REJECTED, quarantined and re-raised."""
+    """Verify, read and apply one TA1/999 file; a bad one is ledgered REJECTED and quarantined (an outcome,
+    not an exception)."""
     from connectors.formats.x12 import MAX_ACK_BYTES, read_acknowledgement
     from leavehub.store import FileArrival
     from leavehub.store.x12_sets import apply_acknowledgement
@@ -93,16 +96,23 @@ def receive_acknowledgement(feed: Feed, path: Path, *, store: Any,
         receipt.status = "DUPLICATE"
         return receipt
     except RejectedInput as exc:
+        rejection = Rejection.of(exc)
+        sha_received = sha_received or sha256_file(path)
         if intake is not None:
             receipt.ledger_id = intake.file_id
+        else:  # refused before the store saw it (signature, envelope): ledger it REJECTED here
+            receipt.ledger_id = store.record_rejection(
+                FileArrival(feed.vendor.vendor, ACK_FEED, "inbound", path.name, path.stat().st_size, sha_received,
+                            None, None, None, None, SCHEMA_VERSION, None), rejection.errors)
         entry = quarantine(feed.settings.quarantine_dir, path, feed_id=f"{feed.vendor.vendor}.{ACK_FEED}",
-                           error=exc, arrived_encrypted=encrypted,
-                           sha256_received=sha_received or sha256_file(path), ledger_id=receipt.ledger_id)
+                           rejection=rejection, arrived_encrypted=encrypted, sha256_received=sha_received,
+                           ledger_id=receipt.ledger_id)
         if receipt.ledger_id is not None:
             store.mark_quarantined(receipt.ledger_id)
         log.error("%s: acknowledgement %s rejected (%s); quarantined with report %s", feed.vendor.vendor,
                   path.name, exc.reason, entry.report)
-        raise
+        receipt.status, receipt.reason = "REJECTED", exc.reason
+        return receipt
     receipt.status = "APPLIED"
     unknown = [s for s in receipt.sets if not s.known]
     log.info("%s: %s acknowledged %d set(s)%s", feed.vendor.vendor, path.name, len(receipt.sets),
@@ -122,11 +132,10 @@ def collect_acknowledgements(feed: Feed, *, store: Any, connections: ConnectionR
                 if acks.file_pattern.match(remote.name) is None:
                     continue
                 local = transport.get(remote.name, downloads / remote.name)
-                try:
-                    receipts.append(receive_acknowledgement(feed, local, store=store, connections=connections))
-                except RejectedInput as exc:
-                    receipts.append(AckReceipt(file=remote.name, status="REJECTED"))
-                    _alert(feed, "quarantined", f"acknowledgement {remote.name} unreadable: {exc.reason}",
+                receipt = receive_acknowledgement(feed, local, store=store, connections=connections)
+                receipts.append(receipt)
+                if receipt.status == "REJECTED":
+                    _alert(feed, "quarantined", f"acknowledgement {remote.name} unreadable: {receipt.reason}",
                            {"file": remote.name}, settings)
                 transport.archive(remote.name)
                 local.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(300)]
 @pytest.fixture
 def exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from leavehub.pipeline.runner import open_store
+    from leavehub.store import Store
     from sandbox.keys import generate_key_pair
     from sandbox.sshd import SshdServer
     from sandbox.summit import SummitSimulator
@@ -45,6 +46,10 @@ def exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         settings = Settings.from_env()
+        settings.home.mkdir(parents=True, exist_ok=True)
+        migrating = Store.open(settings.db_url)
+        migrating.migrate()  # what `leavehub db upgrade` does; a run never migrates
+        migrating.dispose()
         store = open_store(settings)
         load_population(store, summit_population(30, business_date=DAY), business_date=DAY)
         simulator = SummitSimulator(sshd.vendor_dir("summit_mutual"), hub=hub, summit=summit_key)
@@ -143,3 +148,17 @@ def test_a_retried_send_reuses_the_batch_and_its_control_number(exchange, monkey
     (answer,) = summit.answer_pending()
     assert answer.control_number == 1 and sent.status == "SENT"  # the retry sent the batch built first
     assert os.listdir(summit.home / "to_summit") == []
+
+
+def test_an_unreadable_acknowledgement_is_quarantined_and_alerted_and_the_send_goes_on(exchange, caplog):
+    from leavehub.pipeline.runner import run_feed
+
+    store, summit, settings = exchange
+    (summit.home / "from_summit" / "SUMMIT_999_000000077.x12.pgp").write_bytes(b"ISA*not sealed, not signed~")
+    with caplog.at_level(logging.WARNING, logger="leavehub.operations.alerts"):
+        outcome = run_feed("summit_mutual.enrollment_full", business_date=DAY, settings=settings, store=store)
+    (ack,) = outcome.acknowledgements
+    assert ack.status == "REJECTED" and ack.reason and outcome.sent.status == "SENT"
+    assert any("quarantined" in r.getMessage() for r in caplog.records)
+    assert list((summit.home / "from_summit").iterdir()) == []  # archived on the server, never fetched twice
+    assert [e.status for e in store.ledger(vendor="summit_mutual", feed="acknowledgements")] == ["QUARANTINED"]
