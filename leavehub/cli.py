@@ -10,6 +10,7 @@
     leavehub history ENTITY KEY [--format F]          every version of one record, its file, row and clocks
     leavehub archive list [--vendor V]                processed vendor files kept (sealed) by the hub
     leavehub archive open VENDOR NAME [--out F]       the exact bytes of one, for an authorised operator
+    leavehub archive open --path FILE [--out F]       any sealed file kept under LEAVEHUB_HOME (outbox, quarantine)
 
 Plugins (the simulators' ``leavehub sandbox up``) register under the ``leavehub.cli_plugins`` entry point group;
 no product module imports them.
@@ -312,18 +313,27 @@ def archive_list(vendor: Annotated[str | None, typer.Option(help="only this vend
 
 @archive_app.command("open")
 def archive_open(
-    vendor: Annotated[str, typer.Argument()],
-    name: Annotated[str, typer.Argument(help="the archived file name (as `archive list` shows it)")],
+    vendor: Annotated[str | None, typer.Argument(help="the vendor (with NAME)")] = None,
+    name: Annotated[str | None, typer.Argument(help="the archived file name (as `archive list` shows it)")] = None,
+    path: Annotated[Path | None, typer.Option("--path", help="instead: any sealed file under LEAVEHUB_HOME "
+                                               "(outbox, quarantine)")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="write here (0600) instead of standard output")]
     = None,
 ) -> None:
     """Write the exact bytes received; needs the deployment's LEAVEHUB_PII_KEY in the environment."""
     import os
 
-    from leavehub.operations.archive import open_archived
+    from leavehub.operations.archive import open_archived, open_kept
 
+    if (path is None) == (vendor is None or name is None):
+        _fail(ConfigError("give VENDOR NAME, or --path FILE"))
     try:
-        with open_archived(Settings.from_env(), vendor, name) as plain:
+        settings = Settings.from_env()
+        if path is not None:
+            opened = open_kept(settings, path)
+        else:
+            opened = open_archived(settings, str(vendor), str(name))
+        with opened as plain:
             if out is None:
                 sink = sys.stdout.buffer
                 while block := plain.read(1 << 20):

@@ -6,6 +6,9 @@ environment (the operator's session, or the secret store's injection), never a f
 gives back the exact bytes the vendor sent. An SFTP vendor's archive is a folder on the vendor's server: nothing
 of it is kept here.
 
+``open_kept`` opens any other sealed file the hub keeps (an outbox file waiting to be sent, a quarantined
+plaintext arrival) by its path, with the key of the folder it sits in.
+
 Example::
 
     for kept in archived_files(settings): print(kept.vendor, kept.name, kept.size)
@@ -19,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed
+from leavehub.pipeline.at_rest import SEALED_SUFFIX, KeptKind, at_rest_key, open_sealed
 from leavehub.settings import Settings
 from schemas.errors import ConfigError
 
-__all__ = ["ArchivedFile", "archived_files", "open_archived"]
+__all__ = ["ArchivedFile", "archived_files", "open_archived", "open_kept"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +82,22 @@ def open_archived(settings: Settings, vendor: str, name: str) -> BinaryIO:
     if not path.is_file():
         raise LookupError(f"no archived file {wanted!r} for vendor {vendor!r} (see `leavehub archive list`)")
     return open_sealed(path, at_rest_key("archive"))
+
+
+KEY_OF_FOLDER: dict[str, KeptKind] = {"exchange": "archive", "outbox": "outbox", "quarantine": "quarantine",
+                                      "quarantine-released": "quarantine"}
+
+
+def open_kept(settings: Settings, path: Path) -> BinaryIO:
+    """The exact bytes of any sealed file the hub keeps under LEAVEHUB_HOME (archive, outbox, quarantine),
+    unsealed with the key of the folder it sits in; LookupError for anything else."""
+    home = settings.home.resolve()
+    target = Path(path).resolve()
+    if home not in target.parents or not target.is_file():
+        raise LookupError(f"{path} is not a file kept under LEAVEHUB_HOME")
+    if not target.name.endswith(SEALED_SUFFIX):
+        raise LookupError(f"{target.name} is not sealed by the hub (OpenPGP files open with the vendor's key)")
+    kind = KEY_OF_FOLDER.get(target.relative_to(home).parts[0])
+    if kind is None:
+        raise LookupError(f"{path} is not in a folder whose files the hub keeps sealed")
+    return open_sealed(target, at_rest_key(kind))

@@ -11,10 +11,13 @@ What the hub keeps, and how:
   download from a vendor that sends plaintext is the one exception: a 0600 file for as long as it is posted);
 - the store's SQLite file, when it lives here: PII columns sealed by the store, the file 0600.
 
+Not kept, so not sealed: a local-folder vendor's own drop and pickup folders are the wire (the vendor reads
+what we deliver there, so it is OpenPGP when the vendor's config says ``pgp``, else what the vendor asked for).
+
 The cipher is one: ``connectors.staging`` (segmented AES-256-GCM, tamper and truncation evident). Each use has
 its own key derived from the deployment's PII key (``LEAVEHUB_PII_KEY``, from the environment or the secret
 store, never a repo file), so an authorised operator holding that key gets the exact bytes back: archived
-files with ``leavehub archive open``, quarantined ones through ``leavehub quarantine release``.
+files with ``leavehub archive open VENDOR NAME``, any other kept file with ``leavehub archive open --path``.
 
 Example::
 

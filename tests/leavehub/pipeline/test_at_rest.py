@@ -4,8 +4,9 @@ Marker strings are planted in a column the mapping never reads (a diagnosis, as 
 of Harbor leave files, config only: the layout names a DIAGNOSIS column, no field maps it. One good file and one
 file with a bad row run through the local transport (archived) and through SFTP on a real sshd (archived on the
 vendor's server, downloads removed). Then every byte under LEAVEHUB_HOME is read: no marker anywhere, every file
-0600 and every folder 0700. The operator command `leavehub archive open` returns the exact bytes received, with
-the key from the environment only. An outbound file for a vendor that takes plaintext waits in the outbox sealed.
+0600 and every folder 0700. The operator command `leavehub archive open` returns the exact bytes received (an
+archived file by vendor and name, any other kept file by path), with the key from the environment only. An
+outbound file for a vendor that takes plaintext waits in the outbox sealed.
 """
 
 from __future__ import annotations
@@ -113,6 +114,13 @@ def test_local_transport_archives_sealed_and_the_operator_gets_the_exact_bytes(t
                                       "--out", str(out)])
     assert opened.exit_code == 0, opened.output
     assert out.read_bytes() == bad and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    [quarantined] = (settings.home / "quarantine").rglob("*.lhstg")
+    opened = CliRunner().invoke(app, ["archive", "open", "--path", str(quarantined)])
+    assert opened.exit_code == 0, opened.output
+    assert opened.stdout_bytes == bad, "any kept file opens by its path, with its folder's key"
+    outside = CliRunner().invoke(app, ["archive", "open", "--path", str(tmp_path / "restored.csv")])
+    assert outside.exit_code == 1 and "not a file kept under LEAVEHUB_HOME" in outside.output
 
     monkeypatch.setenv("LEAVEHUB_PII_KEY", generate_key())  # not the deployment's key: nothing opens
     refused = CliRunner().invoke(app, ["archive", "open", "harbor_leave", "HARBOR_LEAVE_20260302.csv"])
