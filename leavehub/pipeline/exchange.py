@@ -67,7 +67,10 @@ def open_file_transport(feed: Feed, connections: ConnectionResolver | None = Non
 
 
 def pickup_glob(feed: Feed) -> str:
-    """Which remote names belong to this feed: its file pattern as a glob."""
+    """Which remote names belong to this feed: its file pattern as a glob (a file set: every name; the set's
+    patterns pick its members)."""
+    if feed.spec.file_set is not None:
+        return "*"
     return feed.spec.file_pattern.glob()
 
 

@@ -17,18 +17,27 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from leavehub.pipeline.exchange import ConnectionResolver
 from leavehub.pipeline.feeds import Feed
-from schemas.errors import RowError
+from leavehub.pipeline.inbound import Plaintext
+from leavehub.pipeline.outcome import Receipt, Rejection
+from schemas.errors import DuplicateInput, RejectedInput, RowError
 
-__all__ = ["ArrivedSet", "MemberRead", "arrived_sets", "joined_chunks", "read_member", "set_digest"]
+__all__ = ["ArrivedSet", "MemberRead", "arrived_sets", "joined_chunks", "read_member", "receive_file_set",
+           "set_digest"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -110,3 +119,161 @@ def joined_chunks(table: Any, lines: np.ndarray, rows: int) -> Iterator[Any]:
 def set_digest(digests: list[str]) -> str:
     """The set's content hash: SHA-256 over its members' hashes in member order (a resent set is known)."""
     return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+
+
+def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived: ArrivedSet,
+                     connections: ConnectionResolver | None = None) -> Receipt:
+    """Post one complete set: verify and read every member, join, then map and apply as ONE arrival.
+
+    Returns the set's ``Receipt`` (named after the set, one alert at most); never raises for bad content.
+    """
+    import pyarrow as pa
+
+    from connectors.formats import parse_layout
+    from leavehub.mapping.file_sets import join_file_set
+    from leavehub.pipeline.inbound import CHUNK_ROWS, _content_step, _stage_file, verified_plaintext
+
+    spec = feed.mapping.file_set
+    layouts = {spec.base: feed.layout, **{m: parse_layout(member.layout) for m, member in spec.join.items()}}
+    bday = arrived.business_date
+    with contextlib.ExitStack() as held:
+        plains: dict[str, Plaintext] = {}
+        reads: dict[str, MemberRead] = {}
+        for member in spec.members:
+            name = arrived.files[member]
+            try:
+                plains[member] = held.enter_context(verified_plaintext(feed, paths[member], connections,
+                                                                       name=name))
+            except RejectedInput as exc:
+                return _reject_set(feed, paths, arrived, plains, Rejection.of(exc), store)
+            with plains[member].open() as stream:
+                read = _content_step(lambda m=member, s=stream, n=name: read_member(m, layouts[m], s, n))
+            if isinstance(read, Rejection):
+                return _reject_set(feed, paths, arrived, plains, read, store)
+            reads[member] = read
+        base = reads[spec.base]
+        joined = _content_step(lambda: join_file_set(spec, base.table, base.lines,
+                                                     {m: (reads[m].table, reads[m].lines) for m in spec.join}))
+        if isinstance(joined, Rejection):
+            return _reject_set(feed, paths, arrived, plains, joined, store)
+        found = [e for r in reads.values() for e in r.errors] + joined.errors
+        arrival = _set_arrival(feed, arrived, plains, empty=joined.table.num_rows == 0)
+        receipt = Receipt(feed=feed.id, file=arrived.name, status="APPLIED", business_date=bday)
+        table = joined.table if joined.table.num_rows or base.table.num_columns else pa.table({})
+        try:
+            with store.intake(arrival) as intake:
+                rejection = None
+                if found:
+                    rejection = Rejection("ValidationFailed", f"{len(found)} bad value(s) or rows across the set; "
+                                          "the whole set is rejected", sorted(found, key=_order))
+                else:
+                    chunks = joined_chunks(table, joined.lines, CHUNK_ROWS)
+                    rejection = _stage_file(feed, intake, next(chunks, None), chunks, receipt, bday, None)
+                if rejection is not None:
+                    rejection.ledger_id = intake.reject(rejection.errors)
+        except DuplicateInput as dup:
+            log.info("%s: set %s is a duplicate of ledger entry %s; nothing posted", feed.id, arrived.name,
+                     dup.original_file_id)
+            _record_members(store, feed, arrived, plains, reads, "DUPLICATE", dup.original_file_id)
+            return Receipt(feed=feed.id, file=arrived.name, status="DUPLICATE", business_date=bday)
+        if rejection is not None:
+            return _reject_set(feed, paths, arrived, plains, rejection, store, reads)
+        receipt.ledger_id = intake.file_id
+        _record_members(store, feed, arrived, plains, reads, "APPLIED", intake.file_id)
+        log.info("%s: set %s applied %s", feed.id, arrived.name, receipt.records)
+        return receipt
+
+
+def _order(error: RowError) -> tuple[str, int, int]:
+    return (error.column or "", error.line or 0, error.row or 0)
+
+
+def _set_arrival(feed: Feed, arrived: ArrivedSet, plains: dict[str, Plaintext], *, empty: bool) -> Any:
+    from leavehub.pipeline.inbound import _arrival
+
+    members = list(arrived.files)
+    return _arrival(feed, arrived.name, sum(plains[m].size for m in members if m in plains),
+                    set_digest([plains[m].sha256_received for m in members if m in plains]),
+                    set_digest([plains[m].sha256_plaintext for m in members if m in plains]),
+                    arrived.business_date, record_count=0 if empty else None)
+
+
+def _record_members(store: Any, feed: Feed, arrived: ArrivedSet, plains: dict[str, Plaintext],
+                    reads: dict[str, MemberRead], status: str, set_id: int | None,
+                    errors: list[RowError] | None = None) -> list[int]:
+    """One ledger entry per member file, pointing at the set's entry (``batch_id`` ``set:<id>``)."""
+    from leavehub.pipeline.inbound import _arrival
+
+    ids = []
+    for member, name in arrived.files.items():
+        plain = plains.get(member)
+        arrival = _arrival(feed, name, plain.size if plain else None, plain.sha256_received if plain else None,
+                           plain.sha256_plaintext if plain else None, arrived.business_date)
+        read = reads[member].table.num_rows if member in reads else 0
+        ids.append(store.record_set_member(arrival, status, read=read, set_id=set_id, errors=errors))
+    return ids
+
+
+def _reject_set(feed: Feed, paths: dict[str, Path], arrived: ArrivedSet, plains: dict[str, Plaintext],
+                rejection: Rejection, store: Any, reads: dict[str, MemberRead] | None = None) -> Receipt:
+    """All or nothing: the set's ledger entry REJECTED, every member quarantined beside the set's report."""
+    from leavehub.pipeline.inbound import quarantine_file
+
+    if rejection.ledger_id is None:
+        rejection.ledger_id = store.record_rejection(_set_arrival(feed, arrived, plains, empty=False),
+                                                     rejection.errors)
+    set_id = rejection.ledger_id
+    store.mark_quarantined(set_id)
+    member_ids = _record_members(store, feed, arrived, plains, reads or {}, "REJECTED", set_id, rejection.errors)
+    receipt: Receipt | None = None
+    for (member, name), ledger_id in zip(arrived.files.items(), member_ids, strict=True):
+        kept = quarantine_file(feed, paths[member], replace(rejection, ledger_id=ledger_id), store=store,
+                               name=name, business_date=arrived.business_date, plain=plains.get(member))
+        receipt = receipt or kept
+    assert receipt is not None
+    return Receipt(feed=feed.id, file=arrived.name, status="REJECTED", business_date=arrived.business_date,
+                   errors=receipt.errors, quarantine_report=receipt.quarantine_report, ledger_id=set_id,
+                   reason=rejection.reason)
+
+
+def post_local_sets(feed: Feed, files: list[Path], *, store: Any,
+                    connections: ConnectionResolver | None = None) -> list[Receipt]:
+    """``leavehub run --file``: the given files must make complete sets (ConfigError names what is missing)."""
+    from schemas.errors import ConfigError
+
+    by_name = {p.name: p for p in files}
+    sets, waiting = arrived_sets(feed, list(by_name))
+    unknown = sorted(set(by_name) - {n for s in sets for n in s.files.values()} - set(waiting))
+    if waiting or unknown:
+        raise ConfigError(f"{feed.id} takes sets of {', '.join(feed.spec.file_set)}; these files make no "
+                          f"complete set: {', '.join(sorted(waiting + unknown))[:300]}",
+                          file=str(feed.folder / "vendor.yaml"), key_path=f"feeds.{feed.name}.file_set")
+    return [receive_file_set(feed, {m: by_name[n] for m, n in s.files.items()}, store=store, arrived=s,
+                             connections=connections) for s in sets]
+
+
+def fetch_and_post_sets(feed: Feed, store: Any, connections: ConnectionResolver | None, outcome: Any) -> None:
+    """Every complete set waiting at the vendor, oldest first; a set with a member missing stays to wait."""
+    import shutil
+    import tempfile
+
+    from leavehub.pipeline.exchange import open_file_transport, pickup_glob
+    from leavehub.pipeline.inbound import work_dir
+
+    downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
+    try:
+        with open_file_transport(feed, connections) as transport:
+            sets, waiting = arrived_sets(feed, [r.name for r in transport.list(pickup_glob(feed))])
+            for name in waiting:
+                log.info("%s: %s waits for the other files of its set", feed.id, name[:80])
+            for index, arrived in enumerate(sets):
+                local = {m: transport.get(n, downloads / f"set{index:05d}-{k}")
+                         for k, (m, n) in enumerate(arrived.files.items())}
+                outcome.receipts.append(receive_file_set(feed, local, store=store, arrived=arrived,
+                                                         connections=connections))
+                for name in arrived.files.values():
+                    transport.archive(name)  # posted, duplicate or safely quarantined: never fetched twice
+                for path in local.values():
+                    path.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(downloads, ignore_errors=True)

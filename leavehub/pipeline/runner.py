@@ -103,6 +103,10 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
             outcome.acknowledgements = collect_acknowledgements(feed, store=store, connections=connections,
                                                                 settings=settings)
         outcome.sent = send_feed(feed, store=store, business_date=bday, connections=connections)
+    elif files is not None and feed.spec.file_set is not None:
+        from leavehub.pipeline.file_sets import post_local_sets
+
+        outcome.receipts += post_local_sets(feed, [Path(p) for p in files], store=store, connections=connections)
     elif files is not None:
         for path in files:
             outcome.receipts.append(_post(feed, Path(path), store, business_date, connections, console))
@@ -152,6 +156,11 @@ def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connec
 def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connections: ConnectionResolver | None,
                     console: Any, outcome: RunOutcome) -> None:
     """Every waiting file of the feed, oldest business date first; each posted or quarantined on its own."""
+    if feed.spec.file_set is not None:  # several files of one extract, posted together (pipeline.file_sets)
+        from leavehub.pipeline.file_sets import fetch_and_post_sets
+
+        fetch_and_post_sets(feed, store, connections, outcome)
+        return
     downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
     try:
         with open_file_transport(feed, connections) as transport:

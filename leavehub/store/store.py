@@ -172,6 +172,16 @@ class Store:
         with self.engine.begin() as connection:
             return ledger.insert_ledger_row(connection, arrival, "REJECTED", errors=errors, finished=True)
 
+    def record_set_member(self, arrival: FileArrival, status: str, *, read: int, set_id: int | None,
+                          errors: list[RowError] | None = None) -> int:
+        """Record one file of a file set: the set itself is one intake (its own ledger entry, all or nothing);
+        each member gets an entry with its rows read and the set's status, ``batch_id`` ``set:<set id>``."""
+        with self.engine.begin() as connection:
+            return ledger.insert_ledger_row(connection, arrival, status, errors=errors, counts=(read, 0, 0),
+                                            batch_id=f"set:{set_id}" if set_id is not None else None,
+                                            duplicate_of=set_id if status == "DUPLICATE" else None,
+                                            finished=True)
+
     def mark_quarantined(self, file_id: int) -> None:
         """A rejected file was moved to quarantine."""
         with self.engine.begin() as connection:
