@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from local_hubs import LocalHub, harbor_leave_rows, local_hub, pipeline_pg_url
 from sshd_peers import serve_sshd
 
@@ -59,3 +60,21 @@ def fault_measure(record_property: Callable[[str, object], None]) -> Callable[..
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshdServer]:
     """A real sshd (OpenSSH) serving Harbor's SFTP home, shared by a module."""
     yield from serve_sshd(tmp_path_factory.mktemp("faults_sshd"), ["harbor_leave"])
+
+
+@pytest.fixture
+def sftp_hub(local_hub, sshd, monkeypatch):
+    """``local_hub`` with Harbor on the real sshd (no OpenPGP) and a leave pattern with a free-text part."""
+    vendor_file = local_hub.mappings / "harbor_leave" / "vendor.yaml"
+    vendor = yaml.safe_load(vendor_file.read_text(encoding="utf-8"))
+    vendor["transport"] = {"type": "sftp", "connection_id": "harbor_leave_sftp", "inbound_dir": "outbound",
+                           "outbound_dir": "inbound", "archive_dir": "archive"}
+    vendor["feeds"]["leave_periods"]["file_pattern"] = "HARBOR_LEAVE_{batch}_{date:%Y%m%d}.csv"
+    vendor_file.write_text(yaml.safe_dump(vendor, sort_keys=False), encoding="utf-8")
+    home = sshd.vendor_dir("harbor_leave")
+    for sub in ("inbound", "outbound", "archive"):
+        (home / sub).mkdir(exist_ok=True)
+        for stale in (home / sub).iterdir():
+            stale.unlink()
+    monkeypatch.setenv("AIRFLOW_CONN_HARBOR_LEAVE_SFTP", sshd.connection_uri("harbor_leave"))
+    return local_hub

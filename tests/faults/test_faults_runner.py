@@ -26,7 +26,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import yaml
 from fault_tools import bytes_under
 from pg_databases import scratch_database
 from typer.testing import CliRunner
@@ -135,24 +134,6 @@ def test_a_file_whose_name_carries_no_business_date_needs_date(local_hub, harbor
 
 
 # -- long names over a real sshd ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sftp_hub(local_hub, sshd, monkeypatch):
-    """``local_hub`` with Harbor on the real sshd (no OpenPGP) and a leave pattern with a free-text part."""
-    vendor_file = local_hub.mappings / "harbor_leave" / "vendor.yaml"
-    vendor = yaml.safe_load(vendor_file.read_text(encoding="utf-8"))
-    vendor["transport"] = {"type": "sftp", "connection_id": "harbor_leave_sftp", "inbound_dir": "outbound",
-                           "outbound_dir": "inbound", "archive_dir": "archive"}
-    vendor["feeds"]["leave_periods"]["file_pattern"] = "HARBOR_LEAVE_{batch}_{date:%Y%m%d}.csv"
-    vendor_file.write_text(yaml.safe_dump(vendor, sort_keys=False), encoding="utf-8")
-    home = sshd.vendor_dir("harbor_leave")
-    for sub in ("inbound", "outbound", "archive"):
-        (home / sub).mkdir(exist_ok=True)
-        for stale in (home / sub).iterdir():
-            stale.unlink()
-    monkeypatch.setenv("AIRFLOW_CONN_HARBOR_LEAVE_SFTP", sshd.connection_uri("harbor_leave"))
-    return local_hub
 
 
 def long_name(day: str, total: int = 250) -> str:

@@ -1,6 +1,6 @@
 """Real-peer helpers for the HTTP transport tests: a small Northwind dataset and a running simulator process.
 
-Kept out of ``conftest.py`` (owned by the SFTP tests): ``test_http.py`` imports these and wraps them in fixtures.
+Kept out of the conftests: ``tests/connectors/transports/test_http.py`` and the fault suite import these.
 
 Example::
 
