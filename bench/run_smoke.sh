@@ -6,3 +6,5 @@ for b in bench/*_bench.py; do
   echo "-- $b --smoke"
   timeout 300 .venv/bin/python "$b" --smoke | tail -n 3
 done
+echo "-- bench/fault_report.py --smoke"
+timeout 600 .venv/bin/python bench/fault_report.py --smoke | tail -n 8
