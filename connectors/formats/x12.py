@@ -48,7 +48,8 @@ ELEMENT, COMPONENT, REPETITION, SEGMENT = "*", ":", "^", "~"
 _FORBIDDEN = frozenset(ELEMENT + COMPONENT + REPETITION + SEGMENT) | {chr(c) for c in range(32)} | {"\x7f"}
 MAX_CONTROL_NUMBER = 999_999_999
 MAX_SEGMENT_CHARS = 4096
-MAX_SEGMENTS = 1_000_000
+MAX_SEGMENTS = 200_000
+MAX_SET_ERRORS = 10_000  # also the most TA1s in a file and sets in a group
 MAX_ACK_BYTES = 64 * 1024 * 1024
 ACK_COLUMNS = ("ACK_CONTROL", "GROUP_CONTROL", "GROUP_STATUS", "TRANSACTION_SET", "SET_CONTROL", "STATUS",
                "ERRORS")
@@ -213,8 +214,8 @@ def write_x12(layout: X12Layout, frames: Iterable[Any], sink: BinaryIO, *, busin
 def tokenize(data: bytes, *, name: str) -> Iterator[list[str]]:
     """The segments of an X12 interchange as lists of elements (``[id, el1, ...]``), separators from ISA.
 
-    Line breaks after a segment terminator are ignored. Bounded: a segment longer than 4,096 characters or
-    more than 1,000,000 segments is a FormatError.
+    Line breaks after a segment terminator are ignored. Lazy and bounded: a segment longer than 4,096
+    characters or more than 200,000 segments is a FormatError.
     """
     try:
         text = data.decode("ascii")
@@ -227,10 +228,16 @@ def tokenize(data: bytes, *, name: str) -> Iterator[list[str]]:
     if len({element, component, terminator}) != 3 or element.isalnum() or element.isspace() \
             or terminator.isalnum() or terminator == " ":
         raise FormatError("ISA separators are not distinct punctuation", file=name, line=1)
-    for number, raw in enumerate(text.split(terminator), start=1):
-        segment = raw.strip("\r\n")
+    start, number = 0, 0
+    while start < len(text):
+        end = text.find(terminator, start)
+        end = len(text) if end < 0 else end
+        if end - start > MAX_SEGMENT_CHARS + 2:
+            raise FormatError("segment longer than allowed", file=name, line=number + 1)
+        segment, start = text[start:end].strip("\r\n"), end + 1
         if not segment:
             continue
+        number += 1
         if number > MAX_SEGMENTS:
             raise FormatError("more segments than allowed", file=name, line=number)
         if len(segment) > MAX_SEGMENT_CHARS:
@@ -335,6 +342,8 @@ def read_acknowledgement(data: bytes, *, name: str) -> Acknowledgement:
                 raise FormatError("ISA does not have 16 elements", file=name, line=line)
             own_number = _number(seg[13], name=name, line=line, what="ISA13")
         elif sid == "TA1":
+            if len(interchanges) >= MAX_SET_ERRORS:
+                raise FormatError("more TA1 segments than allowed", file=name, line=line)
             status = _at(seg, 4)
             if status not in ("A", "E", "R"):
                 raise FormatError("TA104 is not A, E or R", file=name, line=line, field="TA104")
@@ -348,10 +357,14 @@ def read_acknowledgement(data: bytes, *, name: str) -> Acknowledgement:
         elif sid == "AK2":
             if group is None or current is not None:
                 raise FormatError("AK2 outside a group or before the previous IK5", file=name, line=line)
+            if len(group["sets"]) >= MAX_SET_ERRORS:
+                raise FormatError("more acknowledged sets in one group than allowed", file=name, line=line)
             current = {"transaction_set": _at(seg, 1), "set_control": _at(seg, 2), "errors": []}
         elif sid == "IK3":
             if current is None:
                 raise FormatError("IK3 outside an AK2", file=name, line=line)
+            if len(current["errors"]) >= MAX_SET_ERRORS:
+                raise FormatError("more segment errors in one set than allowed", file=name, line=line)
             current["errors"].append(SegmentError(_at(seg, 1), _optional_int(_at(seg, 2)), _at(seg, 3) or None,
                                                   _at(seg, 4) or None))
         elif sid == "IK4":
