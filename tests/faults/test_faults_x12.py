@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from connectors.formats.x12 import Acknowledgement, read_acknowledgement
 from schemas.errors import FormatError
 
-VALID = (b"ISA*00*          *00*          *ZZ*SUMMITMUTUAL   *ZZ*NWDLEAVEHUB    *261207*1400*^*00501*000000901*0*P*:~"
+VALID = (b"ISA*00*          *00*          *ZZ*SUMMITMUTUAL   *ZZ*NWDLEAVEHUB    *261207*1400*^*00501*000000901"
+         b"*0*P*:~"
          b"GS*FA*SUMMITMUTUAL*NWDLEAVEHUB*20261207*1400*901*X*005010X231A1~ST*999*0001*005010X231A1~"
          b"AK1*BE*17*005010X220A1~AK2*834*0001*005010X220A1~IK3*DTP*25*2300*8~IK4*3*1251*8~"
          b"IK5*R*5~AK9*R*1*1*0~SE*8*0001~GE*1*901~TA1*000000017*261207*1300*A*000~IEA*1*000000901~")
