@@ -20,7 +20,6 @@ The last line printed is JSON with every figure.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import subprocess
