@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from leavehub.mapping.batch import Batch, Kind, RuleProblem, kind_of_type
 from leavehub.mapping.conditions import Test, compile_condition
+from leavehub.mapping.drift import Drift
 from leavehub.mapping.fields import field_specs
 from leavehub.mapping.model import (
     CoalesceRule,
@@ -79,7 +80,7 @@ class MappedChunk:
 
     frames: dict[str, pd.DataFrame]
     errors: list[RowError]
-    warnings: list[RowError] = field(default_factory=list)
+    warnings: list[Drift] = field(default_factory=list)
     """Schema drift seen in this chunk (unseen codes a table passes or defaults): reported, not rejected."""
 
 
@@ -184,7 +185,7 @@ class InboundMapper:
         rows = pa.chunked_array([pa.array(np.arange(first_row, first_row + len(frame), dtype=np.int64))])
         by_row = None if line_of is None else (lambda row: line_of(row - first_row))
         errors: list[RowError] = []
-        warnings: list[RowError] = []
+        warnings: list[Drift] = []
         if self._filter is not None:
             keep = self._filter(Batch(source, len(frame), today, ErrorSink()))
             source, rows = _filtered(source, keep), pc.filter(rows, keep)
@@ -210,7 +211,7 @@ class InboundMapper:
                 errors.extend(replace(e, column=vendor_column.get(e.field or ""))
                               for e in validate_columns(columns, target.model, columns[ROW], by_row))
             frames[target.entity] = _frame(columns)
-        return MappedChunk(frames, _first_per_value(errors), warnings)
+        return MappedChunk(frames, _first_per_value(errors), _widest(warnings))
 
     @staticmethod
     def _canonical_columns(target: _CompiledTarget, batch: Batch) -> dict[str, pa.ChunkedArray]:
@@ -291,6 +292,16 @@ def _references(node: Any, shorthand: bool = False) -> tuple[list[str], list[str
         columns.extend(more_columns)
         paths.extend(more_paths)
     return columns, paths
+
+
+def _widest(warnings: list[Drift]) -> list[Drift]:
+    """Targets read the same vendor rows: the same drift seen by two targets is counted once (the widest)."""
+    kept: dict[tuple[str, str | None, str | None], Drift] = {}
+    for drift in warnings:
+        key = (drift.reason, drift.field, drift.column)
+        if key not in kept or drift.rows > kept[key].rows:
+            kept[key] = drift
+    return list(kept.values())
 
 
 def _first_per_value(errors: list[RowError]) -> list[RowError]:

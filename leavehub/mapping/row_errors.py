@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leavehub.mapping.drift import Drift
 from schemas.errors import RowError
 
 __all__ = ["ErrorSink", "value_classes"]
@@ -89,15 +90,15 @@ class ErrorSink:
             self.warnings.append(_Finding(mask, field, column, reason, None))
 
     def warning_summaries(self, rows: pa.ChunkedArray | pa.Array,
-                          line_of: Callable[[int], int | None] | None = None) -> list[RowError]:
-        """One ``RowError``-shaped warning per finding: its first row and line, and how many rows."""
+                          line_of: Callable[[int], int | None] | None = None) -> list[Drift]:
+        """One ``Drift`` per warning finding: its first row and line, and how many rows."""
         out = []
         for finding in self.warnings:
             mask = pc.fill_null(finding.mask, False)
             count = pc.sum(mask).as_py() or 0
             first = pc.take(rows, pc.indices_nonzero(mask)[:1]).to_pylist()[0]
-            out.append(RowError(row=first, field=finding.field, reason=f"{finding.reason} ({count} row(s))",
-                                line=line_of(first) if line_of else None, column=finding.column))
+            out.append(Drift(finding.reason, count, first, line_of(first) if line_of else None, finding.field,
+                             finding.column))
         return out
 
     def __bool__(self) -> bool:

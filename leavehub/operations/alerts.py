@@ -42,7 +42,7 @@ __all__ = ["Alert", "AlertKind", "Delivery", "alert_channel", "alerts_for_receip
 log = logging.getLogger(__name__)
 
 AlertKind = Literal["missing_file", "sequence_gap", "quarantined", "release_failed", "backfill_failed",
-                    "task_failed", "rejected_by_vendor", "not_acknowledged"]
+                    "task_failed", "rejected_by_vendor", "not_acknowledged", "schema_drift"]
 DetailValue = str | int | float | bool | None
 USER_AGENT = "LeaveHub-alerts/1"
 MAX_BACKOFF_SECONDS = 5.0
@@ -113,9 +113,15 @@ def send_alert(alert: Alert, channel: AlertChannel | None = None, *, settings: S
 
 
 def alerts_for_receipts(receipts: list[Any]) -> list[Alert]:
-    """An alert for every rejected receipt of a run (``RunOutcome.receipts``): file, error count, report."""
+    """An alert for every rejected receipt of a run (``RunOutcome.receipts``): file, error count, report; and
+    one for every applied file with schema drift (new columns, unseen codes): the file, how many, the first."""
     alerts = []
     for r in receipts:
+        if r.status == "APPLIED" and getattr(r, "warnings", None):
+            alerts.append(Alert("schema_drift", r.feed, r.business_date,
+                                f"{r.file} applied with {len(r.warnings)} schema drift warning(s)",
+                                {"file": r.file, "warnings": len(r.warnings), "ledger_id": r.ledger_id,
+                                 "first": r.warnings[0].reason[:200], "line": r.warnings[0].line}))
         if r.status != "REJECTED":
             continue
         report = r.quarantine_report

@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from leavehub.mapping.drift import Drift, merge_drift
 from leavehub.pipeline.exchange import ConnectionResolver
 from leavehub.pipeline.feeds import Feed
 from leavehub.pipeline.inbound import Plaintext
@@ -78,12 +79,12 @@ def arrived_sets(feed: Feed, names: list[str]) -> tuple[list[ArrivedSet], list[s
 
 @dataclass
 class MemberRead:
-    """One member read whole: its rows as Arrow text, each row's line, row errors and new columns."""
+    """One member read whole: its rows as Arrow text, each row's line, row errors and schema drift."""
 
     table: Any
     lines: np.ndarray
     errors: list[RowError] = field(default_factory=list)
-    extra_columns: tuple[str, ...] = ()
+    drift: list[Drift] = field(default_factory=list)
 
 
 def read_member(member: str, layout: Any, stream: Any, name: str) -> MemberRead:
@@ -91,15 +92,16 @@ def read_member(member: str, layout: Any, stream: Any, name: str) -> MemberRead:
     import pyarrow as pa
 
     from connectors.formats import read_chunks
+    from leavehub.pipeline.inbound import new_columns
 
-    tables, lines, errors, extra = [], [], [], ()
+    tables, lines, errors, drift = [], [], [], []
     for chunk in read_chunks(layout, stream, name=name):
         tables.append(pa.Table.from_pandas(chunk.frame, preserve_index=False))
         lines.append(chunk.lines())
         errors += [replace(e, reason=f"{member}: {e.reason}") for e in chunk.row_errors]
-        extra = chunk.extra_columns or extra
+        drift += new_columns(chunk, name)
     table = pa.concat_tables(tables) if tables else pa.table({})
-    return MemberRead(table, np.concatenate(lines) if lines else np.zeros(0, np.int64), errors, extra)
+    return MemberRead(table, np.concatenate(lines) if lines else np.zeros(0, np.int64), errors, drift)
 
 
 def joined_chunks(table: Any, lines: np.ndarray, rows: int) -> Iterator[Any]:
@@ -131,7 +133,7 @@ def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived:
 
     from connectors.formats import parse_layout
     from leavehub.mapping.file_sets import join_file_set
-    from leavehub.pipeline.inbound import CHUNK_ROWS, _content_step, _stage_file, verified_plaintext
+    from leavehub.pipeline.inbound import CHUNK_ROWS, _content_step, _stage_file, verified_plaintext, warn_drift
 
     spec = feed.mapping.file_set
     layouts = {spec.base: feed.layout, **{m: parse_layout(member.layout) for m, member in spec.join.items()}}
@@ -179,6 +181,8 @@ def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived:
         if rejection is not None:
             return _reject_set(feed, paths, arrived, plains, rejection, store, reads)
         receipt.ledger_id = intake.file_id
+        receipt.warnings += [d.as_error() for d in merge_drift([d for r in reads.values() for d in r.drift])]
+        warn_drift(feed, receipt, store)
         _record_members(store, feed, arrived, plains, reads, "APPLIED", intake.file_id)
         log.info("%s: set %s applied %s", feed.id, arrived.name, receipt.records)
         return receipt

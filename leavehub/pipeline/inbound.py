@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from leavehub.mapping.drift import Drift, merge_drift
 from leavehub.pipeline.exchange import ConnectionResolver, resolve_connection
 from leavehub.pipeline.feeds import Feed
 from leavehub.pipeline.outcome import Receipt, Rejection
@@ -183,7 +184,17 @@ def apply_plaintext(feed: Feed, plain: Plaintext, *, store: Any, business_date: 
         return rejection
     receipt.ledger_id = intake.file_id
     log.info("%s: %s applied %s", feed.id, plain.name, receipt.records)
+    warn_drift(feed, receipt, store)
     return receipt
+
+
+def warn_drift(feed: Feed, receipt: Receipt, store: Any) -> None:
+    """Schema drift of an applied file: logged, and kept on its ledger entry (the run's alert follows)."""
+    if not receipt.warnings or receipt.ledger_id is None:
+        return
+    store.record_warnings(receipt.ledger_id, receipt.warnings)
+    for warning in receipt.warnings:
+        log.warning("%s: %s %s (line %s)", feed.id, receipt.file, warning.reason, warning.line)
 
 
 def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], receipt: Receipt,
@@ -195,6 +206,7 @@ def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], rece
 
     supersede = feed.spec.supersede.rule
     errors: list[RowError] = []
+    drift: list[Drift] = []  # schema drift: warned per file, never a rejection
     grouped: dict[str, list[Any]] = {}  # partial groups per chunk, finished per file
 
     def stage(entity: str, frame: Any) -> Rejection | None:
@@ -212,6 +224,7 @@ def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], rece
         if isinstance(mapped, Rejection):
             return mapped
         errors += list(chunk.row_errors) + mapped.errors
+        drift += mapped.warnings + new_columns(chunk)
         if not errors:
             for entity, frame in mapped.frames.items():
                 if entity in feed.mapper.grouped:
@@ -231,10 +244,20 @@ def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], rece
         errors += group_errors
         if not errors and (refused := stage(entity, frame)):
             return refused
+    receipt.warnings += [d.as_error() for d in merge_drift(drift)]
     if errors:
         errors.sort(key=lambda e: (e.row or 0, e.field or ""))
         return Rejection("ValidationFailed", f"{len(errors)} bad value(s); the whole file is rejected", errors)
     return None
+
+
+def new_columns(chunk: Any, file: str | None = None) -> list[Drift]:
+    """Columns a delimited file has that its layout does not declare: schema drift on the header line."""
+    if not chunk.extra_columns:
+        return []
+    where = f"{file} has " if file else ""
+    return [Drift(f"schema drift: {where}column(s) the layout does not declare: {', '.join(chunk.extra_columns)}",
+                  len(chunk.frame), None, 1)]
 
 
 def _content_step(step: Callable[[], Any]) -> Any:

@@ -80,6 +80,7 @@ class Receipt:
     ledger_id: int | None = None
     reason: str | None = None  # why a file was rejected (file level); row errors are in the report
     record_outcomes: dict[str, dict[str, int]] = field(default_factory=dict)  # entity -> RECORD_OUTCOMES
+    warnings: list[RowError] = field(default_factory=list)  # schema drift: new columns, unseen codes
 
     @property
     def rejected(self) -> bool:
@@ -124,4 +125,5 @@ class RunOutcome:
             why = f" ({r.reason})" if r.reason and r.rejected else ""
             counts = ", ".join(f"{k}={v}" for k, v in r.records.items())
             lines.append(f"  {r.status:<9} {r.file} {counts}{why}{extra}")
+            lines += [f"  WARNING   {w.reason}" + (f" (line {w.line})" if w.line else "") for w in r.warnings]
         return "\n".join(lines)

@@ -131,8 +131,9 @@ def _require_dates(feed: Feed, files: list[Path], business_date: date | None) ->
 
 
 def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
-    """Every rejected file raises ONE alert on the employer's channel (the only alert for that event)."""
-    if outcome.ok:
+    """Every rejected file raises ONE alert on the employer's channel (the only alert for that event); so does
+    every applied file with schema drift."""
+    if outcome.ok and not any(r.warnings for r in outcome.receipts):
         return
     from leavehub.operations.alerts import alerts_for_receipts, send_alert
 

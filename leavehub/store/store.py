@@ -182,6 +182,13 @@ class Store:
                                             duplicate_of=set_id if status == "DUPLICATE" else None,
                                             finished=True)
 
+    def record_warnings(self, file_id: int, warnings: list[RowError]) -> None:
+        """Keep an applied file's warnings (schema drift) on its ledger entry, in the errors column: an applied
+        file has no errors, and one report shape serves both (each entry marked ``"severity": "warning"``)."""
+        with self.engine.begin() as connection:
+            connection.execute(update(FILE_LEDGER).where(FILE_LEDGER.c.id == file_id).values(
+                errors=[{**w.as_dict(), "severity": "warning"} for w in warnings]))
+
     def mark_quarantined(self, file_id: int) -> None:
         """A rejected file was moved to quarantine."""
         with self.engine.begin() as connection:

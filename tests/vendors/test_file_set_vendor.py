@@ -120,3 +120,23 @@ def test_one_bad_row_in_one_member_rejects_the_whole_set_and_quarantines_every_f
                                                for p in hub.home.rglob("*") if p.is_file()]
     for marker in MARKERS:
         assert not any(marker in text for text in seen), f"{marker} reached the store, a log or a report"
+
+
+def test_a_new_column_in_one_member_is_schema_drift_not_a_rejection(hub, caplog):
+    lines = sample("vpei").splitlines()
+    lines = [lines[0] + ",PAYMENTCORRSTATUS"] + [line + ",Pending" for line in lines[1:]]
+    drop(hub, {name("vpei"): "\r\n".join(lines) + "\r\n",
+               name("vpeipaymentdetails"): sample("vpeipaymentdetails"),
+               name("vpeiclaimdetails"): sample("vpeiclaimdetails")})
+
+    with caplog.at_level(logging.WARNING):
+        outcome = run_feed(FEED, settings=hub.settings)
+
+    [receipt] = outcome.receipts
+    assert receipt.status == "APPLIED", outcome.summary()
+    reason = ("schema drift: FNX_20261120_vpei.csv has column(s) the layout does not declare: PAYMENTCORRSTATUS "
+              "(3 row(s))")
+    assert [(w.line, w.reason) for w in receipt.warnings] == [(1, reason)]
+    entry = next(e for e in hub.open_store().ledger(vendor="bay_state_claims") if e.file_name == receipt.file)
+    assert [(e["severity"], e["reason"]) for e in entry.errors] == [("warning", reason)]
+    assert len([r for r in caplog.records if r.getMessage().startswith("ALERT schema_drift")]) == 1

@@ -192,3 +192,26 @@ def test_the_vendor_runs_over_sftp_with_openpgp(tmp_path, monkeypatch):
         assert [p.name for p in (remote / "archive").iterdir()] == [f"{NAME}.pgp"]
     store = hub.open_store()
     assert len(store.current("leave_period")) == 4 and len(store.current("leave_case")) == 3
+
+
+def test_an_unseen_code_is_schema_drift_in_the_run_the_ledger_and_the_alert(hub, tmp_path, caplog):
+    lines = day_file()
+    lines[3] = lines[3][:35] + "SABB" + lines[3][39:]   # a reason Meridian started sending: read as PERSONAL
+    lines[4] = lines[4][:35] + "SABB" + lines[4][39:]
+
+    with caplog.at_level(logging.WARNING):
+        outcome = run_feed(FEED, files=[write(tmp_path / "in", lines)], settings=hub.settings)
+
+    [receipt] = outcome.receipts
+    assert receipt.status == "APPLIED", outcome.summary()
+    reason = "schema drift: code(s) not in table reason read as PERSONAL (2 row(s))"
+    assert [(w.line, w.field, w.column, w.reason) for w in receipt.warnings] == [
+        (4, "reason_category", "REASON", reason)]
+    assert f"WARNING   {reason} (line 4)" in outcome.summary()
+    [entry] = hub.open_store().ledger(vendor="meridian_leave")
+    assert entry.status == "APPLIED"
+    assert [(e["severity"], e["line"], e["reason"]) for e in entry.errors] == [("warning", 4, reason)]
+    alerts = [r.getMessage() for r in caplog.records if r.getMessage().startswith("ALERT schema_drift")]
+    assert len(alerts) == 1 and "1 schema drift warning(s)" in alerts[0]
+    periods = hub.open_store().current("leave_period")
+    assert sorted(periods["reason_category"].dropna()) == ["OWN_HEALTH", "OWN_HEALTH", "PERSONAL", "PERSONAL"]

@@ -147,7 +147,7 @@ def test_an_unseen_code_a_table_passes_or_defaults_is_a_drift_warning():
     chunk = inbound({"person_id": "ID", "color": [{"source": "C"}, {"code": "color_default"}]}).apply(
         text_frame([{"ID": "a", "C": "R"}, {"ID": "b", "C": "Q"}, {"ID": "c", "C": "Q"}]),
         business_date=BUSINESS_DATE, line_of=lambda i: i + 2)
-    [warning] = chunk.warnings
+    [warning] = [w.as_error() for w in chunk.warnings]
     assert (warning.row, warning.line, warning.field, warning.column) == (2, 3, "color", "C")
     assert warning.reason == "schema drift: code(s) not in table color_default read as BLUE (2 row(s))"
     assert warning.value_class is None
