@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
@@ -35,6 +36,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    field_validator,
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
@@ -260,9 +262,36 @@ class DateRule(_Rule):
 
 
 class DatetimeRule(_Rule):
-    """Text -> UTC timestamp (``iso`` accepts ISO-8601 with Z or an offset); timestamp -> text outbound."""
+    """Text -> UTC timestamp inbound; timestamp -> text outbound. ``iso`` reads ISO-8601 with ``Z`` or an
+    offset; a strptime pattern reads the offset where it has ``%z``.
+
+    A time written without a zone is read in ``timezone`` (an IANA name: ``America/Chicago``, or ``UTC`` when
+    the vendor says so): a pattern without ``%z`` needs one, and under ``iso`` a value without a zone is a
+    row error unless one is given. Outbound the text is written in that zone. Example:
+    ``{datetime: "%m/%d/%Y %H:%M", timezone: America/Chicago}``.
+    """
 
     datetime: str = Field(min_length=2)
+    timezone: str | None = Field(default=None, description="IANA zone of times written without an offset")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+                raise ValueError(f"{value!r} is not an IANA time zone (e.g. America/New_York, UTC)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _zone_is_known_one_way(self) -> DatetimeRule:
+        if "%z" in self.datetime and self.timezone is not None:
+            raise ValueError("the pattern reads the offset (%z): drop timezone")
+        if self.datetime != "iso" and "%z" not in self.datetime and self.timezone is None:
+            raise ValueError(f"the pattern {self.datetime!r} writes no zone: say which with timezone: "
+                             "(an IANA name such as America/New_York, or UTC)")
+        return self
 
 
 class DecimalSpec(_Rule):

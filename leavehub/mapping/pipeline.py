@@ -276,16 +276,32 @@ def _compile_dates(step: DateRule | DatetimeRule, kind: Kind, path: tuple[str | 
         if is_date:
             return "string", lambda batch, v: col.format_dates(
                 pc.cast(v, pa.date32()) if kind == "datetime" else v, pattern)
+        zone = step.timezone  # type: ignore[union-attr]
         return "string", lambda batch, v: col.format_datetimes(
-            pc.cast(v, pa.timestamp("us", tz="UTC")) if kind == "date" else v, pattern)
+            pc.cast(v, pa.timestamp("us", tz="UTC")) if kind == "date" else v, pattern, zone)
     report = _report(f"not a {word} in the format {pattern}")
-    parse = col.parse_dates if is_date else col.parse_datetimes
+    if is_date:
+        def parsed(batch: Batch, v: Any) -> Any:
+            result, bad = col.parse_dates(v, pattern)
+            report(batch, bad, v)
+            return result
+        return word, parsed  # type: ignore[return-value]
+    return word, _parse_datetimes(step, report)  # type: ignore[arg-type,return-value]
+
+
+def _parse_datetimes(step: DatetimeRule, report: Callable[..., None]) -> Op:
+    """Text -> UTC timestamps; a value without a zone, or a local time a clock change skips or repeats, is a
+    row error saying so (never taken as UTC, never a guess)."""
+    no_zone = _report("has no time zone (the rule names none: add timezone:)")
+    unclear = _report(f"is not a single instant in {step.timezone} (a daylight-saving change skips or repeats it)")
 
     def parsed(batch: Batch, v: Any) -> Any:
-        result, bad = parse(v, pattern)
-        report(batch, bad, v)
-        return result
-    return word, parsed  # type: ignore[return-value]
+        times = col.parse_datetimes(v, step.datetime, step.timezone)
+        report(batch, times.bad, v)
+        no_zone(batch, times.no_zone, v)
+        unclear(batch, times.unclear, v)
+        return times.values
+    return parsed
 
 
 def _compile_decimal(spec: DecimalSpec, kind: Kind, path: tuple[str | int, ...]) -> tuple[Kind, Op]:

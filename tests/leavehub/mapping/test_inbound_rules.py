@@ -134,9 +134,9 @@ def test_datetime_iso_and_pattern():
                                  {"ID": "2", "AT": "2026-11-20 08:15"},
                                  {"ID": "3", "AT": "2026-02-30T00:00:00Z"}, {"ID": "4", "AT": "soon"}])
     assert [t and t.isoformat() for t in col(frame, "updated_at")] == [
-        "2026-11-20T08:15:00.250000+00:00", "2026-11-20T08:15:00+00:00", None, None]
-    assert [e.row for e in errors] == [3, 4]
-    fields = {"person_id": "ID", "updated_at": [{"source": "AT"}, {"datetime": "%Y%m%d%H%M%S"}]}
+        "2026-11-20T08:15:00.250000+00:00", None, None, None]
+    assert [e.row for e in errors] == [2, 3, 4], "a time without a zone is refused, not taken as UTC"
+    fields = {"person_id": "ID", "updated_at": [{"source": "AT"}, {"datetime": "%Y%m%d%H%M%S", "timezone": "UTC"}]}
     frame, _ = run(fields, [{"ID": "1", "AT": "20261120081500"}])
     assert col(frame, "updated_at")[0].isoformat() == "2026-11-20T08:15:00+00:00"
 
