@@ -80,8 +80,10 @@ class Transport(Protocol):
         """Regular files of the inbound folder whose names match ``pattern`` (fnmatch), sorted by name."""
         ...
 
-    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None) -> Path:
-        """Download inbound ``name`` to ``dest_path`` atomically; returns ``dest_path``."""
+    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None,
+            seal_key: bytes | None = None) -> Path:
+        """Download inbound ``name`` to ``dest_path`` atomically; returns ``dest_path``. With ``seal_key`` the
+        bytes land sealed (``connectors.staging`` format), so a plaintext vendor file never touches disk."""
         ...
 
     def put(self, local_path: Path, name: str, *, progress: Progress | None = None) -> RemoteFile:

@@ -23,6 +23,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from connectors.staging import SEALED_SUFFIX, StagedWriter
 from connectors.transports.base import (
@@ -72,8 +73,10 @@ class LocalTransport(TransportBase):
             found.append(RemoteFile.from_stat(name, st.st_size, st.st_mtime))
         return found
 
-    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None) -> Path:
+    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None,
+            seal_key: bytes | None = None) -> Path:
         """Copy inbound ``name`` to ``dest_path`` through a temp file; a size that changes mid-copy is transient.
+        With ``seal_key`` the copy is written sealed (``connectors.staging``).
 
         Example: ``t.get("HARBOR_PAY_20260102.csv.pgp", staging / "pay.pgp")``
         """
@@ -84,7 +87,7 @@ class LocalTransport(TransportBase):
             raise FileNotFoundError(f"not a regular file in the inbound folder: {name!r}")
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.part-")
         try:
-            with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+            with open(src, "rb") as fin, _sink(fd, tmp, seal_key) as fout:
                 copied = _copy(fin, fout, st.st_size, progress)  # no fsync: a staging copy, as in sftp.get
             if copied != st.st_size:
                 raise TransientError(f"inbound file {name!r} changed size while being read; retry later")
@@ -146,6 +149,14 @@ class LocalTransport(TransportBase):
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""
+
+
+def _sink(fd: int, path: str, seal_key: bytes | None) -> BinaryIO:
+    """The temp file ``fd`` (at ``path``) to write a download into: plain, or sealed under ``seal_key``."""
+    if seal_key is None:
+        return os.fdopen(fd, "wb")
+    os.close(fd)
+    return StagedWriter(Path(path), seal_key)  # type: ignore[return-value]
 
 
 def _fsync(path: Path) -> None:

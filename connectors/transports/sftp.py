@@ -213,8 +213,10 @@ class SftpTransport(TransportBase):
                     for n in match_names(attrs, pattern)]
         return self._run("list", op)
 
-    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None) -> Path:
-        """Download inbound ``name`` to ``dest_path`` via a local temp file whose size must match the remote's."""
+    def get(self, name: str, dest_path: Path, *, progress: Progress | None = None,
+            seal_key: bytes | None = None) -> Path:
+        """Download inbound ``name`` to ``dest_path`` via a local temp file whose size must match the remote's;
+        with ``seal_key`` the temp file is written sealed (``connectors.staging``): no plaintext on disk."""
         remote = posixpath.join(self.inbound_dir, check_remote_name(name))
         dest = Path(dest_path)
 
@@ -222,7 +224,7 @@ class SftpTransport(TransportBase):
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.part-")
             try:
                 started = time.monotonic()
-                with os.fdopen(fd, "wb") as out, sftp.open(remote, "rb") as src:
+                with _download_sink(fd, tmp, seal_key) as out, sftp.open(remote, "rb") as src:
                     size = src.stat().st_size or 0
                     src.prefetch(size)
                     got = 0
@@ -515,3 +517,13 @@ def _short(exc: BaseException) -> str:
 def _log_rate(what: str, name: str, size: int, started: float) -> None:
     secs = max(time.monotonic() - started, 1e-6)
     log.info("sftp %s %s: %d bytes in %.2f s (%.1f MB/s)", what, name, size, secs, size / secs / 1e6)
+
+
+def _download_sink(fd: int, path: str, seal_key: bytes | None) -> Any:
+    """The temp file ``fd`` (at ``path``) a download is written into: plain, or sealed under ``seal_key``."""
+    if seal_key is None:
+        return os.fdopen(fd, "wb")
+    from connectors.staging import StagedWriter
+
+    os.close(fd)
+    return StagedWriter(Path(path), seal_key)

@@ -7,8 +7,8 @@ What the hub keeps, and how:
   vendor, or sealed under the "outbox" key when the vendor takes plaintext;
 - rejected files: ``quarantine/<feed>/<entry>/``, as received when they came OpenPGP-encrypted, else sealed
   under the "quarantine" key, beside a report that never holds a value;
-- scratch: ``work/``, removed after each run; decrypted content is staged sealed under a per-run key (a
-  download from a vendor that sends plaintext is the one exception: a 0600 file for as long as it is posted);
+- scratch: ``work/``, removed after each run; downloads of a vendor that sends plaintext land sealed under a
+  per-run key (``Transport.get(..., seal_key=...)``), decrypted OpenPGP content is staged sealed the same way;
 - the store's SQLite file, when it lives here: PII columns sealed by the store, the file 0600.
 
 Not kept, so not sealed: a local-folder vendor's own drop and pickup folders are the wire (the vendor reads

@@ -97,6 +97,29 @@ def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver |
         yield Plaintext(name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
 
 
+def sealed_download(name: str, path: Path, key: bytes) -> Plaintext:
+    """A plaintext vendor's file downloaded sealed (``Transport.get(..., seal_key=key)``), as content in hand:
+    hashed once through the reader, read again by the mapping, sealed again under the quarantine key if it is
+    rejected; its plaintext never touches disk."""
+    import hashlib
+
+    from connectors.staging import open_staged
+
+    digest, size = hashlib.sha256(), 0
+    with open_staged(path, key) as plain:
+        while block := plain.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    sha = digest.hexdigest()
+    return Plaintext(name, size, sha, sha, False, lambda: open_staged(path, key))  # type: ignore[arg-type,return-value]
+
+
+def sends_plaintext(feed: Feed) -> bool:
+    """True when the vendor's files are not OpenPGP (nothing to verify): their downloads are sealed at once."""
+    pgp = getattr(feed.vendor, "pgp", None)
+    return pgp is None or not pgp.verify
+
+
 def work_dir(feed: Feed) -> Path:
     """Private scratch space under LEAVEHUB_HOME (encrypted staging, downloads); never the system temp folder."""
     from leavehub.pipeline.at_rest import private_dir

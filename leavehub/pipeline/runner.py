@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 from datetime import date
@@ -41,7 +42,7 @@ from leavehub.pipeline.exchange import (
     pull_api,
 )
 from leavehub.pipeline.feeds import Feed, load_feed
-from leavehub.pipeline.inbound import Plaintext, receive_file, work_dir
+from leavehub.pipeline.inbound import Plaintext, receive_file, sealed_download, sends_plaintext, work_dir
 from leavehub.pipeline.outbound import send_feed
 from leavehub.pipeline.outcome import Receipt, RunOutcome
 from leavehub.settings import Settings
@@ -163,14 +164,17 @@ def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connecti
         fetch_and_post_sets(feed, store, connections, outcome)
         return
     downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
+    seal_key = secrets.token_bytes(32) if sends_plaintext(feed) else None  # this run's key: no plaintext on disk
     try:
         with open_file_transport(feed, connections) as transport:
             waiting = inbox(feed, [r.name for r in transport.list(pickup_glob(feed))], outcome)
             for index, name in enumerate(waiting):
                 # a short local name: the vendor's name may be as long as its file system allows, and the
                 # transport adds a temp suffix (a too-long local name is not a transient failure to retry)
-                local = transport.get(name, downloads / f"in-{index:05d}")
-                outcome.receipts.append(_post(feed, local, store, business_date, connections, console, name=name))
+                local = transport.get(name, downloads / f"in-{index:05d}", seal_key=seal_key)
+                pulled = sealed_download(name, local, seal_key) if seal_key is not None else None
+                outcome.receipts.append(_post(feed, local, store, business_date, connections, console,
+                                              pulled=pulled, name=name))
                 transport.archive(name)  # posted, duplicate or safely quarantined: never fetched twice
                 local.unlink(missing_ok=True)
     finally:

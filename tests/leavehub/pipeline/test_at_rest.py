@@ -3,8 +3,9 @@
 Marker strings are planted in a column the mapping never reads (a diagnosis, as a FINEOS-like extract carries)
 of Harbor leave files, config only: the layout names a DIAGNOSIS column, no field maps it. One good file and one
 file with a bad row run through the local transport (archived) and through SFTP on a real sshd (archived on the
-vendor's server, downloads removed). Then every byte under LEAVEHUB_HOME is read: no marker anywhere, every file
-0600 and every folder 0700. The operator command `leavehub archive open` returns the exact bytes received (an
+vendor's server). Every byte under LEAVEHUB_HOME is read while each download is being posted (downloads of a
+vendor that sends plaintext land sealed) and after the run: no marker anywhere, every file 0600 and every
+folder 0700. The operator command `leavehub archive open` returns the exact bytes received (an
 archived file by vendor and name, any other kept file by path), with the key from the environment only. An
 outbound file for a vendor that takes plaintext waits in the outbox sealed.
 """
@@ -64,8 +65,9 @@ def good_and_bad(rows: list[dict[str, str]]) -> tuple[bytes, bytes]:
     return leave_bytes(picked, DIAGNOSIS_MARKER), leave_bytes(bad, BAD_ROW_MARKER)
 
 
-def audit(home: Path) -> None:
-    """No marker in any byte under ``home``; files 0600, folders 0700 (the home itself included)."""
+def audit(home: Path, wire: Path | None = None) -> None:
+    """No marker in any byte under ``home``; files 0600, folders 0700 (the home itself included). Files in
+    ``wire`` (the vendor's own drop folder, files still waiting there) are the vendor's, not kept by the hub."""
     assert stat.S_IMODE(home.stat().st_mode) == 0o700, "LEAVEHUB_HOME must be private"
     files = 0
     for path in home.rglob("*"):
@@ -73,12 +75,31 @@ def audit(home: Path) -> None:
         if path.is_dir():
             assert mode == 0o700, f"{path.relative_to(home)} is a folder with mode {mode:o}"
             continue
+        if wire is not None and wire in path.parents:
+            continue
         files += 1
         assert mode == 0o600, f"{path.relative_to(home)} is a file with mode {mode:o}"
         data = path.read_bytes()
         for marker in MARKERS:
             assert marker.encode() not in data, f"marker in plaintext in {path.relative_to(home)}"
     assert files, "the audit must have something to read"
+
+
+def audit_while_posting(monkeypatch: pytest.MonkeyPatch, home: Path, wire: Path | None = None) -> list[str]:
+    """Audit ``home`` at the moment each downloaded file is posted (mid-run, when a download exists)."""
+    import leavehub.pipeline.runner as runner
+
+    seen: list[str] = []
+    post = runner.receive_file
+
+    def audited(feed, path, **kwargs):  # type: ignore[no-untyped-def]
+        assert Path(path).is_file(), "the download exists while it is posted"
+        audit(home, wire)
+        seen.append(kwargs.get("name") or Path(path).name)
+        return post(feed, path, **kwargs)
+
+    monkeypatch.setattr(runner, "receive_file", audited)
+    return seen
 
 
 def test_local_transport_archives_sealed_and_the_operator_gets_the_exact_bytes(tmp_path, monkeypatch,
@@ -93,8 +114,11 @@ def test_local_transport_archives_sealed_and_the_operator_gets_the_exact_bytes(t
     drop.mkdir(parents=True)
     (drop / "HARBOR_LEAVE_20260302.csv").write_bytes(good)
     (drop / "HARBOR_LEAVE_20260303.csv").write_bytes(bad)
+    posted = audit_while_posting(monkeypatch, settings.home, wire=drop)
 
     outcome = run_feed(FEED, settings=settings)
+
+    assert posted == ["HARBOR_LEAVE_20260302.csv", "HARBOR_LEAVE_20260303.csv"], "downloads land sealed"
 
     assert [r.status for r in outcome.receipts] == ["APPLIED", "REJECTED"], outcome.summary()
     assert not list(drop.iterdir()), "both files must leave the vendor's folder"
@@ -149,8 +173,11 @@ def test_sftp_archive_stays_on_the_vendor_server_and_nothing_is_left_here(tmp_pa
             (remote / sub).mkdir(exist_ok=True)
         (remote / "outbound" / "HARBOR_LEAVE_20260302.csv").write_bytes(good)
         (remote / "outbound" / "HARBOR_LEAVE_20260303.csv").write_bytes(bad)
+        posted = audit_while_posting(monkeypatch, Path(env["LEAVEHUB_HOME"]))
 
         outcome = run_feed(FEED, settings=Settings.from_env())
+
+        assert len(posted) == 2, "each SFTP download is audited while it is posted: it landed sealed"
 
         assert [r.status for r in outcome.receipts] == ["APPLIED", "REJECTED"], outcome.summary()
         assert sorted(p.name for p in (remote / "archive").iterdir()) == ["HARBOR_LEAVE_20260302.csv",
