@@ -385,7 +385,24 @@ def load_vendor(folder: Path, *, check_mappings: bool = True) -> VendorConfig:
             if not (folder / feed.mapping).is_file():
                 raise ConfigError(f"mapping file {feed.mapping!r} not found in {folder}", file=doc.file,
                                   key_path=f"feeds.{name}.mapping", line=doc.line_of(("feeds", name, "mapping")))
+            if feed.file_set is not None:
+                _check_file_set_members(folder, name, feed, doc)
     return config
+
+
+def _check_file_set_members(folder: Path, name: str, feed: Feed, doc: Any) -> None:
+    """A feed's ``file_set`` names exactly the files its mapping's ``file_set`` joins (base + join)."""
+    data = load_located(folder / feed.mapping).data
+    spec = data.get("file_set") if isinstance(data, dict) else None
+    joined: list[str] = []
+    if isinstance(spec, dict):
+        joined = [str(spec.get("base")), *(spec.get("join") or {})]
+    declared = list(feed.file_set or {})
+    if sorted(joined) != sorted(declared):
+        where = ("feeds", name, "file_set")
+        raise ConfigError(f"the feed's file_set ({', '.join(declared) or 'none'}) and mapping {feed.mapping}'s "
+                          f"file_set ({', '.join(joined) or 'none'}) must name the same files", file=doc.file,
+                          key_path=".".join(where), line=doc.line_of(where))
 
 
 @dataclass

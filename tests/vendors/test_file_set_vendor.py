@@ -140,3 +140,15 @@ def test_a_new_column_in_one_member_is_schema_drift_not_a_rejection(hub, caplog)
     entry = next(e for e in hub.open_store().ledger(vendor="bay_state_claims") if e.file_name == receipt.file)
     assert [(e["severity"], e["reason"]) for e in entry.errors] == [("warning", reason)]
     assert len([r for r in caplog.records if r.getMessage().startswith("ALERT schema_drift")]) == 1
+
+
+def test_vendor_yaml_and_the_mapping_must_name_the_same_files(hub):
+    from typer.testing import CliRunner
+
+    from leavehub.cli import app
+
+    vendor = hub.mappings / "bay_state_claims" / "vendor.yaml"
+    vendor.write_text(vendor.read_text(encoding="utf-8").replace("vpeiclaimdetails:", "vpeiclaimdetail:"),
+                      encoding="utf-8")
+    result = CliRunner().invoke(app, ["mapping", "check", str(vendor)])
+    assert result.exit_code != 0 and "must name the same files" in result.output
