@@ -201,13 +201,14 @@ def check_arrivals_command(
     sequence: Annotated[bool, typer.Option("--sequence/--no-sequence",
                                            help="also look for holes in change-file sequences")] = True,
 ) -> None:
-    """Record and alert overdue files and holes in change-file sequences (exit 3 when any is new).
+    """Record and alert overdue files, holes in change-file sequences and X12 files a vendor has not
+    acknowledged in time (exit 3 when any is new).
 
     Each overdue date is recorded MISSING in the ledger once; repeated checks stay quiet about it, so a
     monitoring job can run this every few minutes.
     """
     from leavehub.config.vendor import load_vendors
-    from leavehub.operations.arrivals import check_arrivals
+    from leavehub.operations.arrivals import check_acknowledgements, check_arrivals
     from leavehub.operations.sequence import check_sequences
 
     settings = Settings.from_env()
@@ -217,6 +218,7 @@ def check_arrivals_command(
         store = _store(settings)
         missing = check_arrivals(store, vendors, instant, lookback_days=lookback_days, settings=settings)
         gaps = check_sequences(store, vendors, instant, settings=settings) if sequence else []
+        unanswered = check_acknowledgements(store, vendors, instant, settings=settings)
     except (LeaveHubError, ValueError) as exc:
         _fail(exc)
     for name, problem in sorted(vendors.errors.items()):
@@ -231,7 +233,13 @@ def check_arrivals_command(
             table.add_row(g.feed_id, g.kind, f"{g.after} .. {g.before}", ", ".join(g.missing[:10]),
                           "yes" if g.new else "")
         console.print(table)
-    if missing or any(g.new for g in gaps):
+    if unanswered:
+        table = Table("vendor", "feed", "control number", "sent at", title=f"{len(unanswered)} X12 file(s) "
+                      "not acknowledged in time")
+        for s in unanswered:
+            table.add_row(s.vendor, s.feed, str(s.control_number), s.sent_at.isoformat())
+        console.print(table)
+    if missing or unanswered or any(g.new for g in gaps):
         raise typer.Exit(EXIT_FOUND)
 
 
