@@ -350,9 +350,9 @@ def test_crash_between_remote_rename_and_ledger_write_is_retried_into_one_send(
             raise TransientError("worker lost its store connection after the upload")
         return real_record_send(self, batch_id, **kwargs)
 
-    def counting_build(feed: Any, store: Any, business_date: date, outbox: Path, *args: Any) -> None:
+    def counting_build(feed: Any, store: Any, business_date: date, batch: Any, outbox: Path, *args: Any) -> None:
         builds.append(outbox.name)
-        real_build(feed, store, business_date, outbox, *args)
+        real_build(feed, store, business_date, batch, outbox, *args)
 
     monkeypatch.setattr(Store, "record_send", record_send_crashing_once)
     monkeypatch.setattr(outbound, "_build_artifact", counting_build)

@@ -217,3 +217,12 @@ def test_business_dates_are_read_from_the_name_not_today(local_hub, harbor_leave
     write_leave(local_inbox(local_hub), "HARBOR_LEAVE_20260302.csv", leave_rows(harbor_leave_rows, 1))
     outcome = run_feed(FEED, settings=local_hub.settings, business_date=None)
     assert [r.business_date for r in outcome.receipts] == [date(2026, 3, 2)]
+
+
+def test_a_local_name_too_long_is_not_a_transient_failure_to_retry():
+    import errno
+
+    from connectors.transports.sftp import _is_transient
+
+    assert not _is_transient(OSError(errno.ENAMETOOLONG, "File name too long"))
+    assert _is_transient(OSError(errno.ECONNRESET, "Connection reset by peer"))
