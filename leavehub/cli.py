@@ -71,7 +71,9 @@ def vendors() -> None:
     table = Table("feed", "dir", "format", "kind", "file / endpoint", "schedule", title="LeaveHub feeds")
     for name, vendor in sorted(loaded.vendors.items()):
         for feed_name, feed in sorted(vendor.feeds.items()):
-            where = str(feed.file_pattern) if feed.file_pattern else (feed.endpoint.path if feed.endpoint else "")
+            where = (str(feed.file_pattern) if feed.file_pattern
+                     else " + ".join(map(str, feed.file_set.values())) if feed.file_set
+                     else feed.endpoint.path if feed.endpoint else "")
             table.add_row(f"{name}.{feed_name}", feed.direction, feed.format, feed.file_kind, where,
                           _schedule_text(feed.schedule))
     console.print(table)
