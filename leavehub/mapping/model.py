@@ -517,6 +517,7 @@ class Target(_Rule):
     per group: fields named in ``aggregate`` take the ``min`` or ``max`` of the group's non-empty values,
     every other field must be the ``same`` on all rows of a group that have it (a difference is a row error).
     Example: a leave case from its periods, ``aggregate: {first_day_absent: min, last_day_absent: max}``.
+    A group is aggregated over the rows of one file: each file must carry every row of the groups it touches.
     """
 
     entity: str
