@@ -52,6 +52,17 @@ def _text(values: pd.Series) -> np.ndarray:
     return values.where(values.notna(), None).to_numpy(dtype=object)
 
 
+def _receivable_cents(receivables: pd.DataFrame) -> np.ndarray:
+    """A receivable's gross in cents: ``amount_cents`` as this module makes it, or a decimal ``amount``."""
+    if "amount_cents" in receivables:
+        return receivables["amount_cents"].to_numpy(np.int64)
+    return scaled_integers(receivables["amount"])
+
+
+def _blank_is_none(values: pd.Series) -> np.ndarray:
+    return values.astype(object).where(values.astype(str) != "", None).to_numpy(dtype=object)
+
+
 def _target(lines: pd.DataFrame) -> pd.DataFrame:
     """Key columns of the line each line affects (a retro line affects the key its ``rule`` names)."""
     rule = lines["rule"].astype(str)
@@ -75,6 +86,9 @@ def effects(lines: pd.DataFrame, receivables: pd.DataFrame | None = None) -> pd.
     frame = _target(lines)
     frame["hours_units"] = scaled_integers(lines["hours"]) if len(lines) else np.zeros(0, np.int64)
     frame["amount_cents"] = scaled_integers(lines["amount"]) if len(lines) else np.zeros(0, np.int64)
+    # a real cancel line replaces the scheduled pay; a retro correction or a receivable only adjusts it
+    frame["cancels"] = ((lines["kind"].astype(str) == "CANCEL_REGULAR_PAY")
+                        & ~lines["rule"].astype(str).str.startswith("retro:")).to_numpy(np.int64)
     parts = [frame]
     if receivables is not None and len(receivables):
         target = receivables["corrects"].astype(str).str.split(":", n=1, expand=True)
@@ -85,9 +99,12 @@ def effects(lines: pd.DataFrame, receivables: pd.DataFrame | None = None) -> pd.
             "deduction_code": None,
             "case_number": np.where(target[0] == "CANCEL_REGULAR_PAY", None,
                                     receivables["case_number"].to_numpy(dtype=object)),
-            "hours_units": 0, "amount_cents": -scaled_integers(receivables["amount"])}))
+            "hours_units": 0, "amount_cents": -_receivable_cents(receivables), "cancels": 0}))
     out = pd.concat(parts, ignore_index=True)
-    return out.groupby(EFFECT_KEY, dropna=False, as_index=False)[["hours_units", "amount_cents"]].sum()
+    for column in EFFECT_KEY:  # "" for no code / no case, so keys compare and merge as plain text
+        values = out[column].astype(object)
+        out[column] = values.where(values.notna(), "")
+    return out.groupby(EFFECT_KEY, as_index=False)[["hours_units", "amount_cents", "cancels"]].sum()
 
 
 def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | None, now: PayWindow,
@@ -105,11 +122,12 @@ def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | N
                        for e, k, c in zip(both["employee_id"], both["kind"], both["pay_code"], strict=True)]
     kind = both["kind"].to_numpy(dtype=object)
     money = np.isin(kind, _MONEY_KINDS)
-    rule = "retro:" + both["kind"].astype(str) + ":" + both["pay_code"].fillna("").astype(str)
+    rule = "retro:" + both["kind"].astype(str) + ":" + both["pay_code"].astype(str)
     period = (fresh.window.period_start, fresh.window.period_end)
     text = f"retro correction of the period {period[0].isoformat()} - {period[1].isoformat()}"
     ids = both["employee_id"].to_numpy(dtype=object)
-    case = both["case_number"].to_numpy(dtype=object)
+    case = _blank_is_none(both["case_number"])
+    pay_code, deduction_code = _blank_is_none(both["pay_code"]), _blank_is_none(both["deduction_code"])
     raise_pay = money & (both["da"].to_numpy() > 0)
     rule = rule.to_numpy(dtype=object)
     blocks = [
@@ -121,16 +139,15 @@ def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | N
         rows = kind == line_kind
         blocks.append(emit(ids, line_kind, rule, hours_units=both["dh"].to_numpy() if has_hours else None,
                            amount_cents=None if has_hours else both["da"].to_numpy(),
-                           pay_code=both["pay_code"].to_numpy(dtype=object),
-                           deduction_code=both["deduction_code"].to_numpy(dtype=object), case_number=case,
+                           pay_code=pay_code, deduction_code=deduction_code, case_number=case,
                            rule_version=both["version"].to_numpy(dtype=object), explanation=text, keep=rows))
     lines = finish(gather(blocks, now, original=period))
     owed = both.loc[money & (both["da"].to_numpy() < 0)]
     receivables = pd.DataFrame({
         "employee_id": owed["employee_id"].to_numpy(dtype=object),
-        "case_number": owed["case_number"].to_numpy(dtype=object),
+        "case_number": _blank_is_none(owed["case_number"]),
         "original_period_start": period[0], "original_period_end": period[1],
-        "corrects": (owed["kind"].astype(str) + ":" + owed["pay_code"].fillna("").astype(str)).to_numpy(),
+        "corrects": (owed["kind"].astype(str) + ":" + owed["pay_code"].astype(str)).to_numpy(),
         "amount_cents": -owed["da"].to_numpy(np.int64), "recovery": None, "cap_percent": None,
         "work_state": fresh.pay["work_state"].reindex(owed["employee_id"].astype(str)).to_numpy(dtype=object),
         "rule_version": owed["version"].to_numpy(dtype=object), "explanation": None})
@@ -143,17 +160,19 @@ def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | N
 
 
 def comparable(old: pd.DataFrame, new: pd.DataFrame, regular: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Give both sides a regular-pay effect for every employee either side cancelled: no cancel line on one
-    side means payroll paid (or would pay) the scheduled regular pay."""
+    """Give both sides a regular-pay effect for every employee either side touches: where a side has no real
+    cancel line, payroll paid (or would pay) the scheduled regular pay, plus any corrections of it."""
     employees = set(old.loc[old["kind"] == "CANCEL_REGULAR_PAY", "employee_id"]) | set(
         new.loc[new["kind"] == "CANCEL_REGULAR_PAY", "employee_id"])
     out = []
     for frame in (old, new):
-        missing = sorted(employees - set(frame.loc[frame["kind"] == "CANCEL_REGULAR_PAY", "employee_id"]))
-        extra = pd.DataFrame({"employee_id": missing, "kind": "CANCEL_REGULAR_PAY", "pay_code": None,
-                              "deduction_code": None, "case_number": None, "hours_units": 0,
+        real = set(frame.loc[(frame["kind"] == "CANCEL_REGULAR_PAY") & (frame["cancels"] > 0), "employee_id"])
+        missing = sorted(employees - real)
+        extra = pd.DataFrame({"employee_id": missing, "kind": "CANCEL_REGULAR_PAY", "pay_code": "",
+                              "deduction_code": "", "case_number": "", "hours_units": 0,
                               "amount_cents": regular.reindex(missing).fillna(0).to_numpy(np.int64)})
-        out.append(pd.concat([frame, extra], ignore_index=True) if missing else frame)
+        merged = pd.concat([frame, extra], ignore_index=True) if missing else frame
+        out.append(merged.groupby(EFFECT_KEY, as_index=False)[["hours_units", "amount_cents"]].sum())
     return out[0], out[1]
 
 
@@ -164,7 +183,7 @@ def _versions(fresh: pd.DataFrame, sent: pd.DataFrame) -> dict:
         target = _target(frame)
         for e, k, c, v in zip(target["employee_id"], target["kind"], target["pay_code"],
                               frame["rule_version"].astype(object), strict=True):
-            out[(e, k, c)] = v
+            out[(e, k, c or "")] = v
     return out
 
 
