@@ -28,7 +28,7 @@ from schemas.codes import (
     PremiumShare,
     TaxTreatment,
 )
-from schemas.columns import Key, Rate, UtcDatetime
+from schemas.columns import Key, Label, Rate, UtcDatetime
 from schemas.types import CanonicalModel, Money, NonNegativeMoney
 
 __all__ = ["Enrollment", "PremiumBillLine", "PremiumLedgerEntry"]
@@ -80,7 +80,7 @@ class PremiumLedgerEntry(CanonicalModel):
     case_number: Key | None = None
     absence_period_key: Key | None = None
     recoverable: bool | None = None
-    rule_version: str | None = None
+    rule_version: Label | None = None
     recorded_at: UtcDatetime
 
 

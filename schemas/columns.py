@@ -85,7 +85,7 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 Ssn = Annotated[str, StringConstraints(max_length=9, pattern=r"^\d{9}$")]
 """Nine digits, no dashes (mappings strip ``123-45-6789`` to ``123456789`` at the edge)."""
 
-StateCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+StateCode = Annotated[str, StringConstraints(max_length=2, pattern=r"^[A-Z]{2}$")]
 """A US state or territory as its two-letter USPS code (``CA``)."""
 
 Key = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True), Printable()]

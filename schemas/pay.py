@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from schemas.checks import Checks, Ordered, RequiredWhen
 from schemas.codes import PayCode, PayFrequency, PayInstructionKind, RegisterLineType
-from schemas.columns import Key, SignedHours, UtcDatetime
+from schemas.columns import Key, Label, SignedHours, UtcDatetime
 from schemas.types import CanonicalModel, Hours, Money
 
 __all__ = ["PayInstruction", "PayPeriod", "PayrollRegisterLine"]
@@ -71,7 +71,7 @@ class PayInstruction(CanonicalModel):
     original_period_end: date | None = None
     case_number: Key | None = None
     absence_period_key: Key | None = None
-    rule_version: str | None = None
+    rule_version: Label | None = None
     created_at: UtcDatetime
 
 

@@ -32,6 +32,7 @@ from schemas.columns import (
     City,
     Email,
     Key,
+    Label,
     Months,
     PersonName,
     PostalCode,
@@ -105,7 +106,7 @@ class Employment(EffectiveDated):
     key_employee: bool | None = None
     spouse_employee_id: Key | None = None
     supervisor_id: Key | None = None
-    union_code: str | None = None
+    union_code: Label | None = None
     std_eligibility_date: date | None = None
     ltd_eligibility_date: date | None = None
     updated_at: UtcDatetime | None = None

@@ -143,7 +143,7 @@ CANCELLATION = {"TXN_TYPE": "Cancellation", "GROSS": "-700.00", "FIT": "-70.00",
 @pytest.mark.parametrize(("row", "field", "reason"), [
     (payment("P-2", GROSS="-700.00", NET="-776.45"), "gross", "gross is negative but txn_type is STANDARD"),
     (payment("P-2", TXN_TYPE="Cancellation", GROSS="700.00", REVERSES_PAYMENT_KEY="P-1"), "gross",
-     "does not match"),
+     "gross is not negative but txn_type is CANCELLATION"),
     (payment("P-2", **{**CANCELLATION, "FIT": "70.00"}, REVERSES_PAYMENT_KEY="P-1"), "federal_tax_withheld",
      "federal_tax_withheld is positive but txn_type is CANCELLATION"),
     (payment("P-2", REVERSES_PAYMENT_KEY="P-1"), "reverses_payment_key",

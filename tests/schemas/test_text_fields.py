@@ -21,13 +21,7 @@ from leavehub.mapping.validate import validate_frame
 from schemas.columns import CONTROL_CHARACTERS
 from schemas.models import ENTITIES, Employee, LeavePeriod
 
-AWAITING_STORE_MIGRATION = {"employee.home_state", "employment.work_state", "employment.union_code",
-                            "pay_instruction.rule_version", "premium_ledger_entry.rule_version"}
-"""Bounding these changes store columns from TEXT to VARCHAR: lands with the store migration after 0002."""
-
-PENDING = pytest.mark.xfail(strict=True, reason="awaits the store migration")
-TEXT_FIELDS = [pytest.param(entity, name, spec, id=f"{entity}.{name}",
-                            marks=[PENDING] * (f"{entity}.{name}" in AWAITING_STORE_MIGRATION))
+TEXT_FIELDS = [pytest.param(entity, name, spec, id=f"{entity}.{name}")
                for entity, model in sorted(ENTITIES.items())
                for name, spec in field_specs(model).items() if spec.kind == "string" and not spec.enum_values]
 
