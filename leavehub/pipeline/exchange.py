@@ -55,7 +55,7 @@ def open_file_transport(feed: Feed, connections: ConnectionResolver | None = Non
         return LocalTransport(inbound_dir=local_folder(settings, vendor, t.inbound_dir),
                               outbound_dir=local_folder(settings, vendor, t.outbound_dir),
                               archive_dir=local_folder(settings, vendor, t.archive_dir) if t.archive_dir else None,
-                              archive_key=at_rest_key("archive"))
+                              archive_key=at_rest_key("archive") if t.archive_dir else None)
     if t.type == "sftp":
         from connectors.transports.sftp import SftpTransport
 
