@@ -132,7 +132,7 @@ def arrival(rows: int) -> Any:
 
 def stage_file(url: str, layout: Any, mapper: Any, path: Path, rows: int) -> dict[str, Any]:
     """Map each chunk (untimed), then add record_key and stage it (timed); merge + commit timed apart."""
-    from leavehub.pipeline.inbound import _with_record_key
+    from leavehub.config.feed_keys import EntityKey, keyed_frame
     from leavehub.store import PiiCipher, Store
     from schemas.models import ENTITIES
 
@@ -147,7 +147,7 @@ def stage_file(url: str, layout: Any, mapper: Any, path: Path, rows: int) -> dic
                     raise SystemExit(f"staging input has {len(mapped.errors)} bad values")
                 for entity, frame in mapped.frames.items():
                     started = time.perf_counter()
-                    keyed = _with_record_key(frame, ENTITIES[entity].natural_key)
+                    keyed, _ = keyed_frame(frame, EntityKey(entity, ENTITIES[entity].natural_key, ()))
                     staged += intake.stage(entity, keyed, "updated_at")
                     staging += time.perf_counter() - started
             finishing = time.perf_counter()

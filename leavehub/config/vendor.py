@@ -69,6 +69,7 @@ VENDOR_FILE = "vendor.yaml"
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
 FeedRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+KeyColumns = Annotated[list[NonEmpty], Field(min_length=1)]
 BareFileName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 
 
@@ -123,10 +124,12 @@ class PgpSettings(_Section):
 
 
 class Supersede(_Section):
-    """How a newer record with the same ``record_key`` replaces an older one."""
+    """How a newer record with the same ``record_key`` replaces an older one, and what two rows with one key
+    in one file mean: ``reject`` the file (default; both lines are named) or ``last_row_wins``."""
 
     rule: Literal["updated_at", "file_date", "append_only", "full_snapshot"]
     column: NonEmpty | None = Field(default=None, description="the vendor's updated-at column (updated_at only)")
+    within_file: Literal["reject", "last_row_wins"] = "reject"
 
     @model_validator(mode="after")
     def _column_only_for_updated_at(self) -> Self:
@@ -302,7 +305,8 @@ class Feed(_Section):
         default=None, description="the files of one extract by name (the mapping's file_set joins them), "
                                   "each pattern with the same {date}; they are applied all or nothing")
     file_kind: Literal["full", "change"]
-    record_key: list[NonEmpty] = Field(default_factory=list, description="vendor columns or JSON paths")
+    record_key: KeyColumns | dict[Slug, KeyColumns] = Field(
+        default_factory=list, description="vendor columns or JSON paths (per entity when the mapping has several)")
     supersede: Supersede | None = None
     schedule: Schedule | None = None
     endpoint: Endpoint | None = None

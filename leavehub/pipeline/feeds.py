@@ -70,6 +70,21 @@ class Feed:
 
         return compile_mapping(self.mapping, base_dir=self.folder)
 
+    @cached_property
+    def keys(self) -> dict[str, Any]:
+        """Per entity, its record key fields and supersede stamp (``leavehub.config.feed_keys.EntityKey``)."""
+        from leavehub.config.feed_keys import feed_keys
+
+        return feed_keys(self.vendor, self.name, self.mapping.targets or [],
+                         file=str(self.folder / "vendor.yaml"))
+
+    def supersede_plan(self, entity: str) -> Any:
+        """How ``entity``'s records from this feed replace stored ones (``leavehub.store.SupersedePlan``)."""
+        from leavehub.store import SupersedePlan, SupersedeRule
+
+        supersede = self.spec.supersede
+        return SupersedePlan(SupersedeRule(supersede.rule), self.keys[entity].stamp, supersede.within_file)
+
     @property
     def mapping_version(self) -> str:
         return f"{self.mapping.version}@{self.mapping.effective_date.isoformat()}"

@@ -127,23 +127,6 @@ def work_dir(feed: Feed) -> Path:
     return private_dir(feed.settings.home / "work", under=feed.settings.home)
 
 
-def _with_record_key(frame: Any, natural_key: tuple[str, ...]) -> Any:
-    """Add the ``record_key`` column: the natural key fields joined with '|' (vectorized)."""
-    import pandas as pd
-    import pyarrow as pa
-
-    parts = [frame[name].astype(pd.ArrowDtype(pa.string())).fillna("") for name in natural_key]
-    key = parts[0]
-    for part in parts[1:]:
-        key = key + "|" + part
-    out = frame.copy(deep=False)
-    out["record_key"] = key
-    return out
-
-
-# -- the composed path -----------------------------------------------------------------------------------------
-
-
 def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | None = None,
                  connections: ConnectionResolver | None = None, pulled: Plaintext | None = None,
                  progress: Callable[[int], None] | None = None, name: str | None = None) -> Receipt:
@@ -206,7 +189,8 @@ def apply_plaintext(feed: Feed, plain: Plaintext, *, store: Any, business_date: 
     if rejection is not None:
         return rejection
     receipt.ledger_id = intake.file_id
-    log.info("%s: %s applied %s", feed.id, plain.name, receipt.records)
+    receipt.record_outcomes = {entity: counts.as_dict() for entity, counts in intake.outcomes.items()}
+    log.info("%s: %s applied: %s", feed.id, plain.name, receipt.describe_outcomes())
     warn_drift(feed, receipt, store)
     return receipt
 
@@ -225,16 +209,15 @@ def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], rece
     """Map every chunk and stage it; collect every row error. A Rejection when the file must not apply."""
     from sqlalchemy.exc import DataError
 
-    from schemas.models import ENTITIES
+    from leavehub.config.feed_keys import keyed_frame
 
-    supersede = feed.spec.supersede.rule
     errors: list[RowError] = []
     drift: list[Drift] = []  # schema drift: warned per file, never a rejection
     grouped: dict[str, list[Any]] = {}  # partial groups per chunk, finished per file
 
     def stage(entity: str, frame: Any) -> Rejection | None:
         try:
-            intake.stage(entity, _with_record_key(frame, ENTITIES[entity].natural_key), supersede)
+            intake.stage(entity, frame, feed.supersede_plan(entity))
         except DataError as exc:  # the database refused a value (a character, a length): the content's fault
             return Rejection.unexpected(exc, reason="a value the store cannot hold")
         receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
@@ -248,11 +231,16 @@ def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], rece
             return mapped
         errors += list(chunk.row_errors) + mapped.errors
         drift += mapped.warnings + new_columns(chunk)
+        keyed = {}
+        for entity, frame in mapped.frames.items():
+            if entity in feed.mapper.grouped:
+                grouped.setdefault(entity, []).append(frame)
+                continue
+            keyed[entity], key_errors = keyed_frame(_with_lines(frame, chunk), feed.keys[entity])
+            errors += key_errors
         if not errors:
-            for entity, frame in mapped.frames.items():
-                if entity in feed.mapper.grouped:
-                    grouped.setdefault(entity, []).append(frame)
-                elif refused := stage(entity, frame):
+            for entity, frame in keyed.items():
+                if refused := stage(entity, frame):
                     return refused
         if progress:
             progress(len(chunk.frame))
@@ -264,10 +252,12 @@ def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], rece
         if isinstance(combined, Rejection):
             return combined
         frame, group_errors = combined
-        errors += group_errors
+        frame, key_errors = keyed_frame(frame, feed.keys[entity])
+        errors += group_errors + key_errors
         if not errors and (refused := stage(entity, frame)):
             return refused
     receipt.warnings += [d.as_error() for d in merge_drift(drift)]
+    errors = errors or intake.repeated_keys()
     if errors:
         errors.sort(key=lambda e: (e.row or 0, e.field or ""))
         return Rejection("ValidationFailed", f"{len(errors)} bad value(s); the whole file is rejected", errors)
@@ -281,6 +271,15 @@ def new_columns(chunk: Any, file: str | None = None) -> list[Drift]:
     where = f"{file} has " if file else ""
     return [Drift(f"schema drift: {where}column(s) the layout does not declare: {', '.join(chunk.extra_columns)}",
                   len(chunk.frame), None, 1)]
+
+
+def _with_lines(frame: Any, chunk: Any) -> Any:
+    """``frame`` with ``_line``: the physical line of each mapped row (reports name lines, not only rows)."""
+    if "_row" not in frame.columns or not len(frame):
+        return frame
+    out = frame.copy(deep=False)
+    out["_line"] = chunk.lines()[frame["_row"].to_numpy(dtype="int64") - chunk.first_row]
+    return out
 
 
 def _content_step(step: Callable[[], Any]) -> Any:

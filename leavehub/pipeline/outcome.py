@@ -33,8 +33,9 @@ __all__ = ["RECORD_OUTCOMES", "Receipt", "ReceiptStatus", "Rejection", "RunOutco
 ReceiptStatus = Literal["APPLIED", "DUPLICATE", "REJECTED"]
 """What became of one inbound file: a subset of the ledger's ``FileStatus``."""
 
-RECORD_OUTCOMES = ("applied", "unchanged", "stale", "tie_applied")
-"""What became of each record of an applied file, as the store counts it (per entity)."""
+RECORD_OUTCOMES = ("applied", "tie_applied", "unchanged", "stale", "overridden", "duplicate", "closed")
+"""What became of each record of an applied file, as the store counts it per entity
+(``leavehub.store.RecordOutcomes``; ``closed``: stored keys a FULL file no longer lists)."""
 
 
 @dataclass
@@ -86,6 +87,14 @@ class Receipt:
     def rejected(self) -> bool:
         return self.status == "REJECTED"
 
+    def describe_outcomes(self) -> str:
+        """``leave_period: applied 3, tie_applied 1, unchanged 2`` (zero counts left out)."""
+        parts = []
+        for entity, counts in sorted(self.record_outcomes.items()):
+            shown = ", ".join(f"{k} {counts[k]}" for k in RECORD_OUTCOMES if counts.get(k))
+            parts.append(f"{entity}: {shown or 'nothing'}")
+        return "; ".join(parts) or "no records"
+
 
 @dataclass
 class RunOutcome:
@@ -123,7 +132,8 @@ class RunOutcome:
         for r in self.receipts:
             extra = f" report: {r.quarantine_report}" if r.quarantine_report else ""
             why = f" ({r.reason})" if r.reason and r.rejected else ""
-            counts = ", ".join(f"{k}={v}" for k, v in r.records.items())
+            counts = r.describe_outcomes() if r.record_outcomes else \
+                ", ".join(f"{k}={v}" for k, v in r.records.items())
             lines.append(f"  {r.status:<9} {r.file} {counts}{why}{extra}")
             lines += [f"  WARNING   {w.reason}" + (f" (line {w.line})" if w.line else "") for w in r.warnings]
         return "\n".join(lines)

@@ -21,7 +21,9 @@ __all__ = [
     "LedgerEntry",
     "OutboundBatch",
     "PiiCipher",
+    "RecordOutcomes",
     "Store",
+    "SupersedePlan",
     "SupersedeRule",
     "VendorIds",
 ]
@@ -33,7 +35,9 @@ _HOME = {
     "LedgerEntry": "leavehub.store.ledger",
     "OutboundBatch": "leavehub.store.ledger",
     "PiiCipher": "leavehub.store.pii",
+    "RecordOutcomes": "leavehub.store.versions",
     "Store": "leavehub.store.store",
+    "SupersedePlan": "leavehub.store.versions",
     "SupersedeRule": "leavehub.store.versions",
     "VendorIds": "leavehub.store.identity",
 }
@@ -43,7 +47,7 @@ if TYPE_CHECKING:
     from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundBatch
     from leavehub.store.pii import PiiCipher
     from leavehub.store.store import Intake, Store
-    from leavehub.store.versions import SupersedeRule
+    from leavehub.store.versions import RecordOutcomes, SupersedePlan, SupersedeRule
 
 
 def __getattr__(name: str) -> Any:

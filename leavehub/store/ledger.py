@@ -107,6 +107,7 @@ class LedgerEntry:
     duplicate_of: int | None
     received_at: datetime
     finished_at: datetime | None
+    outcomes: dict[str, dict[str, int]] | None = None  # per entity: applied, tie_applied, unchanged, stale, ...
 
     @classmethod
     def from_row(cls, row: RowMapping) -> LedgerEntry:

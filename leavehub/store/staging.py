@@ -31,7 +31,7 @@ from leavehub.store.tables import EntityColumn, entity_columns
 
 __all__ = ["arrow_type", "stage_rows", "write_rows"]
 
-_ROW_COLUMNS = {"record_key", "_row", "valid_from"}
+_ROW_COLUMNS = {"record_key", "_row", "_line", "valid_from"}
 _NULL_MARK = "\x00"
 
 
@@ -76,6 +76,7 @@ def stage_rows(
     out: dict[str, pa.Array] = {
         "file_id": pa.array([file_id] * n, pa.int64()) if n else pa.array([], pa.int64()),
         "source_row": column_or_null("_row", pa.int64()),
+        "source_line": column_or_null("_line", pa.int64()),
         "record_key": column_or_null("record_key", pa.string()),
     }
     if out["record_key"].null_count:

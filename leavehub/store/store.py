@@ -13,6 +13,7 @@ Example::
     with store.intake(arrival) as intake:
         for chunk in chunks:
             intake.stage("leave_period", chunk, SupersedeRule.UPDATED_AT)
+    intake.outcomes["leave_period"].applied     # per record: applied, tie_applied, unchanged, stale, ...
     store.current("leave_period")
 """
 
@@ -36,7 +37,15 @@ from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundBatch, utc_n
 from leavehub.store.pii import PiiCipher
 from leavehub.store.staging import stage_rows, write_rows
 from leavehub.store.tables import FILE_LEDGER, VERSIONED_ENTITIES, entity_columns, staging_table
-from leavehub.store.versions import MergeContext, SupersedeRule, merge_staged
+from leavehub.store.versions import (
+    MergeContext,
+    RecordOutcomes,
+    RepeatedKeys,
+    SupersedePlan,
+    SupersedeRule,
+    merge_staged,
+    settle_repeated_keys,
+)
 from schemas.errors import ConfigError, DuplicateInput, LeaveHubError, RejectedInput, RowError, TransientError
 
 __all__ = ["MIGRATIONS_DIR", "Intake", "Store"]
@@ -243,7 +252,11 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 class Intake:
-    """One file being applied: stage chunks, or reject; the ``with`` block's exit merges and commits."""
+    """One file being applied: stage chunks, or reject; the ``with`` block's exit merges and commits.
+
+    After the block, ``outcomes`` holds what happened to every record, per entity (the ledger row keeps the
+    same counts); ``applied`` is the versions written (applied + tie_applied).
+    """
 
     def __init__(self, store: Store, arrival: FileArrival) -> None:
         self.store = store
@@ -252,21 +265,26 @@ class Intake:
         self.read = 0
         self.applied = 0
         self.closed = 0
+        self.outcomes: dict[str, RecordOutcomes] = {}
         self.state = "new"
-        self._rules: dict[str, SupersedeRule] = {}
+        self._rules: dict[str, SupersedePlan] = {}
+        self._settled: dict[str, RepeatedKeys] = {}
         self._now = utc_now()
         self._connection: Connection | None = None
         self._keys: tuple[str | None, str | None] = (None, None)
         self._holder: int | None = None
 
-    def stage(self, entity: str, frame: pd.DataFrame, supersede: SupersedeRule | str) -> int:
-        """Stage one chunk of canonical rows of ``entity``; returns the rows staged."""
+    def stage(self, entity: str, frame: pd.DataFrame, supersede: SupersedePlan | SupersedeRule | str) -> int:
+        """Stage one chunk of canonical rows of ``entity``; returns the rows staged.
+
+        ``frame`` carries ``record_key``, ``_row`` and optionally ``_line`` (the physical line, for reports).
+        """
         if self.state != "open" or self._connection is None or self.file_id is None:
             raise RuntimeError(f"cannot stage into an intake that is {self.state}")
         if entity not in VERSIONED_ENTITIES:
             raise ValueError(f"{entity!r} is not a stored entity")
-        rule = SupersedeRule(supersede)
-        if self._rules.setdefault(entity, rule) is not rule:
+        rule = SupersedePlan.of(supersede)
+        if self._rules.setdefault(entity, rule) != rule:
             raise ValueError(f"{entity}: staged with two supersede rules in one file")
         needs_key = any(c.pii_kind for c in entity_columns(entity))
         rows = stage_rows(entity, frame, file_id=self.file_id,
@@ -275,6 +293,21 @@ class Intake:
         staged = write_rows(self._connection, staging_table(entity), rows)
         self.read += staged
         return staged
+
+    def repeated_keys(self) -> list[RowError]:
+        """Settle record keys staged more than once (after the last chunk); an error per row that conflicts.
+
+        Exact copies and older stamps are resolved and counted; rows left sharing a key with different values
+        come back as errors naming each other's lines (reject the file with them). Without this call the
+        merge does the same and raises ``ValidationFailed``.
+        """
+        if self.state != "open" or self._connection is None or self.file_id is None:
+            raise RuntimeError(f"cannot check an intake that is {self.state}")
+        errors: list[RowError] = []
+        for entity, rule in self._rules.items():
+            self._settled[entity] = settle_repeated_keys(self._connection, entity, self.file_id, rule)
+            errors += self._settled[entity].errors
+        return errors
 
     def reject(self, errors: list[RowError]) -> int:
         """Roll back everything staged and record the file REJECTED with ``errors``; returns the ledger id."""
@@ -331,11 +364,14 @@ class Intake:
                                self._now)
         try:
             for entity, rule in self._rules.items():
-                counts = merge_staged(connection, entity, context, rule)
-                self.applied += counts.applied
+                counts = merge_staged(connection, entity, context, rule, self._settled.get(entity))
+                self.outcomes[entity] = counts
+                self.applied += counts.written
                 self.closed += counts.closed
-            values: dict[str, object] = {"status": "APPLIED", "records_read": self.read,
-                                         "records_applied": self.applied, "finished_at": utc_now()}
+            values: dict[str, object] = {
+                "status": "APPLIED", "records_read": self.read, "records_applied": self.applied,
+                "outcomes": {entity: counts.as_dict() for entity, counts in self.outcomes.items()},
+                "finished_at": utc_now()}
             if self.read == 0 and self.arrival.record_count is None:
                 values["content_key"] = ledger.claim_keys(self.arrival, empty=True)[0]
             connection.execute(update(FILE_LEDGER).where(FILE_LEDGER.c.id == self.file_id).values(**values))
@@ -372,9 +408,10 @@ class Intake:
             status, errors = "FAILED", [RowError(row=None, field=None, reason=str(exc))]
         else:  # a foreign exception's text may echo a value: keep only its class
             status, errors = "FAILED", [RowError(row=None, field=None, reason=type(exc).__name__)]
+        rejected = len({(e.row, e.line) for e in errors if e.row is not None or e.line is not None})
         with self.store.engine.begin() as connection:
             self.file_id = ledger.insert_ledger_row(connection, self.arrival, status, errors=errors,
-                                                    counts=(self.read, 0, 0), finished=True)
+                                                    counts=(self.read, 0, rejected), finished=True)
         self.state = status.lower()
 
     def _rollback(self) -> None:

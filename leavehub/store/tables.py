@@ -4,7 +4,8 @@ one staging table per canonical entity, derived from the pydantic models in ``sc
 Deriving the entity tables (instead of writing them twice) keeps the database and the canonical schema from
 drifting; the Alembic revisions are still committed files, and a test runs autogenerate against this
 metadata to prove the two agree. Column types follow the model: ``str``/``Enum`` -> String, ``date`` ->
-Date, ``datetime`` -> DateTime(timezone=True), ``Decimal`` -> Numeric(max_digits, decimal_places),
+Date, ``datetime`` -> DateTime(timezone=True), ``Decimal`` -> ``ExactDecimal`` (NUMERIC(max_digits,
+decimal_places) on PostgreSQL, the exact decimal text on SQLite, whose NUMERIC is a binary float),
 ``bool`` -> Boolean, ``int`` -> Integer, ``list`` -> JSON. A PII field ``f`` becomes ``f_enc`` (AES-GCM
 ciphertext) and ``f_hash`` (HMAC-SHA256 hex): there is no plaintext column. A field whose name is one of the
 store's own columns (``recorded_at`` of a premium ledger entry) is stored as ``canon_<name>``.
@@ -45,7 +46,8 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from schemas.models import ENTITIES
 from schemas.types import CanonicalModel, pii_fields
@@ -59,6 +61,7 @@ __all__ = [
     "VERSIONED_ENTITIES",
     "X12_TRANSACTION_SET",
     "EntityColumn",
+    "ExactDecimal",
     "entity_columns",
     "staging_table",
     "versions_table",
@@ -73,6 +76,31 @@ METADATA = MetaData(
         "ck": "ck_%(table_name)s_%(constraint_name)s",
     }
 )
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """Money and hours, exact on every backend: NUMERIC(p, s) on PostgreSQL; on SQLite (whose NUMERIC
+    affinity turns 0.1 into a binary float) the decimal's canonical text, converted back to ``Decimal``."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self.precision, self.scale = precision, scale
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return str(Decimal(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value) if not isinstance(value, Decimal) else value
+
 
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements only INTEGER PRIMARY KEY
 Utc = DateTime(timezone=True)
@@ -98,6 +126,8 @@ FILE_LEDGER = Table(
     Column("records_read", Integer, nullable=False, server_default=text("0")),
     Column("records_applied", Integer, nullable=False, server_default=text("0")),
     Column("records_rejected", Integer, nullable=False, server_default=text("0")),
+    # per entity: {"leave_period": {"applied": 3, "tie_applied": 0, "unchanged": 1, "stale": 0, ...}}
+    Column("outcomes", JSON, nullable=True),
     Column("errors", JSON, nullable=True),  # RowError.as_dict() list: where and why, never a value
     Column("schema_version", String(20), nullable=True),
     Column("mapping_version", String(40), nullable=True),
@@ -232,7 +262,7 @@ def _sql_type(base: Any, meta: list[Any]) -> tuple[TypeEngine[Any], int | None, 
         return Integer(), None, None
     if isinstance(base, type) and issubclass(base, Decimal):
         precision, scale = _find(meta, "max_digits") or 18, _find(meta, "decimal_places") or 4
-        return Numeric(precision, scale), precision, scale
+        return ExactDecimal(precision, scale), precision, scale
     if base in _PYDANTIC_DATETIMES or (isinstance(base, type) and issubclass(base, datetime)):
         return Utc, None, None
     if base in (PastDate, FutureDate) or (isinstance(base, type) and issubclass(base, date)):
@@ -295,9 +325,11 @@ def staging_table(entity: str) -> Table:
         Column("stg_id", Id, primary_key=True, autoincrement=True),
         Column("file_id", BigInteger, nullable=False),
         Column("source_row", Integer, nullable=True),
+        Column("source_line", Integer, nullable=True),
         Column("record_key", String(200), nullable=False),
         Column("valid_from", Date, nullable=True),
         Column("row_hash", BigInteger, nullable=False),
+        Column("outcome", String(12), nullable=True),  # set by the merge: NULL = applied
         *_value_columns(entity),
         Index(None, "file_id", "record_key"),
     )

@@ -5,24 +5,31 @@ Every version row carries valid time (``valid_from``/``valid_to``: when the fact
 ``superseded_at``; a correction that starts later than the version it replaces leaves a closed copy of the
 old one (valid until the new one starts), so "what was true on date Y" still finds it. Rules, per feed:
 
-- ``updated_at``     the row with the later ``updated_at`` wins; older never wins, equal is a no-op
-- ``file_date``      the file with the later business date wins (same date: the later arrival)
-- ``append_only``    events: a record key is written once, later copies are ignored
+- ``updated_at``     the row with the later stamp (the feed's ``supersede.column``) wins; an older one is stale
+- ``file_date``      the file with the later business date wins; an older file's row is stale
+- ``append_only``    events: a record key is written once, later copies with other content are stale
 - ``full_snapshot``  as ``file_date``, and keys of this vendor absent from a FULL file are closed
 
-Identical content (same row hash as the open version) is always a no-op, so re-applying rows is idempotent.
+Nothing is lost on a tie: the same key with the same supersede value (stamp, or business date) but different
+content is applied as a new version when it comes from the later file (business date, then receipt order) and
+counted ``tie_applied``. Identical content (same row hash as the open version) is ``unchanged``, so
+re-applying rows is idempotent. Within one file a record key appears once: exact copies are dropped and
+counted (``duplicate``), an older stamp loses to a newer one of the same file (``overridden``), and two rows
+with the same key and supersede value but different values reject the file naming both lines, unless the
+feed opts into ``last_row_wins`` (the later row then overrides). Every staged row lands in exactly one count.
 All statements are set-based SQL over the staging table: no per-row Python.
 
 Example::
 
-    counts = merge_staged(connection, "leave_period", context, SupersedeRule.UPDATED_AT)
+    outcomes = merge_staged(connection, "leave_period", context, SupersedePlan(SupersedeRule.UPDATED_AT))
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import (
     ColumnElement,
@@ -41,9 +48,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from leavehub.store.tables import entity_columns, staging_table, versions_table
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, RowError, ValidationFailed
 
-__all__ = ["MergeContext", "MergeCounts", "SupersedeRule", "merge_staged", "value_column_names"]
+__all__ = ["MergeContext", "RecordOutcomes", "RepeatedKeys", "SupersedePlan", "SupersedeRule", "WithinFile",
+           "merge_staged", "settle_repeated_keys", "value_column_names"]
+
+WithinFile = Literal["reject", "last_row_wins"]
+_MAX_REPORTED_KEYS = 500
 
 
 class SupersedeRule(StrEnum):
@@ -53,6 +64,31 @@ class SupersedeRule(StrEnum):
     FILE_DATE = "file_date"
     APPEND_ONLY = "append_only"
     FULL_SNAPSHOT = "full_snapshot"
+
+
+@dataclass(frozen=True)
+class SupersedePlan:
+    """A feed's supersede rule, the canonical field holding its stamp (``updated_at`` rule), and what to do
+    with two rows of one key in one file."""
+
+    rule: SupersedeRule
+    stamp: str | None = None
+    within_file: WithinFile = "reject"
+
+    @classmethod
+    def of(cls, value: SupersedePlan | SupersedeRule | str) -> SupersedePlan:
+        return value if isinstance(value, SupersedePlan) else cls(SupersedeRule(value))
+
+    def stamp_column(self, entity: str) -> str | None:
+        """The stored column compared under ``updated_at`` (default: the entity's ``updated_at`` field)."""
+        if self.rule is not SupersedeRule.UPDATED_AT:
+            return None
+        wanted = self.stamp or "updated_at"
+        for col in entity_columns(entity):
+            if col.name == wanted and col.python_type is datetime and not col.pii_kind:
+                return col.column
+        raise ConfigError(f"entity {entity!r} has no date-time field {wanted!r} to compare under the updated_at "
+                          "supersede rule", key_path="supersede.column")
 
 
 @dataclass(frozen=True)
@@ -70,12 +106,37 @@ class MergeContext:
 
 
 @dataclass(frozen=True)
-class MergeCounts:
-    """Rows staged, versions written, and keys closed because a full file no longer listed them."""
+class RecordOutcomes:
+    """What happened to each staged record of one entity; the counts add up to the records read.
 
-    read: int
-    applied: int
+    ``applied`` new or newer versions; ``tie_applied`` same supersede value, new content, later file;
+    ``unchanged`` same content as stored; ``stale`` older than what is stored; ``overridden`` lost to a later
+    row of the same key in the same file; ``duplicate`` exact copies within the file. ``closed`` counts stored
+    keys a FULL file no longer lists (not records of this file).
+    """
+
+    applied: int = 0
+    tie_applied: int = 0
+    unchanged: int = 0
+    stale: int = 0
+    overridden: int = 0
+    duplicate: int = 0
     closed: int = 0
+
+    @property
+    def read(self) -> int:
+        return self.applied + self.tie_applied + self.unchanged + self.stale + self.overridden + self.duplicate
+
+    @property
+    def written(self) -> int:
+        """New versions written (applied + tie_applied)."""
+        return self.applied + self.tie_applied
+
+    def __add__(self, other: RecordOutcomes) -> RecordOutcomes:
+        return RecordOutcomes(**{k: getattr(self, k) + getattr(other, k) for k in asdict(self)})
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
 
 
 def value_column_names(entity: str) -> list[str]:
@@ -86,34 +147,44 @@ def value_column_names(entity: str) -> list[str]:
     return names
 
 
-def merge_staged(connection: Connection, entity: str, ctx: MergeContext, rule: SupersedeRule) -> MergeCounts:
-    """Apply the staged rows of ``ctx.file_id`` to ``<entity>_versions``; the caller owns the transaction."""
-    rule = SupersedeRule(rule)
+@dataclass(frozen=True)
+class RepeatedKeys:
+    """The file's repeated record keys, settled: exact copies dropped, older stamps overridden, and an error
+    per row of every key still repeated with different values (the file must then be rejected)."""
+
+    duplicate: int = 0
+    overridden: int = 0
+    errors: tuple[RowError, ...] = ()
+
+
+def merge_staged(connection: Connection, entity: str, ctx: MergeContext,
+                 plan: SupersedePlan | SupersedeRule | str, settled: RepeatedKeys | None = None) -> RecordOutcomes:
+    """Apply the staged rows of ``ctx.file_id`` to ``<entity>_versions``; the caller owns the transaction.
+
+    ``settled`` is what ``settle_repeated_keys`` already did for this file. Raises ``ValidationFailed``
+    (nothing applied) when two rows of the file share a record key with different values and the feed did
+    not opt into ``last_row_wins``.
+    """
+    plan = SupersedePlan.of(plan)
     v, s = versions_table(entity), staging_table(entity)
     mine = s.c.file_id == ctx.file_id
-    read = connection.execute(select(func.count()).select_from(s).where(mine)).scalar_one()
-    _keep_one_row_per_key(connection, s, mine, entity, rule)
+    stamp = plan.stamp_column(entity)
+    settled = settled or settle_repeated_keys(connection, entity, ctx.file_id, plan)
+    if settled.errors:
+        raise ValidationFailed("record keys repeat with different values; the whole file is rejected",
+                               errors=list(settled.errors))
+    duplicate, overridden = settled.duplicate, settled.overridden
 
     closed = 0
-    if rule is SupersedeRule.FULL_SNAPSHOT and (ctx.file_kind or "").lower() == "full":
+    if plan.rule is SupersedeRule.FULL_SNAPSHOT and (ctx.file_kind or "").lower() == "full":
         closed = _close_absent_keys(connection, entity, v, s, ctx)
 
-    same_key = and_(v.c.source_vendor == ctx.vendor, v.c.record_key == s.c.record_key)
-    current = and_(same_key, v.c.superseded_at.is_(None))
-    losing: list[ColumnElement[bool]] = [
-        exists().where(current, v.c.valid_to.is_(None), v.c.row_hash == s.c.row_hash)  # same content
-    ]
-    if rule is SupersedeRule.APPEND_ONLY:
-        losing.append(exists().where(same_key))
-    elif rule is SupersedeRule.UPDATED_AT:
-        stamp = _updated_at_column(entity)
-        losing.append(exists().where(current, v.c[stamp].is_not(None),
-                                     or_(s.c[stamp].is_(None), v.c[stamp] >= s.c[stamp])))
-    elif ctx.business_date is not None:
-        losing.append(exists().where(current, v.c.source_business_date > ctx.business_date))
-    connection.execute(delete(s).where(mine, or_(*losing)))
+    _classify(connection, v, s, ctx, plan, stamp)
+    counted = dict(connection.execute(
+        select(s.c.outcome, func.count()).where(mine).group_by(s.c.outcome)).all())
+    connection.execute(delete(s).where(mine, s.c.outcome.in_(["unchanged", "stale"])))
 
-    if rule is not SupersedeRule.APPEND_ONLY:
+    if plan.rule is not SupersedeRule.APPEND_ONLY:
         overlapped = exists().where(mine, s.c.record_key == v.c.record_key,
                                     or_(v.c.valid_to.is_(None), v.c.valid_to > s.c.valid_from))
         connection.execute(
@@ -133,33 +204,95 @@ def merge_staged(connection: Connection, entity: str, ctx: MergeContext, rule: S
     ).where(mine)
     target = ["record_key", "source_vendor", "source_feed", "valid_from", "recorded_at", "source_file_id",
               "source_row", "source_business_date", "schema_version", "mapping_version", "row_hash", *values]
-    applied = connection.execute(select(func.count()).select_from(s).where(mine)).scalar_one()
     connection.execute(insert(v).from_select(target, winners))
     connection.execute(delete(s).where(mine))
-    return MergeCounts(read=read, applied=applied, closed=closed)
+    return RecordOutcomes(applied=counted.get(None, 0), tie_applied=counted.get("tie_applied", 0),
+                          unchanged=counted.get("unchanged", 0), stale=counted.get("stale", 0),
+                          overridden=overridden, duplicate=duplicate, closed=closed)
 
 
-def _updated_at_column(entity: str) -> str:
-    for col in entity_columns(entity):
-        if col.name == "updated_at":
-            return col.column
-    raise ConfigError(f"entity {entity!r} has no updated_at field: it cannot use the updated_at supersede rule",
-                      key_path="supersede")
+def settle_repeated_keys(connection: Connection, entity: str, file_id: int,
+                         plan: SupersedePlan | SupersedeRule | str) -> RepeatedKeys:
+    """Leave one staged row per record key where the rules allow it; report the rows where they do not.
+
+    An exact copy of a row is dropped and counted. Under ``updated_at`` a row with an older stamp than another
+    row of the same key is overridden. Rows left sharing a key differ in content at the same supersede value:
+    each gets an error naming the other rows' lines, unless the feed opted into ``last_row_wins``.
+    """
+    plan = SupersedePlan.of(plan)
+    s = staging_table(entity)
+    mine = s.c.file_id == file_id
+    stamp = plan.stamp_column(entity)
+    if not _has_repeated_keys(connection, s, mine):
+        return RepeatedKeys()
+    other = s.alias("other")
+    same_key = and_(other.c.file_id == s.c.file_id, other.c.record_key == s.c.record_key)
+    duplicate = connection.execute(delete(s).where(mine, exists().where(
+        same_key, other.c.row_hash == s.c.row_hash, other.c.stg_id > s.c.stg_id))).rowcount
+    overridden = 0
+    if stamp is not None:
+        newer = or_(other.c[stamp] > s.c[stamp], and_(s.c[stamp].is_(None), other.c[stamp].is_not(None)))
+        overridden = connection.execute(delete(s).where(mine, exists().where(same_key, newer))).rowcount
+    if not _has_repeated_keys(connection, s, mine):
+        return RepeatedKeys(duplicate, overridden)
+    if plan.within_file == "last_row_wins":
+        later = exists().where(same_key, other.c.stg_id > s.c.stg_id)
+        return RepeatedKeys(duplicate, overridden + connection.execute(delete(s).where(mine, later)).rowcount)
+    return RepeatedKeys(duplicate, overridden, tuple(_repeated_key_errors(connection, s, mine)))
 
 
-def _keep_one_row_per_key(connection: Connection, s: Table, mine: ColumnElement[bool], entity: str,
-                          rule: SupersedeRule) -> None:
-    """Within one file the last row for a key wins (latest ``updated_at`` first; events: the first row)."""
-    if rule is SupersedeRule.APPEND_ONLY:
-        order = [s.c.stg_id.asc()]
-    elif rule is SupersedeRule.UPDATED_AT:
-        order = [s.c[_updated_at_column(entity)].desc().nulls_last(), s.c.stg_id.desc()]
+def _has_repeated_keys(connection: Connection, s: Table, mine: ColumnElement[bool]) -> bool:
+    repeated = select(s.c.record_key).where(mine).group_by(s.c.record_key).having(func.count() > 1).limit(1)
+    return connection.execute(repeated).first() is not None
+
+
+def _repeated_key_errors(connection: Connection, s: Table, mine: ColumnElement[bool]) -> list[RowError]:
+    """One error per row of every repeated key, naming the other rows' lines (never the key's value)."""
+    keys = select(s.c.record_key).where(mine).group_by(s.c.record_key).having(func.count() > 1) \
+        .limit(_MAX_REPORTED_KEYS).subquery()
+    rows = connection.execute(
+        select(s.c.record_key, s.c.source_row, s.c.source_line)
+        .where(mine, s.c.record_key.in_(select(keys.c.record_key))).order_by(s.c.stg_id)).all()
+    groups: dict[str, list[tuple[int | None, int | None]]] = {}
+    for key, row, line in rows:
+        groups.setdefault(key, []).append((row, line))
+    errors = []
+    for members in groups.values():
+        for row, line in members:
+            others = ", ".join(str(o_line or o_row) for o_row, o_line in members if (o_row, o_line) != (row, line))
+            errors.append(RowError(row=row, line=line, field="record_key",
+                                   reason=f"the same record key with different values is on line(s) {others}"))
+    return sorted(errors, key=lambda e: (e.line or e.row or 0))
+
+
+def _classify(connection: Connection, v: Table, s: Table, ctx: MergeContext, plan: SupersedePlan,
+              stamp: str | None) -> None:
+    """Mark each staged row that has an open stored version: unchanged, stale or tie_applied (NULL: applied).
+
+    A tie (same supersede value, different content) goes to the later file: the later business date, then
+    the later receipt. This file is the latest received, so it wins unless the stored version's file has a
+    later business date.
+    """
+    later_file = or_(literal(ctx.business_date, v.c.source_business_date.type).is_(None),
+                     v.c.source_business_date.is_(None), v.c.source_business_date <= ctx.business_date)
+    whens: list[tuple[ColumnElement[bool], str]] = [(v.c.row_hash == s.c.row_hash, "unchanged")]
+    if plan.rule is SupersedeRule.APPEND_ONLY:
+        whens.append((literal(True), "stale"))
+    elif stamp is not None:
+        whens += [(and_(v.c[stamp].is_not(None), or_(s.c[stamp].is_(None), v.c[stamp] > s.c[stamp])), "stale"),
+                  (and_(v.c[stamp] == s.c[stamp], later_file), "tie_applied"),
+                  (v.c[stamp] == s.c[stamp], "stale")]
+    elif ctx.business_date is not None:
+        whens += [(v.c.source_business_date > ctx.business_date, "stale"),
+                  (v.c.source_business_date == ctx.business_date, "tie_applied")]
     else:
-        order = [s.c.stg_id.desc()]
-    rank = func.row_number().over(partition_by=s.c.record_key, order_by=order).label("rank")
-    ranked = select(s.c.stg_id, rank).where(mine).subquery()
-    extra = select(ranked.c.stg_id).where(ranked.c.rank > 1)
-    connection.execute(delete(s).where(mine, s.c.stg_id.in_(extra)))
+        whens.append((v.c.source_business_date.is_(None), "tie_applied"))
+    connection.execute(
+        update(s)
+        .where(s.c.file_id == ctx.file_id, v.c.source_vendor == ctx.vendor, v.c.record_key == s.c.record_key,
+               v.c.superseded_at.is_(None), v.c.valid_to.is_(None))
+        .values(outcome=case(*whens, else_=literal(None, s.c.outcome.type)))
+    )
 
 
 def _copy_columns(entity: str) -> list[str]:

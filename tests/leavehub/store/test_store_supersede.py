@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from store_builders import arrival, leave_periods, stamp
 
-from leavehub.store import Store, SupersedeRule
+from leavehub.store import RecordOutcomes, Store, SupersedeRule
 
 UPDATED_AT = SupersedeRule.UPDATED_AT
 
@@ -34,16 +34,47 @@ def test_a_newer_updated_at_replaces_the_current_version(store: Store) -> None:
 def test_a_stale_updated_at_never_wins_even_when_it_arrives_later(store: Store) -> None:
     apply(store, "f1", leave_periods({"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(5)}))
     stale = apply(store, "f2", leave_periods({"record_key": "P1", "decision": "DENIED", "updated_at": stamp(4)}))
-    equal = apply(store, "f3", leave_periods({"record_key": "P1", "decision": "DENIED", "updated_at": stamp(5)}))
-    assert (stale.applied, equal.applied) == (0, 0)
+    assert stale.applied == 0
+    assert stale.outcomes["leave_period"] == RecordOutcomes(stale=1)
     assert decisions(store) == {"P1": "APPROVED"}
-    assert [e.status for e in store.ledger()] == ["APPLIED", "APPLIED", "APPLIED"]
+    assert [e.status for e in store.ledger()] == ["APPLIED", "APPLIED"]
+    assert store.ledger()[0].outcomes["leave_period"]["stale"] == 1
+    assert store.ledger()[0].records_applied == 0
 
 
-def test_within_one_file_the_latest_updated_at_wins(store: Store) -> None:
-    apply(store, "f1", leave_periods({"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(3)},
-                                     {"record_key": "P1", "decision": "PENDING", "updated_at": stamp(1)}))
+def test_a_correction_with_the_same_updated_at_from_a_later_file_is_applied_as_a_tie(store: Store) -> None:
+    apply(store, "f1", leave_periods({"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(5)}))
+    tie = apply(store, "f2", leave_periods({"record_key": "P1", "decision": "DENIED", "updated_at": stamp(5)}))
+    assert tie.outcomes["leave_period"] == RecordOutcomes(tie_applied=1)
+    assert tie.applied == 1
+    assert decisions(store) == {"P1": "DENIED"}
+    entry = store.ledger()[0]
+    assert (entry.records_applied, entry.outcomes["leave_period"]["tie_applied"]) == (1, 1)
+
+
+def test_a_tie_from_a_file_with_an_earlier_business_date_does_not_win(store: Store) -> None:
+    apply(store, "f1", leave_periods({"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(5)}),
+          business_date=date(2026, 3, 6))
+    late = apply(store, "f0", leave_periods({"record_key": "P1", "decision": "DENIED", "updated_at": stamp(5)}),
+                 business_date=date(2026, 3, 5))
+    assert late.outcomes["leave_period"] == RecordOutcomes(stale=1)
     assert decisions(store) == {"P1": "APPROVED"}
+
+
+def test_identical_content_is_unchanged_and_every_record_lands_in_one_count(store: Store) -> None:
+    apply(store, "f1", leave_periods({"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(5)},
+                                     {"record_key": "P2", "decision": "APPROVED", "updated_at": stamp(5)}))
+    mixed = apply(store, "f2", leave_periods(
+        {"record_key": "P1", "decision": "APPROVED", "updated_at": stamp(5)},   # unchanged
+        {"record_key": "P2", "decision": "DENIED", "updated_at": stamp(4)},     # stale
+        {"record_key": "P3", "decision": "PENDING", "updated_at": stamp(1)},    # new
+        {"record_key": "P3", "decision": "PENDING", "updated_at": stamp(1)},    # exact copy in the file
+        {"record_key": "P4", "decision": "PENDING", "updated_at": stamp(1)},    # older in the file
+        {"record_key": "P4", "decision": "APPROVED", "updated_at": stamp(2)}))  # newer in the file
+    outcomes = mixed.outcomes["leave_period"]
+    assert outcomes == RecordOutcomes(applied=2, unchanged=1, stale=1, duplicate=1, overridden=1)
+    assert outcomes.read == mixed.read == 6
+    assert store.ledger()[0].outcomes == {"leave_period": outcomes.as_dict()}
 
 
 def test_reapplying_the_same_rows_in_another_file_changes_nothing(store: Store) -> None:
