@@ -181,6 +181,7 @@ def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived:
         if rejection is not None:
             return _reject_set(feed, paths, arrived, plains, rejection, store, reads)
         receipt.ledger_id = intake.file_id
+        receipt.record_outcomes = {entity: counts.as_dict() for entity, counts in intake.outcomes.items()}
         receipt.warnings += [d.as_error() for d in merge_drift([d for r in reads.values() for d in r.drift])]
         warn_drift(feed, receipt, store)
         _record_members(store, feed, arrived, plains, reads, "APPLIED", intake.file_id)
