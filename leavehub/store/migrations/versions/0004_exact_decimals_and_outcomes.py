@@ -5,8 +5,8 @@ become TEXT holding the exact decimal there (PostgreSQL keeps NUMERIC; nothing c
 ledger records per-entity record outcomes (applied, tie_applied, unchanged, stale, overridden, duplicate);
 staging rows carry their physical line (so a repeated record key names both lines) and the merge's outcome.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-06 20:40:00
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
