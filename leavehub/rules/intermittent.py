@@ -84,7 +84,9 @@ def price_episodes(absences: pd.DataFrame, leave_periods: pd.DataFrame, window: 
     ep["daily"] = daily
     per_day = ep.groupby(["employee_id", "day"], sort=True).agg(
         taken=("taken", "sum"), payroll=("payroll", "sum"), daily=("daily", "first"),
-        pto_ok=("pto_ok", "any"), fmla=("fmla", "any"), key=("absence_period_key", "min"))
+        pto_ok=("pto_ok", "any"), fmla=("fmla", "any"))
+    keys = ep.sort_values(["employee_id", "day", "absence_period_key"]).drop_duplicates(["employee_id", "day"])
+    per_day["key"] = keys.set_index(["employee_id", "day"])["absence_period_key"].reindex(per_day.index).to_numpy()
     per_day["charged"] = np.minimum(per_day["taken"], per_day["daily"])
     per_day["payroll"] = np.minimum(per_day["payroll"], per_day["daily"])
     per_day = per_day.reset_index()

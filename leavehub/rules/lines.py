@@ -23,7 +23,7 @@ import pyarrow as pa
 from leavehub.rules.money import decimal_array
 from leavehub.rules.schedule import PayWindow
 
-__all__ = ["INSTRUCTION_COLUMNS", "LINE_KEY", "emit", "finish", "gather"]
+__all__ = ["INSTRUCTION_COLUMNS", "LINE_KEY", "emit", "finish", "gather", "text_per_group"]
 
 INSTRUCTION_COLUMNS = (
     "employee_id", "payroll_company_code", "pay_period_start", "pay_period_end", "check_date", "kind",
@@ -94,3 +94,11 @@ def finish(frame: pd.DataFrame) -> pd.DataFrame:
                                   mask=~order["has_amount"].to_numpy(bool))
     table = pa.table({name: out[name] for name in INSTRUCTION_COLUMNS})
     return table.to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def text_per_group(frame: pd.DataFrame, by: str, column: str, largest: bool = False) -> pd.Series:
+    """The smallest (or largest) text of ``column`` per ``by`` value, by sorting once (pandas' min/max of
+    text per group falls back to a Python loop per group)."""
+    ordered = frame.sort_values([by, column], ascending=[True, not largest], kind="stable")
+    first = ordered.drop_duplicates(by)
+    return pd.Series(first[column].to_numpy(dtype=object), index=first[by].to_numpy(dtype=object))

@@ -16,16 +16,18 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from leavehub.config.policy import PayPolicy, PolicyHistory
 from leavehub.config.rule_tables import RuleTables
 from leavehub.rules import intermittent, overpayments, premiums, third_party
-from leavehub.rules.lines import emit, finish, gather
+from leavehub.rules.lines import emit, finish, gather, text_per_group
 from leavehub.rules.money import days_column, divide, scaled_integers
 from leavehub.rules.schedule import PayWindow, explode_days, period_staff
 
@@ -94,10 +96,33 @@ def _pto_balances(time_off: pd.DataFrame, window: PayWindow, index: pd.Index) ->
     return np.maximum(units.reindex(index).fillna(0).to_numpy(np.int64), 0)
 
 
+def _only_employees_with_business(inputs: LeaveInputs) -> LeaveInputs:
+    """Drop every row of employees with nothing to price (no leave, episode, payment, arrears or receivable):
+    most of the workforce. Done with Arrow set membership before any per-row work."""
+    sources = (inputs.leave_periods, inputs.absences, inputs.benefit_payments, inputs.premium_ledger,
+               inputs.receivables)
+    ids = [pa.array(f["employee_id"]).cast(pa.string()) for f in sources if len(f)]
+    if not ids:
+        wanted = pa.array([], pa.string())
+    else:
+        wanted = pc.unique(pa.chunked_array(ids).combine_chunks() if len(ids) > 1 else ids[0])
+
+    def only(frame: pd.DataFrame) -> pd.DataFrame:
+        if not len(frame):
+            return frame
+        mask = pc.is_in(pa.array(frame["employee_id"]).cast(pa.string()), value_set=wanted)
+        return frame.loc[np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)]
+
+    return replace(inputs, employment=only(inputs.employment), enrollments=only(inputs.enrollments),
+                   time_off=only(inputs.time_off), average_weekly_wages=only(inputs.average_weekly_wages))
+
+
 def _classify_days(periods: pd.DataFrame, window: PayWindow, staff: pd.DataFrame, policy: PayPolicy,
                    state_rules: dict) -> pd.DataFrame:
     """One row per (employee, scheduled workday on leave) with who pays it and the flags that matter."""
-    rows = explode_days(periods, window, staff)
+    needed = ["employee_id", "case_number", "absence_period_key", "plan", "decision", "period_start",
+              "period_end", "weekly_benefit", "topup_agreement", "pto_election"]
+    rows = explode_days(periods[needed], window, staff)
     plan = rows["plan"].astype(str).to_numpy()
     decision = rows["decision"].astype(str).to_numpy()
     approved = np.isin(decision, APPROVED)
@@ -126,8 +151,14 @@ def _classify_days(periods: pd.DataFrame, window: PayWindow, staff: pd.DataFrame
     rows["std_case"] = np.where(is_std | (plan == "LTD") | (plan == "SALARY_CONT"),
                                 rows["case_number"].astype(str).to_numpy(), "")
     rows["state_case"] = np.where(rows["state_pays"], rows["case_number"].astype(str).to_numpy(), "")
+    rows["case_number"] = rows["case_number"].astype(str).to_numpy()
     absent_calendar = rows.groupby("employee_id")["day"].nunique()
-    work = rows.loc[rows["workday"].to_numpy()]
+    work = rows.loc[rows["workday"].to_numpy()].copy()
+    text = ("state_plan", "std_case", "state_case", "case_number", "fmla_key")
+    labels = {}
+    for name in text:  # min/max of text per group as sorted integer codes: the fast path, same order
+        codes, labels[name] = pd.factorize(work[name].to_numpy(dtype=object), sort=True)
+        work[name] = codes
     days = work.groupby(["employee_id", "day"], sort=True).agg(
         elim=("elim", "any"), std_pays=("std_pays", "any"), prov=("prov", "any"),
         state_pays=("state_pays", "any"), wc=("wc", "any"), scn=("scn", "any"),
@@ -137,6 +168,8 @@ def _classify_days(periods: pd.DataFrame, window: PayWindow, staff: pd.DataFrame
         state_plan=("state_plan", "max"), std_case=("std_case", "max"), state_case=("state_case", "max"),
         case_number=("case_number", "min"), fmla_key=("fmla_key", "max"),
     ).reset_index()
+    for name in text:
+        days[name] = np.asarray(labels[name], dtype=object)[days[name].to_numpy()] if len(days) else ""
     days.attrs["absent_calendar"] = absent_calendar
     benefit_day = days["state_pays"] | days["std_pays"]
     days["category"] = np.select(
@@ -155,6 +188,7 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
     mode = policy.money_rounding
     state_rules = tables.state_plans_on(window.period_start)
     label = policy.label
+    inputs = _only_employees_with_business(inputs)
     staff = period_staff(inputs.employment, window, mode)
     idx = staff.index
     lp = inputs.leave_periods
@@ -168,8 +202,8 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
             counts[name] = cat[name].reindex(idx).fillna(0).astype(np.int64) if name in cat else 0
         counts["pto_days"] = days.loc[days["pto_ok"]].groupby("employee_id").size().reindex(idx).fillna(0)
         counts["absent_calendar"] = days.attrs["absent_calendar"].reindex(idx).fillna(0)
-        counts["case_number"] = days.groupby("employee_id")["case_number"].min().reindex(idx)
-        counts["std_case"] = days.groupby("employee_id")["std_case"].max().reindex(idx)
+        counts["case_number"] = text_per_group(days, "employee_id", "case_number").reindex(idx)
+        counts["std_case"] = text_per_group(days, "employee_id", "std_case", largest=True).reindex(idx)
     else:
         for name in ("wc", "benefit", "elim", "scn", "prov", "unpaid", "pto_days", "absent_calendar"):
             counts[name] = 0
