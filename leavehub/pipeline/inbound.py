@@ -142,11 +142,13 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
     with contextlib.ExitStack() as held:
         plain: Plaintext | None = pulled
         outcome: Receipt | Rejection
-        if plain is None:
-            try:
-                plain = held.enter_context(verified_plaintext(feed, path, connections, name=name))
-            except RejectedInput as exc:  # the signature (or the envelope) did not verify
-                outcome = Rejection.of(exc)
+        if plain is None:  # a signature that does not verify, or an envelope that is not OpenPGP at all
+            verified = _content_step(lambda: held.enter_context(verified_plaintext(feed, path, connections,
+                                                                                   name=name)))
+            if isinstance(verified, Rejection):
+                outcome = verified
+            else:
+                plain = verified
         if plain is not None:
             outcome = apply_plaintext(feed, plain, store=store, business_date=bday, progress=progress)
         if isinstance(outcome, Receipt):
@@ -285,15 +287,16 @@ def _with_lines(frame: Any, chunk: Any) -> Any:
 def _content_step(step: Callable[[], Any]) -> Any:
     """Run one step over the file's content; anything the content provokes becomes a Rejection.
 
-    ``RejectedInput`` is the readers' own verdict. A configuration or transport error is not the file's fault
-    and goes up. Anything else is an exception nobody foresaw for this content (an Arrow cast of hour 25, a
-    codec error): the file is rejected with the exception's CLASS - its message may quote the value.
+    ``RejectedInput`` is the readers' own verdict. A configuration or transport error, or the machine's own
+    trouble (``OSError``: a full disk), is not the file's fault and goes up. Anything else is an exception nobody
+    foresaw for this content (an Arrow cast of hour 25, a codec error): the file is rejected with the
+    exception's CLASS - its message may quote the value.
     """
     try:
         return step()
     except RejectedInput as exc:
         return Rejection.of(exc)
-    except LeaveHubError:
+    except (LeaveHubError, OSError):
         raise
     except Exception as exc:
         return Rejection.unexpected(exc)
