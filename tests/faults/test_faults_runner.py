@@ -104,6 +104,34 @@ def test_an_out_of_range_timestamp_quarantines_that_file_and_the_next_file_appli
                   rejected_bytes=bytes_under(local_hub.settings.quarantine_dir))
 
 
+def test_an_exception_no_reader_foresaw_quarantines_that_file_by_its_class_only(local_hub, harbor_leave_rows,
+                                                                                 monkeypatch, caplog):
+    """Whatever a parser may still throw for some content one day, the file boundary catches it."""
+    from leavehub.mapping.compiler import InboundMapper
+
+    real_apply = InboundMapper.apply
+
+    def apply_choking_on_one_file(self, frame, **kwargs):
+        if kwargs.get("business_date") == date(2026, 3, 3):
+            raise ValueError("could not convert '123-45-6789' at row 2")  # a message quoting the value
+        return real_apply(self, frame, **kwargs)
+
+    monkeypatch.setattr(InboundMapper, "apply", apply_choking_on_one_file)
+    inbox = local_inbox(local_hub)
+    write_leave(inbox, "HARBOR_LEAVE_20260303.csv", leave_rows(harbor_leave_rows, 2))
+    write_leave(inbox, "HARBOR_LEAVE_20260304.csv", leave_rows(harbor_leave_rows, 2, skip=2))
+    caplog.set_level(logging.INFO)
+
+    outcome = run_feed(FEED, settings=local_hub.settings)
+
+    assert [r.status for r in outcome.receipts] == ["REJECTED", "APPLIED"], outcome.summary()
+    [entry] = list_quarantine(local_hub.settings.quarantine_dir)
+    report = json.loads(entry.report.read_text(encoding="utf-8"))
+    assert "ValueError" in report["reason"]
+    seen = [entry.report.read_text(encoding="utf-8"), outcome.summary(), *(r.getMessage() for r in caplog.records)]
+    assert not [text for text in seen if "123-45-6789" in text], "an unforeseen exception's text is never echoed"
+
+
 def test_the_inbox_takes_only_pattern_names_in_business_date_order(local_hub, harbor_leave_rows):
     inbox = local_inbox(local_hub)
     for n, day in enumerate(("20260305", "20260302", "20260304")):
