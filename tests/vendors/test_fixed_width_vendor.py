@@ -148,7 +148,8 @@ def test_mapping_check_refuses_a_column_the_layout_lacks_and_names_a_misspelt_wo
     result = CliRunner().invoke(app, ["mapping", "check", str(mapping)])
     assert result.exit_code != 0
     assert "column 'RTW_ACTUALS' is not in the layout's columns" in result.output
-    assert "claims.yaml:60" in result.output.replace("\n", "")
+    line = next(i for i, text in enumerate(mapping.read_text().splitlines(), 1) if "RTW_ACTUALS" in text)
+    assert f"claims.yaml:{line} " in result.output.replace("\n", "")
 
     mapping.write_text(text.replace("name: DIAGNOSIS", "name: DIAGNOSIS").replace(
         "      period_end: [{source: END}", "      rtw_outcome: [{source: DIAGNOSIS}]\n"
