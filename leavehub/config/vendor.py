@@ -118,6 +118,16 @@ class PgpSettings(_Section):
     armor: bool = False
     sign: bool = True
     verify: bool = True
+    max_expansion: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        default=None, description="an inbound file may decrypt to at most this many times its received size "
+                                  "(or plaintext_floor_mb, whichever is larger); default 64")
+    plaintext_floor_mb: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+        default=None, description="... but is always allowed this many MiB; default 64")
+
+    def plaintext_limits(self) -> dict[str, int]:
+        """The limits this vendor sets, as keyword arguments of ``connectors.pgp.plaintext_limit``."""
+        limits = {"max_expansion": self.max_expansion, "floor": (self.plaintext_floor_mb or 0) << 20}
+        return {k: v for k, v in limits.items() if v}
 
 
 # --- feed parts --------------------------------------------------------------------------------------

@@ -3,6 +3,12 @@
 PyYAML's composer keeps a mark (line, column) on every node; we keep a map from key path to line while
 building plain Python data, then translate pydantic's error locations into ``ConfigError`` s.
 
+Config is data, never a program or a bomb. Before anything is built, one pass over the parser's events
+refuses, each as a ``ConfigError`` with file and line: anchors and aliases (``&a`` / ``*a``: a 2 KB file of
+nested aliases expands to gigabytes, and a self-referencing anchor never ends), any explicit tag other than
+the plain YAML types (``!!python/object...``, ``!custom``), nesting deeper than ``MAX_DEPTH``, and a file over
+``MAX_BYTES``. Building then refuses integers of more than 18 digits, merge keys and keys that are not text.
+
 Example::
 
     mapping = load_model(MappingFile, Path("mappings/harbor_leave/absences.yaml"))
@@ -23,6 +29,11 @@ __all__ = ["LocatedYaml", "load_located", "load_model", "validate_located"]
 M = TypeVar("M", bound=BaseModel)
 # libyaml's loader keeps the same line marks and is several times faster (DAG files parse vendor.yaml).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_BYTES = 4 << 20
+MAX_DEPTH = 64
+_MAX_INT_DIGITS = 18
+_CORE = "tag:yaml.org,2002:"
+_PLAIN_TAGS = frozenset(_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp"))
 
 
 class LocatedYaml:
@@ -43,13 +54,62 @@ class LocatedYaml:
         return self.lines.get((), None)
 
 
+def _screen(source: str, file: str) -> None:
+    """Refuse anchors, aliases, non-plain tags and deep nesting, naming the line (one cheap event pass)."""
+    depth = 0
+    try:
+        for event in yaml.parse(source, Loader=_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                raise ConfigError(f"YAML alias *{event.anchor} is not allowed in config (write the value out)",
+                                  file=file, line=line)
+            if getattr(event, "anchor", None):
+                raise ConfigError(f"YAML anchor &{event.anchor} is not allowed in config (aliases are refused)",
+                                  file=file, line=line)
+            tag = getattr(event, "tag", None)
+            if tag not in (None, "!") and tag not in _PLAIN_TAGS:
+                raise ConfigError(f"YAML tag {tag!r} is not allowed in config (plain values only)",
+                                  file=file, line=line)
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=file, line=line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"YAML syntax: {getattr(exc, 'problem', exc)}", file=file,
+                          line=mark.line + 1 if mark else None) from None
+
+
+def _scalar(node: yaml.ScalarNode, file: str) -> Any:
+    """A scalar's Python value (the safe constructor resolves int, bool, null, dates ...)."""
+    line = node.start_mark.line + 1
+    if node.tag not in _PLAIN_TAGS:
+        what = "merge key <<" if node.tag == _CORE + "merge" else f"tag {node.tag!r}"
+        raise ConfigError(f"YAML {what} is not allowed in config", file=file, line=line)
+    if node.tag == _CORE + "str":
+        return node.value
+    if node.tag == _CORE + "int" and sum(c.isdigit() for c in node.value) > _MAX_INT_DIGITS:
+        raise ConfigError(f"integer of more than {_MAX_INT_DIGITS} digits is out of range", file=file, line=line)
+    try:
+        return yaml.SafeLoader(yaml.serialize(node)).get_single_data()
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        raise ConfigError(f"value cannot be read as {node.tag.removeprefix(_CORE)}: {type(exc).__name__}",
+                          file=file, line=line) from None
+
+
 def _build(node: yaml.Node, path: tuple[str | int, ...], lines: dict, file: str) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = yaml.safe_load(yaml.serialize(key_node)) if not isinstance(key_node, yaml.ScalarNode) \
-                else key_node.value
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ConfigError("a key must be plain text, not a list or a mapping", file=file,
+                                  key_path=".".join(map(str, path)) or None, line=key_node.start_mark.line + 1)
+            if key_node.tag not in _PLAIN_TAGS:
+                _scalar(key_node, file)  # raises: a merge key or a foreign tag
+            key = key_node.value
             if key in out:
                 raise ConfigError(f"duplicate key {key!r}", file=file,
                                   key_path=".".join(map(str, (*path, key))), line=key_node.start_mark.line + 1)
@@ -59,18 +119,23 @@ def _build(node: yaml.Node, path: tuple[str | int, ...], lines: dict, file: str)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, (*path, i), lines, file) for i, item in enumerate(node.value)]
-    # Scalars: let the safe constructor resolve the tag (int, bool, null, str ...).
-    return yaml.SafeLoader(yaml.serialize(node)).get_single_data() if node.tag != "tag:yaml.org,2002:str" \
-        else node.value
+    return _scalar(node, file)
 
 
 def load_located(path: Path | str, text: str | None = None) -> LocatedYaml:
     """Parse one YAML document, keeping the line of every key. Syntax errors become ``ConfigError``."""
     file = str(path)
     try:
+        if text is None and Path(path).stat().st_size > MAX_BYTES:
+            raise ConfigError(f"larger than {MAX_BYTES >> 20} MiB: not a config file", file=file)
         source = Path(path).read_text(encoding="utf-8") if text is None else text
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", file=file) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", file=file) from None
+    if len(source) > MAX_BYTES:
+        raise ConfigError(f"larger than {MAX_BYTES >> 20} MiB: not a config file", file=file)
+    _screen(source, file)
     try:
         node = yaml.compose(source, Loader=_LOADER)
     except yaml.YAMLError as exc:

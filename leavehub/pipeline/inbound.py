@@ -88,12 +88,13 @@ def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver |
         digest = sha256_file(path)
         yield Plaintext(name, size, digest, digest, False, lambda: path.open("rb"))
         return
-    from connectors.pgp import PgpKeys, decrypt_verify
+    from connectors.pgp import PgpKeys, decrypt_verify, plaintext_limit
     from connectors.staging import StagingArea
 
     keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
     with StagingArea(base_dir=work_dir(feed)) as staging:
-        verified = decrypt_verify(path, staging.path("verified.plain"), keys=keys, staging_key=staging.key)
+        verified = decrypt_verify(path, staging.path("verified.plain"), keys=keys, staging_key=staging.key,
+                                  max_plaintext=plaintext_limit(size, **pgp.plaintext_limits()))
         yield Plaintext(name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
 
 
