@@ -18,12 +18,15 @@ no product module imports them.
 
 from __future__ import annotations
 
+import csv
+import json
 import logging
 import sys
 from datetime import date
+from enum import StrEnum
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -118,45 +121,87 @@ def mapping_check(paths: Annotated[list[Path], typer.Argument(help="mapping or v
         raise typer.Exit(1)
 
 
+class PreviewFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
 @mapping_app.command("preview")
 def mapping_preview(
     feed_id: Annotated[str, typer.Argument(metavar="VENDOR.FEED")],
     sample: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
-    rows: Annotated[int, typer.Option(help="rows to show")] = 20,
+    rows: Annotated[int, typer.Option(help="records to show per entity (errors are always all listed)")] = 20,
     on: Annotated[str | None, typer.Option("--date", help="business date YYYY-MM-DD")] = None,
+    fmt: Annotated[PreviewFormat, typer.Option("--format", help="table, csv (errors on stderr) or json")]
+    = PreviewFormat.table,
 ) -> None:
-    """Show the canonical rows (and every error) a sample file maps to. Nothing is stored."""
+    """Show the canonical rows (and every error) a sample file maps to. Nothing is stored.
+
+    Exit 0: the sample maps cleanly; 2: it has errors (bad input, as `leavehub run` would reject it);
+    1: configuration problem. PII fields are masked in every format; output is never truncated.
+    """
     from leavehub.pipeline.preview import preview_file
 
     try:
         result = preview_file(feed_id, sample, rows=rows, business_date=_date(on))
     except LeaveHubError as exc:
         _fail(exc)
-    for entity, frame in result.frames.items():
-        console.print(_record_table(entity, frame.head(rows), result.counts[entity]))
-    if result.errors:
-        table = Table("row", "line", "field", "reason", "value class", title=f"{len(result.errors)} error(s)",
-                      style="red")
-        for e in result.errors[:rows]:
-            table.add_row(str(e.row), str(e.line or ""), str(e.field), e.reason, str(e.value_class or ""))
-        console.print(table)
-        raise typer.Exit(1)
+    records = {entity: _masked_records(entity, frame.head(rows)) for entity, frame in result.frames.items()}
+    errors = [e.as_dict() for e in result.errors]
+    if fmt is PreviewFormat.json:
+        report = {"feed": feed_id, "file": sample.name, "error_count": len(errors), "errors": errors,
+                  "entities": {e: {"count": result.counts[e], "records": r} for e, r in records.items()}}
+        sys.stdout.write(json.dumps(report, indent=2, default=str, ensure_ascii=False) + "\n")
+    elif fmt is PreviewFormat.csv:
+        _write_csv(sys.stdout, [{"entity": e, **r} for e, rs in records.items() for r in rs])
+        _write_csv(sys.stderr, errors)
+    else:
+        out = console if console.is_terminal else Console(width=1 << 16)  # piped: wide enough for anything
+        for entity, recs in records.items():
+            out.print(_record_table(entity, recs, result.counts[entity]))
+        if errors:
+            table = Table("row", "line", "field", "reason", "value class", title=f"{len(errors)} error(s)",
+                          style="red")
+            for e in result.errors:
+                table.add_row(str(e.row or ""), str(e.line or ""), str(e.field or ""), e.reason,
+                              str(e.value_class or ""))
+            out.print(table)
+    if errors:
+        raise typer.Exit(2)
 
 
-def _record_table(entity: str, frame: object, total: int) -> Table:
-    """Canonical records as a table, one column per record (fields read down); PII fields masked."""
+def _masked_records(entity: str, frame: Any) -> list[dict[str, str]]:
+    """Canonical records as text, PII fields masked ("•••" when present)."""
     from schemas.models import ENTITIES
     from schemas.types import pii_fields
 
     masked = set(pii_fields(ENTITIES[entity])) if entity in ENTITIES else set()
-    records = frame.to_dict("records")  # type: ignore[attr-defined]
-    table = Table("field", *[f"#{r.get('_row', i + 1)}" for i, r in enumerate(records)],
-                  title=f"{entity}: {total} row(s)")
-    for name in frame.columns:  # type: ignore[attr-defined]
-        if name == "_row":
-            continue
-        cells = ["•••" if name in masked and _present(r[name]) else _text(r[name]) for r in records]
-        table.add_row(str(name), *cells)
+    out = []
+    for i, record in enumerate(frame.to_dict("records")):
+        shown = {"_row": str(record.get("_row", i + 1))}
+        for name, value in record.items():
+            if name != "_row":
+                shown[str(name)] = "•••" if name in masked and _present(value) else _text(value)
+        out.append(shown)
+    return out
+
+
+def _write_csv(stream: Any, records: list[dict[str, Any]]) -> None:
+    if not records:
+        return
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+
+
+def _record_table(entity: str, records: list[dict[str, str]], total: int) -> Table:
+    """Canonical records as a table, one column per record (fields read down)."""
+    table = Table("field", *[f"#{r['_row']}" for r in records], title=f"{entity}: {total} row(s)")
+    for name in (records[0] if records else {}):
+        if name != "_row":
+            table.add_row(name, *[r.get(name, "") for r in records])
     return table
 
 

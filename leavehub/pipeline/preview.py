@@ -48,5 +48,5 @@ def preview_file(feed_id: str, sample: Path, *, rows: int = 20, business_date: d
                         out.frames[entity] = frame.head(rows) if head is None else \
                             pd.concat([head, frame]).head(rows)
     except RejectedInput as exc:
-        out.errors += exc.errors or [RowError(exc.line, exc.field, exc.reason)]
+        out.errors += exc.errors or [RowError(row=None, field=exc.field, reason=exc.reason, line=exc.line)]
     return out

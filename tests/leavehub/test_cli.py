@@ -28,12 +28,12 @@ def test_preview_shows_canonical_rows_and_exits_zero_on_a_clean_sample() -> None
     assert "NTN-1001" in result.output and "NTN-1003" not in result.output  # --rows 2
 
 
-def test_preview_lists_every_error_without_the_value_and_exits_nonzero(tmp_path: Path) -> None:
+def test_preview_lists_every_error_without_the_value_and_exits_2(tmp_path: Path) -> None:
     text = (GOLDEN / "harbor_leave" / "HARBOR_LEAVE_20261120.csv").read_text(encoding="utf-8")
     bad = tmp_path / "HARBOR_LEAVE_20261120.csv"
     bad.write_text(text.replace("2026-11-02", "2026-13-45", 1), encoding="utf-8")
     result = runner.invoke(app, ["mapping", "preview", "harbor_leave.leave_periods", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad input, as README's exit codes say (1 is configuration or transport)
     assert "1 error(s)" in result.output and "period_start" in result.output
     assert "2026-13-45" not in result.output
 
