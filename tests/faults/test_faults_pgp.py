@@ -13,7 +13,7 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -132,20 +132,21 @@ def _report(name: str, src: Path, written: Written, limit: int) -> int:
 
 
 def test_unsigned_bzip2_bomb_is_refused_before_a_byte_of_plaintext(
-        unsigned_bzip2_bomb: Path, keys: SimpleNamespace, work: Path) -> None:
+        unsigned_bzip2_bomb: Path, keys: SimpleNamespace, work: Path, fault_measure: Callable[..., None]) -> None:
     started = time.monotonic()
     with pytest.raises(SignatureError, match="not signed") as caught:
         with StagingArea(base_dir=work) as area, Written(work) as written:
             decrypt_verify(unsigned_bzip2_bomb, area.path("plain"), keys=_hub_keys(keys), staging_key=area.key)
     assert caught.value.file == unsigned_bzip2_bomb.name
     to_disk = _report("unsigned_bzip2_bomb", unsigned_bzip2_bomb, written, DEFAULT_PLAINTEXT_FLOOR)
+    fault_measure(rejected_bytes=to_disk)
     assert to_disk < 64 << 10, "an unsigned message must be refused before its plaintext is written"
     assert time.monotonic() - started < 20
 
 
 @pytest.mark.parametrize("limit", [None, 4 << 20], ids=["default_limit", "feed_limit_4MiB"])
 def test_signed_zlib_bomb_stops_at_the_limit(limit: int | None, signed_zlib_bomb: Path, keys: SimpleNamespace,
-                                            work: Path) -> None:
+                                            work: Path, fault_measure: Callable[..., None]) -> None:
     cap = plaintext_limit(signed_zlib_bomb.stat().st_size) if limit is None else limit
     assert cap < BOMB_BYTES // 8
     kwargs = {} if limit is None else {"max_plaintext": limit}
@@ -155,6 +156,7 @@ def test_signed_zlib_bomb_stops_at_the_limit(limit: int | None, signed_zlib_bomb
                            **kwargs)
     assert caught.value.file == signed_zlib_bomb.name
     to_disk = _report(f"signed_zlib_bomb[{cap}]", signed_zlib_bomb, written, cap)
+    fault_measure(rejected_bytes=to_disk)
     assert to_disk <= cap + STAGING_OVERHEAD, "bytes beyond the limit were written"
     assert written.seconds < 60
 
