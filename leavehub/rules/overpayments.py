@@ -2,8 +2,9 @@
 
 A receivable is gross. It is deducted from later pay only where the work state's wage-deduction table allows
 it AND the employee signed an advance agreement (when the table requires one), at most the table's cap per
-check (a percent of the check's gross); with no table row, no agreement, or a policy of ``always_bill``, it is
-billed to the employee instead. Never more than the check's gross.
+check (a percent of the check's gross); with no table row, no agreement, a cap on disposable earnings (the
+hub does not know the check's taxes), or a policy of ``always_bill``, it is billed to the employee instead.
+Never more than the check's gross.
 
 Example::
 
@@ -40,7 +41,9 @@ def decide_recovery(receivables: pd.DataFrame, leave_periods: pd.DataFrame, wind
     agreed = out["case_number"].astype(str).isin(agreed_cases).to_numpy()
     allowed = state.isin([s for s, r in rules.items() if r.deduction_allowed == "Y"]).to_numpy()
     needs = ~state.isin([s for s, r in rules.items() if r.requires_signed_agreement == "N"]).to_numpy()
-    deduct = (policy.overpayment.recovery == "deduct_where_allowed") & allowed & (agreed | ~needs)
+    # a cap on DISPOSABLE earnings needs the check's taxes, which payroll knows and the hub does not: bill
+    gross_cap = ~state.isin([s for s, r in rules.items() if r.cap_basis == "disposable"]).to_numpy()
+    deduct = (policy.overpayment.recovery == "deduct_where_allowed") & allowed & (agreed | ~needs) & gross_cap
     out["recovery"] = np.where(deduct, "deduct", "bill")
     caps = state.map({s: r.cap_percent_per_check for s, r in rules.items()}).astype(object)
     out["cap_percent"] = caps.where(caps.notna(), None).to_numpy(dtype=object)
@@ -50,7 +53,8 @@ def decide_recovery(receivables: pd.DataFrame, leave_periods: pd.DataFrame, wind
     out["explanation"] = np.where(
         deduct, "overpayment: deducted from later pay (state table and signed agreement allow it), "
         "capped per check",
-        "overpayment: billed to the employee (no state rule, no signed agreement, or the policy bills)")
+        "overpayment: billed to the employee (no state rule, no signed agreement, a cap the hub cannot apply, "
+        "or the policy bills)")
     return out
 
 

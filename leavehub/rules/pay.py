@@ -28,7 +28,7 @@ from leavehub.config.policy import PayPolicy, PolicyHistory
 from leavehub.config.rule_tables import RuleTables
 from leavehub.rules import intermittent, overpayments, premiums, third_party
 from leavehub.rules.lines import emit, finish, gather, text_per_group
-from leavehub.rules.money import days_column, divide, scaled_integers
+from leavehub.rules.money import days_column, divide, from_day_numbers, scaled_integers
 from leavehub.rules.schedule import PayWindow, explode_days, period_staff
 
 __all__ = ["APPROVED", "LeaveInputs", "PricedPeriod", "percent_units", "price_period"]
@@ -339,4 +339,6 @@ def _fmla_usage(days: pd.DataFrame | None, staff: pd.DataFrame, episode_charges:
             columns={"fmla_key": "absence_period_key"})
         cont["hours_units"] = staff["daily_hours"].reindex(cont["employee_id"].astype(str)).to_numpy(np.int64)
         parts.append(cont)
-    return pd.concat(parts, ignore_index=True)
+    usage = pd.concat(parts, ignore_index=True)
+    usage["absence_date"] = from_day_numbers(usage["day"].to_numpy(np.int64)).to_numpy()
+    return usage

@@ -38,12 +38,14 @@ __all__ = ["EFFECT_KEY", "Retro", "comparable", "effects", "retro_diff"]
 
 EFFECT_KEY = ["employee_id", "kind", "pay_code", "deduction_code", "case_number"]
 _MONEY_KINDS = ("CANCEL_REGULAR_PAY", "EARNINGS")
+COLLECT_RULE = "premiums.collect_with_retro"
 
 
 @dataclass(frozen=True)
 class Retro:
     lines: pd.DataFrame        # instruction frame on the current check, original period set
     receivables: pd.DataFrame  # RECEIVABLE_COLUMNS
+    arrears: pd.DataFrame      # RECOVERED movements for deductions collected with the retro pay
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -82,7 +84,9 @@ def _target(lines: pd.DataFrame) -> pd.DataFrame:
 
 def effects(lines: pd.DataFrame, receivables: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per key: ``hours_units`` and ``amount_cents`` payroll was told for the period (see module doc)."""
-    lines = lines.loc[lines["kind"].astype(str) != "BLOCK_DEDUCTION"]
+    # premium lines are the premium side's to reconcile (from the arrears movements), not pay effects
+    lines = lines.loc[(lines["kind"].astype(str) != "BLOCK_DEDUCTION")
+                      & (lines["rule"].astype(str) != COLLECT_RULE)]
     frame = _target(lines)
     frame["hours_units"] = scaled_integers(lines["hours"]) if len(lines) else np.zeros(0, np.int64)
     frame["amount_cents"] = scaled_integers(lines["amount"]) if len(lines) else np.zeros(0, np.int64)
@@ -108,8 +112,14 @@ def effects(lines: pd.DataFrame, receivables: pd.DataFrame | None = None) -> pd.
 
 
 def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | None, now: PayWindow,
-               leave_periods: pd.DataFrame, tables: RuleTables) -> Retro:
-    """Retro lines (on ``now``'s check) and new receivables that bring ``sent`` to ``fresh``."""
+               leave_periods: pd.DataFrame, tables: RuleTables, sent_arrears: pd.DataFrame | None = None
+               ) -> Retro:
+    """Retro lines (on ``now``'s check) and new receivables that bring ``sent`` to ``fresh``.
+
+    ``sent_arrears``: the arrears movements recorded when the period was sent; with the policy's
+    ``retro_blocked_deduction: collect_with_retro`` a deduction blocked then but payable now is collected with
+    the retro pay (outside the catch-up cap), and the ``RECOVERED`` movement is in ``Retro.arrears``.
+    """
     regular = fresh.pay["regular_pay"]
     old, new = comparable(effects(sent, booked), effects(fresh.lines), regular)
     both = new.merge(old, on=EFFECT_KEY, how="outer", suffixes=("", "_sent")).fillna(
@@ -141,6 +151,8 @@ def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | N
                            amount_cents=None if has_hours else both["da"].to_numpy(),
                            pay_code=pay_code, deduction_code=deduction_code, case_number=case,
                            rule_version=both["version"].to_numpy(dtype=object), explanation=text, keep=rows))
+    collect, recovered = _collect_unblocked(fresh, sent, sent_arrears, now)
+    blocks.append(collect)
     lines = finish(gather(blocks, now, original=period))
     owed = both.loc[money & (both["da"].to_numpy() < 0)]
     receivables = pd.DataFrame({
@@ -156,7 +168,7 @@ def retro_diff(fresh: PricedPeriod, sent: pd.DataFrame, booked: pd.DataFrame | N
         receivables["case_number"] = receivables["case_number"].fillna(
             receivables["employee_id"].map(cases))
         receivables = decide_recovery(receivables, leave_periods, now, fresh.policy, tables)
-    return Retro(lines, receivables.reindex(columns=list(RECEIVABLE_COLUMNS)))
+    return Retro(lines, receivables.reindex(columns=list(RECEIVABLE_COLUMNS)), recovered)
 
 
 def comparable(old: pd.DataFrame, new: pd.DataFrame, regular: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -174,6 +186,38 @@ def comparable(old: pd.DataFrame, new: pd.DataFrame, regular: pd.Series) -> tupl
         merged = pd.concat([frame, extra], ignore_index=True) if missing else frame
         out.append(merged.groupby(EFFECT_KEY, as_index=False)[["hours_units", "amount_cents"]].sum())
     return out[0], out[1]
+
+
+def _collect_unblocked(fresh: PricedPeriod, sent: pd.DataFrame, sent_arrears: pd.DataFrame | None,
+                       now: PayWindow) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deductions blocked when the period was sent that the re-priced period can carry, when the policy says
+    to collect them with the retro pay (once: a collection already sent is not repeated)."""
+    none = emit([], "DEDUCTION_ADJUSTMENT", COLLECT_RULE, rule_version=None, explanation=None)
+    policy = fresh.policy
+    if policy.premiums.retro_blocked_deduction != "collect_with_retro" or sent_arrears is None \
+            or not len(sent_arrears):
+        return none, sent_arrears.iloc[0:0] if sent_arrears is not None else pd.DataFrame()
+
+    def pairs(lines: pd.DataFrame, kind: str, rule: str | None = None) -> set:
+        rows = lines.loc[lines["kind"].astype(str) == kind]
+        if rule is not None:
+            rows = rows.loc[rows["rule"].astype(str) == rule]
+        return set(zip(rows["employee_id"].astype(str), rows["deduction_code"].astype(str), strict=True))
+
+    unblocked = pairs(sent, "BLOCK_DEDUCTION") - pairs(fresh.lines, "BLOCK_DEDUCTION") \
+        - pairs(sent, "DEDUCTION_ADJUSTMENT", COLLECT_RULE)
+    blocked = sent_arrears.loc[sent_arrears["entry_type"].astype(str) == "BLOCKED"]
+    key = list(zip(blocked["employee_id"].astype(str), blocked["deduction_code"].astype(str), strict=True))
+    rows = blocked.loc[[k in unblocked for k in key]]
+    owed = rows.groupby(["employee_id", "deduction_code", "plan_type"], as_index=False)["amount_cents"].sum()
+    lines = emit(owed["employee_id"].to_numpy(dtype=object), "DEDUCTION_ADJUSTMENT", COLLECT_RULE,
+                 amount_cents=owed["amount_cents"].to_numpy(np.int64),
+                 deduction_code=owed["deduction_code"].to_numpy(dtype=object), rule_version=policy.label,
+                 explanation="the re-priced period pays: its blocked deduction is collected with the retro pay",
+                 keep=owed["amount_cents"].to_numpy() > 0)
+    recovered = rows.assign(entry_type="RECOVERED", amount_cents=-rows["amount_cents"].to_numpy(np.int64),
+                            check_date=now.check_date)
+    return lines, recovered.reset_index(drop=True)
 
 
 def _versions(fresh: pd.DataFrame, sent: pd.DataFrame) -> dict:
