@@ -90,8 +90,9 @@ def read_delimited(
         raise FormatError("the file has no header line (empty file?)", file=name, line=1) from None
     if state.ragged:
         raise state.ragged_error(None)
-    if feed.quotes_out % 2:
-        raise FormatError("a quoted field is never closed (truncated file?)", file=name)
+    if feed.quotes_out % 2:  # the open quote swallowed the rest: it is in the last record read
+        raise FormatError("a quoted field is never closed (truncated file?)", file=name,
+                          line=state.header_lines + state.rows_pushed + state.breaks_seen - state.last_breaks)
     yield from state.finish(feed)
 
 
@@ -106,6 +107,7 @@ class _ReadState:
         self.rows_out = 0
         self.lines_out = 0  # physical lines of data rows already yielded
         self.breaks_seen = 0  # line breaks inside values of every row pushed so far
+        self.last_breaks = 0  # ... and inside the last row pushed
         self.rows_pushed = 0
         self.business_date: date | None = None
         self.rechunker = Rechunker(chunk_rows)
@@ -128,6 +130,7 @@ class _ReadState:
         self.rows_pushed += table.num_rows
         if breaks is not None:
             self.breaks_seen += pc.sum(breaks).as_py() or 0
+            self.last_breaks = int(breaks[-1].as_py() or 0) if len(breaks) else self.last_breaks
             table = table.append_column(BREAKS, breaks)
         for piece in self.rechunker.push(table):
             yield self._chunk(piece, last=False)

@@ -70,3 +70,12 @@ def test_never_read_names_declared_columns_and_detail_prefix_differs_from_marker
         parse_layout({"type": "delimited", "columns": ["ID"], "never_read": ["DX"]})
     with pytest.raises(ConfigError, match="cannot be told apart"):
         parse_layout({**FIXED, "detail_prefix": "T"})
+
+
+def test_a_quote_never_closed_names_the_line_its_record_starts_on() -> None:
+    from schemas.errors import FormatError
+
+    for data, line in ((b'A,B\r\n1,x\r\n2,"y\r\n3,z\r\n', 3), (b'A,B\r\n1,"x\r\n"\r\n2,"y\r\n3,z\r\n4,w', 4)):
+        with pytest.raises(FormatError, match="never closed") as info:
+            read_all({"type": "delimited"}, data)
+        assert info.value.line == line
