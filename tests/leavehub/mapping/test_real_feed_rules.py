@@ -159,3 +159,14 @@ def test_a_misspelt_bare_word_error_names_the_word():
             "version": 1, "effective_date": "2026-01-01", "vendor": "a", "feed": "b", "direction": "in",
             "targets": [{"entity": "person", "fields": {"person_id": [{"source": "ID"}, "trimm"]}}]})
     assert "'trimm'" in str(info.value)
+
+
+def test_implied_decimals_write_back_without_the_point():
+    from mapping_helpers import Person, canonical_frame, outbound
+
+    people = canonical_frame(Person, [{"person_id": "P1", "pay": Decimal("30.00")},
+                                      {"person_id": "P2", "pay": Decimal("1234.5")}, {"person_id": "P3"}])
+    mapper = outbound({"ID": "person_id", "PAY": [{"source": "pay"}, {"decimal": {"scale": 2, "implied": True}}]},
+                      {"entity": "person"})
+    out = mapper.apply({"person": people}, BUSINESS_DATE)
+    assert out["PAY"].tolist() == ["3000", "123450", ""]
