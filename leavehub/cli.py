@@ -333,7 +333,9 @@ def _print_frame(frame: object, fmt: str, title: str) -> None:
         console.print(f"[bold]{title}[/]")
         for start in range(0, len(records), TABLE_RECORDS_ACROSS):
             shown = records[start:start + TABLE_RECORDS_ACROSS]
-            table = Table("field", *[f"#{start + i + 1}" for i in range(len(shown))])
+            table = Table("field")
+            for i in range(len(shown)):
+                table.add_column(f"#{start + i + 1}", overflow="fold")  # a value is wrapped, never cut
             for name in frame.columns:  # type: ignore[attr-defined]
                 table.add_row(str(name), *[_text(r[name]) for r in shown])
             console.print(table)
