@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from leavehub.config.policy import FmlaPolicy
-from leavehub.rules.money import OPEN_END, days_column, divide, scaled_integers
+from leavehub.rules.money import OPEN_END, days_column, decimal_array, divide, scaled_integers
 
 __all__ = ["determine_eligibility", "fmla_balance", "leave_year_starts", "one_year_later"]
 
@@ -186,7 +186,15 @@ def determine_eligibility(employment: pd.DataFrame, hours_worked: pd.DataFrame, 
         out[column] = out.groupby(group, sort=False)[column].transform("first")
     out["as_of"] = [date.fromordinal(719163 + d) for d in out["as_of"]]  # 719163 = date(1970, 1, 1) ordinal
     out["leave_year_start"] = [date.fromordinal(719163 + d) for d in out["leave_year_start"]]
+    hours = out["hours_worked_12m"].to_numpy(np.int64)
+    out["months_of_service"] = _decimal(out["months_of_service"].to_numpy(np.int64), 7)
+    out["hours_worked_12m"] = _decimal(hours, 9, mask=hours < 0)
+    out["entitlement_hours"] = _decimal(out["entitlement_hours"].to_numpy(np.int64), 9)
     return out
+
+
+def _decimal(units: np.ndarray, precision: int, mask: np.ndarray | None = None) -> pd.Series:
+    return pd.Series(pd.arrays.ArrowExtensionArray(decimal_array(units, precision=precision, mask=mask)))
 
 
 def _weekly_hours(employment: pd.DataFrame, hours: pd.DataFrame, leaves: pd.DataFrame) -> np.ndarray:
@@ -206,8 +214,9 @@ def fmla_balance(usage: pd.DataFrame, eligibility: pd.DataFrame, policy: FmlaPol
     """
     ask = int((as_of - date(1970, 1, 1)).days)
     latest = eligibility.sort_values("as_of").drop_duplicates("employee_id", keep="last").set_index("employee_id")
-    regular = latest["entitlement_hours"].where(latest["reason_category"] != "MILITARY_CAREGIVER",
-                                                latest["entitlement_hours"] * REGULAR_WEEKS // CAREGIVER_WEEKS)
+    entitled = pd.Series(scaled_integers(latest["entitlement_hours"]), index=latest.index)
+    regular = entitled.where(latest["reason_category"] != "MILITARY_CAREGIVER",
+                             entitled * REGULAR_WEEKS // CAREGIVER_WEEKS)
     weekly = regular // REGULAR_WEEKS
     use = usage.assign(_id=usage["employee_id"].astype(str), day=usage["day"].astype(np.int64))
     use = use.loc[use["day"] <= ask]
@@ -240,7 +249,10 @@ def fmla_balance(usage: pd.DataFrame, eligibility: pd.DataFrame, policy: FmlaPol
     return pd.DataFrame({
         "employee_id": latest.index, "as_of": as_of,
         "leave_year_start": [date.fromordinal(719163 + int(d)) for d in start.reindex(latest.index)],
-        "entitlement_hours": regular.to_numpy(np.int64), "used_hours": used.to_numpy(np.int64),
-        "remaining_hours": np.asarray(remaining, dtype=np.int64),
-        "caregiver_remaining_hours": np.maximum(weekly * CAREGIVER_WEEKS - used, 0).to_numpy(np.int64),
-        "bonding_remaining_hours": np.maximum(np.minimum(bond_room, remaining), 0).astype(np.int64)})
+        "entitlement_hours": _decimal(regular.to_numpy(np.int64), 9).to_numpy(),
+        "used_hours": _decimal(used.to_numpy(np.int64), 9).to_numpy(),
+        "remaining_hours": _decimal(np.asarray(remaining, dtype=np.int64), 9).to_numpy(),
+        "caregiver_remaining_hours": _decimal(np.maximum(weekly * CAREGIVER_WEEKS - used, 0).to_numpy(np.int64),
+                                              9).to_numpy(),
+        "bonding_remaining_hours": _decimal(np.maximum(np.minimum(bond_room, remaining), 0).astype(np.int64),
+                                            9).to_numpy()})

@@ -17,8 +17,10 @@ from tests.leavehub.rules.frames import plain_frame
 from tests.leavehub.rules.scenarios import DATA, TABLES, expected_set, inputs, line_set, policy, scenario, window
 
 
-def _hours(units) -> str:
-    return str((Decimal(int(units)) / 100).quantize(Decimal("0.01")))
+def _hours(value) -> str:
+    """Integer hundredths (or cents) from the working frames, or an exact decimal, as a 2-decimal string."""
+    exact = value if isinstance(value, Decimal) else Decimal(int(value)) / 100
+    return str(exact.quantize(Decimal("0.01")))
 
 
 def _charged(usage: pd.DataFrame, employee: str) -> str:

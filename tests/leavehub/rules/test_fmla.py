@@ -86,7 +86,7 @@ def test_variable_schedule_entitlement_is_12_times_the_12_month_weekly_average()
              {"employee_id": "V", "period_start": date(2025, 3, 2), "period_end": date(2026, 3, 1),
               "pay_code": "PTO", "hours": Decimal("520.00"), "worked": False}]
     got = _determine(employment, hours, [_leave("V", "L", date(2026, 3, 2))]).loc["L"]
-    assert got["entitlement_hours"] == 12 * 4000      # (1,560 + 520) / 52 = 40 h a week -> 480 h
+    assert got["entitlement_hours"] == Decimal("480.00")      # (1,560 + 520) / 52 = 40 h a week -> 480 h
 
 
 @pytest.mark.parametrize(("method", "days", "starts"), [
@@ -119,7 +119,7 @@ def test_rolling_backward_counts_only_the_12_months_before_the_day_asked():
                       [_leave("B", "K", date(2025, 3, 2))]).reset_index()
     usage = _usage([("B", "2025-03-02", "K", 8000), ("B", "2025-09-01", "K", 4000)])
     got = fmla_balance(usage, elig, FmlaPolicy(entitlement_method="rolling_backward"), date(2026, 3, 15))
-    assert got.iloc[0]["used_hours"] == 4000 and got.iloc[0]["remaining_hours"] == 48000 - 4000
+    assert got.iloc[0]["used_hours"] == Decimal("40.00") and got.iloc[0]["remaining_hours"] == Decimal("440.00")
 
 
 def test_military_caregiver_leave_is_26_weeks_and_other_leave_stays_within_12():
@@ -127,11 +127,11 @@ def test_military_caregiver_leave_is_26_weeks_and_other_leave_stays_within_12():
     leaves = [_leave("M", "CARE", date(2026, 1, 5), reason="MILITARY_CAREGIVER"),
               _leave("M", "OWN", date(2026, 1, 5))]
     elig = _determine(employment, [_hours("M")], leaves)
-    assert elig.loc["CARE", "entitlement_hours"] == 26 * 4000
+    assert elig.loc["CARE", "entitlement_hours"] == Decimal("1040.00")
     usage = _usage([("M", "2026-02-02", "CARE", 20 * 4000), ("M", "2026-06-01", "OWN", 4 * 4000)])
     got = fmla_balance(usage, elig.reset_index(), CALENDAR, date(2026, 7, 1)).iloc[0]
-    assert got["caregiver_remaining_hours"] == 2 * 4000        # 26 - 20 - 4 weeks
-    assert got["remaining_hours"] == 2 * 4000                  # 12 - 4 for other reasons, but only 2 left of 26
+    assert got["caregiver_remaining_hours"] == Decimal("80.00")       # 26 - 20 - 4 weeks
+    assert got["remaining_hours"] == Decimal("80.00")   # 12 - 4 for other reasons, but only 2 left of 26
 
 
 def test_spouses_at_the_same_employer_share_one_12_week_limit_for_bonding():
@@ -143,6 +143,6 @@ def test_spouses_at_the_same_employer_share_one_12_week_limit_for_bonding():
     usage = _usage([("P1", "2026-02-02", "B1", 7 * 4000), ("P2", "2026-02-02", "B2", 3 * 4000)])
     got = fmla_balance(usage, elig, CALENDAR, date(2026, 6, 1),
                        spouses=pd.Series({"P1": "P2", "P2": "P1"})).set_index("employee_id")
-    assert got.loc["P1", "remaining_hours"] == 5 * 4000         # own entitlement: 12 - 7 weeks
-    assert got.loc["P1", "bonding_remaining_hours"] == 2 * 4000  # shared: 12 - 7 - 3 weeks
-    assert got.loc["P2", "bonding_remaining_hours"] == 2 * 4000
+    assert got.loc["P1", "remaining_hours"] == Decimal("200.00")        # own entitlement: 12 - 7 weeks
+    assert got.loc["P1", "bonding_remaining_hours"] == Decimal("80.00")  # shared: 12 - 7 - 3 weeks
+    assert got.loc["P2", "bonding_remaining_hours"] == Decimal("80.00")
