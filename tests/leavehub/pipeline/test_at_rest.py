@@ -146,6 +146,14 @@ def test_local_transport_archives_sealed_and_the_operator_gets_the_exact_bytes(t
     outside = CliRunner().invoke(app, ["archive", "open", "--path", str(tmp_path / "restored.csv")])
     assert outside.exit_code == 1 and "not a file kept under LEAVEHUB_HOME" in outside.output
 
+    rejected = outcome.receipts[1]
+    dismissed = CliRunner().invoke(app, ["quarantine", "release", str(rejected.ledger_id)])
+    assert dismissed.exit_code == 0, dismissed.output
+    [released] = (settings.home / "quarantine-released").rglob("*.lhstg")
+    audit(settings.home)  # the released entry and its release.json are kept private too
+    opened = CliRunner().invoke(app, ["archive", "open", "--path", str(released)])
+    assert opened.exit_code == 0 and opened.stdout_bytes == bad
+
     monkeypatch.setenv("LEAVEHUB_PII_KEY", generate_key())  # not the deployment's key: nothing opens
     refused = CliRunner().invoke(app, ["archive", "open", "harbor_leave", "HARBOR_LEAVE_20260302.csv"])
     assert refused.exit_code == 1 and DIAGNOSIS_MARKER.encode() not in refused.stdout_bytes
