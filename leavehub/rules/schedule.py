@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from leavehub.rules.money import (
+    EPOCH,
     RoundingMode,
     day_number,
     days_column,
@@ -28,7 +29,7 @@ from leavehub.rules.money import (
     weekday,
 )
 
-__all__ = ["PERIODS_PER_YEAR", "PayWindow", "explode_days", "period_staff"]
+__all__ = ["PERIODS_PER_YEAR", "PayWindow", "explode_days", "pay_window", "period_staff"]
 
 PERIODS_PER_YEAR = {"WEEKLY": 52, "BIWEEKLY": 26, "SEMIMONTHLY": 24, "MONTHLY": 12}
 
@@ -120,3 +121,21 @@ def explode_days(periods: pd.DataFrame, window: PayWindow, staff: pd.DataFrame) 
     per_week = staff["days_per_week"].reindex(rows["employee_id"].astype(str)).to_numpy()
     rows["workday"] = weekday(day) < per_week
     return rows
+
+
+def pay_window(calendar: pd.DataFrame, company_code: str, check_date: date) -> PayWindow:
+    """The window of ``company_code``'s period paid on ``check_date``, from the canonical pay calendar
+    (``PayPeriod`` frame), with the check before it (the memo lines' boundary).
+
+    A check date the calendar does not hold is a ``KeyError`` naming it (a pay run never guesses a period).
+    """
+    rows = calendar.loc[calendar["payroll_company_code"].astype(str) == company_code]
+    checks = days_column(rows["check_date"])
+    hit = rows.loc[checks == day_number(check_date)]
+    if len(hit) != 1:
+        raise KeyError(f"{company_code}: {len(hit)} pay periods with check date {check_date.isoformat()}")
+    before = checks[checks < day_number(check_date)]
+    previous = date.fromordinal(EPOCH.toordinal() + int(before.max())) if len(before) else None
+    row = hit.iloc[0]
+    return PayWindow(company_code, str(row["pay_frequency"]), row["period_start"], row["period_end"], check_date,
+                     previous)

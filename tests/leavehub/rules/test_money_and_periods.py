@@ -10,12 +10,14 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leavehub.rules.lines import INSTRUCTION_COLUMNS
 from leavehub.rules.money import decimal_array, divide, scaled_integers
 from leavehub.rules.pay import price_period
+from leavehub.rules.schedule import pay_window
 from tests.leavehub.rules.scenarios import TABLES, frame, inputs, line_set, policy, window
 
 MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
@@ -66,3 +68,18 @@ def test_calendar_day_proration_counts_every_day_of_the_period():
     got = _partial({"employee_id": "EP", "pay_rate": Decimal("52000.00")}, "calendar_days")
     # $2,000 for 14 days; on leave Mar 9-15 (7 calendar days): 7/14 x $2,000 = $1,000.00
     assert ("EP", "CANCEL_REGULAR_PAY", None, None, None, "1000.00", date(2026, 3, 2)) in got
+
+
+def test_the_pay_window_comes_from_the_calendar_with_the_check_before_it():
+    calendar = frame("pay_period", [
+        {"payroll_company_code": "NWD", "pay_frequency": "BIWEEKLY", "period_start": date(2026, 3, 2),
+         "period_end": date(2026, 3, 15), "check_date": date(2026, 3, 20)},
+        {"payroll_company_code": "NWD", "pay_frequency": "BIWEEKLY", "period_start": date(2026, 2, 16),
+         "period_end": date(2026, 3, 1), "check_date": date(2026, 3, 6)},
+        {"payroll_company_code": "OTH", "pay_frequency": "WEEKLY", "period_start": date(2026, 3, 9),
+         "period_end": date(2026, 3, 15), "check_date": date(2026, 3, 18)},
+    ])
+    assert pay_window(calendar, "NWD", date(2026, 3, 20)) == window("P1")
+    assert pay_window(calendar, "NWD", date(2026, 3, 6)).previous_check_date is None
+    with pytest.raises(KeyError, match="check date 2026-03-18"):
+        pay_window(calendar, "NWD", date(2026, 3, 18))
