@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     with SandboxStack(args.root, employees=args.employees, seed=args.seed) as stack:
+        if stack.summit is not None:
+            stack.summit.start(poll_seconds=2.0)  # Summit answers each 834 as it lands, like the carrier
         tmp = args.state.with_suffix(".part")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # holds sandbox-only secrets
         with os.fdopen(fd, "w") as fh:

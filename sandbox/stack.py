@@ -1,5 +1,7 @@
 """The whole sandbox on one machine: keys, a synthetic employer, Harbor's SFTP (OpenSSH sshd on loopback, files
-encrypted and signed as Harbor would send them) and Northwind's HRIS API (a real HTTP server process).
+encrypted and signed as Harbor would send them), Summit Mutual's SFTP on the same sshd (its simulator answers
+each 834 with the TA1/999 pyx12 computes: ``stack.summit.answer_pending()``) and Northwind's HRIS API (a real
+HTTP server process).
 
 ``SandboxStack.env`` holds the ``AIRFLOW_CONN_*`` connections the reference vendor.yaml files name, so the same
 ``leavehub run`` (or Airflow task) that talks to a real vendor talks to the simulators.
@@ -24,11 +26,12 @@ from typing import Any, Self
 from sandbox.hris_api import HrisSimulator
 from sandbox.keys import generate_key_pair, gpg_home, run_gpg
 from sandbox.sshd import SshdServer
+from sandbox.summit import SummitSimulator
 from sandbox.synthetic import generate_employer, write_harbor_files, write_hris_records
 
 __all__ = ["SFTP_VENDORS", "SandboxStack"]
 
-SFTP_VENDORS = ("harbor_leave",)
+SFTP_VENDORS = ("harbor_leave", "summit_mutual")
 HRIS_CLIENT_ID = "leavehub-sandbox"
 
 
@@ -42,6 +45,7 @@ class SandboxStack:
         self.hris_rate_limit = hris_rate_limit
         self.sshd: SshdServer | None = None
         self.hris: HrisSimulator | None = None
+        self.summit: SummitSimulator | None = None
         self.env: dict[str, str] = {}
         self.employer: Any = None
         self.harbor_files: list[str] = []
@@ -56,9 +60,11 @@ class SandboxStack:
             keys = self.root / "keys"
             hub = generate_key_pair(keys, "hub")
             harbor = generate_key_pair(keys, "harbor_leave")
+            summit = generate_key_pair(keys, "summit_mutual")
             self.employer = generate_employer(seed=self.seed, employees=self.employees, year=self.year)
             self.sshd = SshdServer(self.root / "sshd", list(SFTP_VENDORS)).start()
             self._seed_harbor(hub, harbor)
+            self.summit = SummitSimulator(self.sshd.vendor_dir("summit_mutual"), hub=hub, summit=summit)
             hris_data = self.root / "hris"
             write_hris_records(self.employer, hris_data)
             secret = secrets.token_urlsafe(24)
@@ -68,6 +74,8 @@ class SandboxStack:
                 **self.sshd.airflow_env(),
                 "AIRFLOW_CONN_HARBOR_LEAVE_PGP": json.dumps(
                     {"conn_type": "generic", "extra": hub.connection_extra([harbor])}),
+                "AIRFLOW_CONN_SUMMIT_MUTUAL_PGP": json.dumps(
+                    {"conn_type": "generic", "extra": hub.connection_extra([summit])}),
                 "AIRFLOW_CONN_NORTHWIND_HRIS_API": json.dumps({
                     "conn_type": "http", "host": "127.0.0.1", "port": self.hris.port, "schema": "http",
                     "login": HRIS_CLIENT_ID, "password": secret,
@@ -80,6 +88,9 @@ class SandboxStack:
         return self
 
     def stop(self) -> None:
+        if self.summit is not None:
+            self.summit.stop()
+            self.summit = None
         if self.hris is not None:
             self.hris.stop()
             self.hris = None
@@ -124,6 +135,7 @@ class SandboxStack:
             "sftp": {"host": "127.0.0.1", "port": self.sshd.port if self.sshd else None,
                      "harbor_outbound_files": len(self.harbor_files)},
             "hris_api": self.hris.url if self.hris else None,
+            "summit_834s_answered": len(self.summit.answers) if self.summit else None,
             "employees": self.employees,
             "seed": self.seed,
         }
