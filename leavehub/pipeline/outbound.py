@@ -120,7 +120,7 @@ def send_feed(feed: Feed, *, store: Any, business_date: date,
         batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
         pending = None
     if pending is None:  # else a retry of a built batch: its artifact is reused byte for byte
-        _build_artifact(feed, store, business_date, _outbox(feed, batch.batch_id), connections, batch)
+        _build_artifact(feed, store, business_date, batch, _outbox(feed, batch.batch_id), connections)
     if _manifest(feed, batch.batch_id)["records"] == 0 and feed.spec.file_kind == "change" \
             and feed.spec.format == "x12":
         # an 834 must hold at least one member: a day without changes sends nothing (the batch stays BUILT
@@ -162,8 +162,8 @@ def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
     return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch_id, path=meta["name"])
 
 
-def _build_artifact(feed: Feed, store: Any, business_date: date, outbox: Path,
-                    connections: ConnectionResolver | None, batch: Any) -> None:
+def _build_artifact(feed: Feed, store: Any, business_date: date, batch: Any, outbox: Path,
+                    connections: ConnectionResolver | None) -> None:
     """Write the vendor file (plaintext only inside encrypted staging), seal it, record a manifest."""
     from connectors.formats import write_chunks
     from connectors.staging import StagedWriter, StagingArea
