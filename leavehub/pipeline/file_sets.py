@@ -35,8 +35,8 @@ from leavehub.pipeline.inbound import Plaintext
 from leavehub.pipeline.outcome import Receipt, Rejection
 from schemas.errors import DuplicateInput, RejectedInput, RowError
 
-__all__ = ["ArrivedSet", "MemberRead", "arrived_sets", "joined_chunks", "read_member", "receive_file_set",
-           "set_digest"]
+__all__ = ["ArrivedSet", "MemberRead", "arrived_sets", "joined_chunks", "member_layouts", "read_member",
+           "receive_file_set", "sample_set", "set_digest"]
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +123,37 @@ def set_digest(digests: list[str]) -> str:
     return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
 
 
+def member_layouts(feed: Feed) -> dict[str, Any]:
+    """Every member's layout: the base file's is the mapping's ``layout``."""
+    from connectors.formats import parse_layout
+
+    spec = feed.mapping.file_set
+    return {spec.base: feed.layout, **{m: parse_layout(member.layout) for m, member in spec.join.items()}}
+
+
+def sample_set(feed: Feed, sample: Path, rows: int) -> tuple[Iterator[Any], list[RowError]]:
+    """``mapping preview`` of a set feed: ``sample`` and the other files of its set beside it, read and joined
+    as a run would (chunks of joined rows, and the join's and members' errors). FormatError when a file of
+    the set is not beside the sample."""
+    from leavehub.mapping.file_sets import join_file_set
+    from schemas.errors import FormatError
+
+    sets, _ = arrived_sets(feed, [p.name for p in sample.parent.iterdir() if p.is_file()])
+    arrived = next((s for s in sets if sample.name in s.files.values()), None)
+    if arrived is None:
+        raise FormatError(f"a sample of {feed.id} comes with the other files of its set beside it "
+                          f"({', '.join(feed.spec.file_set)}, one business date)", file=sample.name)
+    spec, layouts = feed.mapping.file_set, member_layouts(feed)
+    reads = {}
+    for member, name in arrived.files.items():
+        with (sample.parent / name).open("rb") as stream:
+            reads[member] = read_member(member, layouts[member], stream, name)
+    base = reads[spec.base]
+    joined = join_file_set(spec, base.table, base.lines, {m: (reads[m].table, reads[m].lines) for m in spec.join})
+    errors = [e for r in reads.values() for e in r.errors] + joined.errors
+    return joined_chunks(joined.table, joined.lines, rows), errors
+
+
 def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived: ArrivedSet,
                      connections: ConnectionResolver | None = None) -> Receipt:
     """Post one complete set: verify and read every member, join, then map and apply as ONE arrival.
@@ -131,12 +162,11 @@ def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived:
     """
     import pyarrow as pa
 
-    from connectors.formats import parse_layout
     from leavehub.mapping.file_sets import join_file_set
     from leavehub.pipeline.inbound import CHUNK_ROWS, _content_step, _stage_file, verified_plaintext, warn_drift
 
     spec = feed.mapping.file_set
-    layouts = {spec.base: feed.layout, **{m: parse_layout(member.layout) for m, member in spec.join.items()}}
+    layouts = member_layouts(feed)
     bday = arrived.business_date
     with contextlib.ExitStack() as held:
         plains: dict[str, Plaintext] = {}

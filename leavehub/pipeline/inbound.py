@@ -55,10 +55,14 @@ def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
 
 
 def business_date_of(feed: Feed, name: str, default: date | None) -> date | None:
-    """The business date a file name carries (vendor.yaml's pattern), else ``default``."""
-    pattern = feed.spec.file_pattern
-    matched = pattern.match(name) if pattern is not None else None
-    return matched.business_date if matched is not None and matched.business_date else default
+    """The business date a file name carries (vendor.yaml's pattern, or a file set's), else ``default``."""
+    spec = feed.spec
+    patterns = [spec.file_pattern] if spec.file_pattern is not None else list((spec.file_set or {}).values())
+    for pattern in patterns:
+        matched = pattern.match(name)
+        if matched is not None:
+            return matched.business_date or default
+    return default
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,13 @@
 Example::
 
     result = preview_file("harbor_leave.absences", Path("sample.csv"), rows=20)
+
+A feed made of a file set previews the sample with the other files of its set that lie beside it, joined.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -36,8 +39,14 @@ def preview_file(feed_id: str, sample: Path, *, rows: int = 20, business_date: d
     bday = business_date_of(feed, sample.name, business_date) or today(feed.settings)
     out = Preview()
     try:
-        with sample.open("rb") as stream:
-            for chunk in read_chunks(feed.layout, stream, name=sample.name):
+        with contextlib.ExitStack() as held:
+            if feed.spec.file_set is not None:  # a set: the sample and its sibling files, joined as a run would
+                from leavehub.pipeline.file_sets import sample_set
+
+                chunks, out.errors = sample_set(feed, sample, 100_000)
+            else:
+                chunks = read_chunks(feed.layout, held.enter_context(sample.open("rb")), name=sample.name)
+            for chunk in chunks:
                 mapped = feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=bday,
                                            line_of=chunk.line_of)
                 out.errors += list(chunk.row_errors) + mapped.errors

@@ -152,3 +152,23 @@ def test_vendor_yaml_and_the_mapping_must_name_the_same_files(hub):
                       encoding="utf-8")
     result = CliRunner().invoke(app, ["mapping", "check", str(vendor)])
     assert result.exit_code != 0 and "must name the same files" in result.output
+
+
+def test_a_set_previews_with_the_files_beside_its_sample_and_never_shows_a_never_read_value(hub, tmp_path):
+    from typer.testing import CliRunner
+
+    from leavehub.cli import app
+
+    folder = tmp_path / "samples"
+    folder.mkdir()
+    for member in MEMBERS[:2]:
+        (folder / name(member)).write_text(sample(member), encoding="utf-8", newline="")
+    lonely = CliRunner().invoke(app, ["mapping", "preview", FEED, str(folder / name("vpei"))])
+    assert lonely.exit_code == 2 and "other files of its set" in lonely.output
+    (folder / name("vpeiclaimdetails")).write_text(sample("vpeiclaimdetails"), encoding="utf-8", newline="")
+
+    shown = CliRunner().invoke(app, ["mapping", "preview", FEED, str(folder / name("vpei")), "--format", "json"])
+
+    assert shown.exit_code == 0, shown.output
+    assert "NTN-8801-ABS-01" in shown.output and "850.00" in shown.output
+    assert not [m for m in MARKERS if m in shown.output]
