@@ -72,6 +72,11 @@ class Faults:
     delay_seconds: float = 0.0  # slow responses
     delay_next: int = -1  # -1: every request while delay_seconds > 0
     drop_next: int = 0  # GET: half the body then close; POST: apply, then close without answering
+    # A broken page answered 200: "malformed" (cut JSON), "html" (an error page), "data_not_list" or
+    # "cursor_loop" (the page sends back the cursor it was asked with); after ``bad_page_after`` good pages.
+    bad_page: str = ""
+    bad_page_after: int = 0
+    empty: bool = False  # every page answers properly with no records (nothing changed that day)
 
 
 def _parse_date(value: str, kind: type) -> Any:
@@ -338,12 +343,36 @@ class Handler(BaseHTTPRequestHandler):
         if end < len(lines):
             token = json.dumps({"e": name, "o": end, "f": fingerprint}, separators=(",", ":")).encode()
             cursor = base64.urlsafe_b64encode(token).decode().rstrip("=")
-        data = ('{"data":[' + ",".join(lines[offset:end]) + '],"next_cursor":' + json.dumps(cursor) + "}").encode()
+        served = [] if st.faults.empty else lines[offset:end]
+        cursor = None if st.faults.empty else cursor
+        data = ('{"data":[' + ",".join(served) + '],"next_cursor":' + json.dumps(cursor) + "}").encode()
         with st.lock:
-            st.stats[f"records_{name}"] += len(lines[offset:end])
+            st.stats[f"records_{name}"] += len(served)
         if st.take("drop_next"):
             return self._drop(data)
+        if st.faults.bad_page and not st.take("bad_page_after"):
+            return self._bad_page(st.faults.bad_page, data, q.get("cursor") or cursor)
         self._send(200, data)
+
+    def _bad_page(self, kind: str, data: bytes, cursor: str | None) -> None:
+        """A 200 whose body is not the page the API promises."""
+        if kind == "html":
+            body = b"<html><body><h1>Service maintenance</h1></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if kind == "malformed":
+            return self._send(200, data[: max(1, len(data) // 2)])
+        if kind == "data_not_list":
+            return self._send(200, {"data": {"records": "see attachment"}, "next_cursor": None})
+        if kind == "cursor_loop":
+            body = json.loads(data)
+            body["next_cursor"] = cursor or "loop"
+            return self._send(200, body)
+        raise ValueError(f"unknown bad_page {kind!r}")
 
     def _update(self, body: bytes) -> None:
         st = self.state

@@ -233,16 +233,18 @@ class ApiClient:
         """
         pg = pagination or Pagination()
         query: dict[str, Any] = {**(params or {}), pg.size_param: pg.page_size}
-        page_no, offset, seen_cursors = pg.first_page, 0, set()
+        page_no, offset, seen_cursors, served = pg.first_page, 0, set(), 0
         while True:
             if pg.type == "page":
                 query[pg.page_param] = page_no
             elif pg.type == "offset":
                 query[pg.offset_param] = offset
-            body = self._json(self._send("GET", path, params=query), path)
+            served += 1
+            where = f"GET {path} page {served}"
+            body = self._json(self._send("GET", path, params=query), where)
             records = body.get(pg.records_field)
             if not isinstance(records, list):
-                raise FormatError(f"GET {path}: body has no list at '{pg.records_field}'", field=pg.records_field)
+                raise FormatError(f"{where}: body has no list at '{pg.records_field}'", field=pg.records_field)
             if records:
                 yield records
             if pg.type == "cursor":
@@ -250,7 +252,7 @@ class ApiClient:
                 if cursor in (None, ""):
                     return
                 if cursor in seen_cursors:
-                    raise FormatError(f"GET {path}: the vendor repeated a cursor (pagination loop)")
+                    raise FormatError(f"{where}: the vendor repeated a cursor (pagination loop)")
                 seen_cursors.add(cursor)
                 query[pg.cursor_param] = cursor
             else:

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 from leavehub.pipeline.at_rest import at_rest_key, private_dir
 from leavehub.pipeline.feeds import Feed
 from leavehub.settings import Settings
-from schemas.errors import ConfigError
+from schemas.errors import ConfigError, RejectedInput
 
 __all__ = ["ApiPull", "ConnectionResolver", "local_folder", "open_api_client", "open_file_transport",
            "pickup_glob", "pull_api", "resolve_connection"]
@@ -97,7 +97,12 @@ def _pagination(feed: Feed) -> Any:
 
 @dataclass(frozen=True)
 class ApiPull:
-    """One API pull, staged encrypted as JSON Lines: the 'file' the ledger knows it by."""
+    """One API pull, staged encrypted as JSON Lines: the 'file' the ledger knows it by.
+
+    ``problem`` is the API's own fault when a page was not what it promises (not JSON, an HTML page, no
+    records list, a cursor loop): the pull is then rejected like a bad file, with the records pulled before
+    the bad page staged for the quarantine.
+    """
 
     name: str
     path: Path
@@ -105,29 +110,42 @@ class ApiPull:
     size: int
     sha256: str
     open: Callable[[], BinaryIO]
+    problem: RejectedInput | None = None
+
+
+EMPTY_PULL = b"[]\n"  # the API answered, with no records: an empty JSON list (0 records), not an empty file
 
 
 def pull_api(feed: Feed, client: Any, staging: Any, *, business_date: date) -> ApiPull:
     """Stream every page of the feed's endpoint into encrypted staging; the content hash identifies the pull.
 
     Records are written in the order served, one JSON object per line, so the same content pulled twice hashes
-    the same and is recorded as a DUPLICATE.
+    the same and is recorded as a DUPLICATE. Transport trouble (``TransientError``) goes up; a bad page is
+    kept as the pull's ``problem``.
     """
     endpoint = feed.spec.endpoint
     params = {k: _param(v, business_date) for k, v in endpoint.params.items()}
     name = f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{datetime.now(UTC):%H%M%S}.jsonl"
     path = staging.path(name)
     digest, size, records = hashlib.sha256(), 0, 0
+    problem: RejectedInput | None = None
     with staging.writer(name) as sink:
-        for page in client.iter_pages(endpoint.path, params=params, pagination=_pagination(feed)):
-            for record in page:
-                line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-                digest.update(line)
-                size += len(line)
-                records += 1
-                sink.write(line)
+        try:
+            for page in client.iter_pages(endpoint.path, params=params, pagination=_pagination(feed)):
+                for record in page:
+                    line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+                    digest.update(line)
+                    size += len(line)
+                    records += 1
+                    sink.write(line)
+        except RejectedInput as exc:
+            problem = exc
+        if records == 0:
+            digest.update(EMPTY_PULL)
+            size += len(EMPTY_PULL)
+            sink.write(EMPTY_PULL)
     return ApiPull(name=name, path=path, records=records, size=size, sha256=digest.hexdigest(),
-                   open=lambda: staging.reader(name))
+                   open=lambda: staging.reader(name), problem=problem)
 
 
 def _param(value: Any, business_date: date) -> Any:

@@ -42,9 +42,16 @@ from leavehub.pipeline.exchange import (
     pull_api,
 )
 from leavehub.pipeline.feeds import Feed, load_feed
-from leavehub.pipeline.inbound import Plaintext, receive_file, sealed_download, sends_plaintext, work_dir
+from leavehub.pipeline.inbound import (
+    Plaintext,
+    quarantine_file,
+    receive_file,
+    sealed_download,
+    sends_plaintext,
+    work_dir,
+)
 from leavehub.pipeline.outbound import send_feed
-from leavehub.pipeline.outcome import Receipt, RunOutcome
+from leavehub.pipeline.outcome import Receipt, Rejection, RunOutcome
 from leavehub.settings import Settings
 from schemas.errors import ConfigError
 
@@ -208,6 +215,9 @@ def _pull_and_post(feed: Feed, store: Any, business_date: date, connections: Con
             StagingArea(base_dir=work_dir(feed)) as staging:
         pull = pull_api(feed, client, staging, business_date=business_date)
         plain = Plaintext(pull.name, pull.size, pull.sha256, pull.sha256, False, pull.open)
+        if pull.problem is not None:  # a page that is not what the API promises: rejected like a bad file
+            return quarantine_file(feed, pull.path, Rejection.of(pull.problem), store=store, name=pull.name,
+                                   business_date=business_date, plain=plain, pulled=True)
         return _post(feed, pull.path, store, business_date, connections, None, pulled=plain)
 
 

@@ -1,0 +1,108 @@
+"""Malformed API pages against the real HRIS simulator process: the pull is rejected like a bad file.
+
+Issue 12 item 5: a malformed JSON page, an HTML 200, ``data`` not a list or a cursor loop exited 2 with no ledger
+row, no quarantine report and no alert; an empty pull the API answered properly was quarantined as "holds no
+JSON". Now each bad page gives the pull a REJECTED (then QUARANTINED) ledger row, a quarantine report naming the
+page, one alert, exit 2, nothing applied; an empty pull applies 0 records and succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from hris_fixture import CLIENT_ID, CLIENT_SECRET, running_simulator, write_dataset
+from pg_databases import db_upgrade
+
+from leavehub.settings import REPO_ROOT, Settings
+from leavehub.store.pii import generate_key
+from sandbox.hris_api import HrisSimulator
+
+pytestmark = [pytest.mark.fault, pytest.mark.realpeer, pytest.mark.timeout(300)]
+
+WORKERS, PAGE_SIZE = 30, 10  # three pages
+
+
+@pytest.fixture(scope="module")
+def hris(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HrisSimulator]:
+    data = tmp_path_factory.mktemp("hris_pages")
+    write_dataset(data, workers=WORKERS)
+    with running_simulator(data) as sim:
+        yield sim
+
+
+@pytest.fixture
+def hub(tmp_path: Path, hris: HrisSimulator) -> dict[str, str]:
+    """A hub with only the Northwind HRIS vendor, pulling pages of 10 from the simulator."""
+    mappings = tmp_path / "mappings"
+    shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", mappings / "northwind_hris")
+    vendor_file = mappings / "northwind_hris" / "vendor.yaml"
+    vendor = yaml.safe_load(vendor_file.read_text(encoding="utf-8"))
+    vendor["feeds"]["workers"]["endpoint"]["pagination"]["page_size"] = PAGE_SIZE
+    vendor_file.write_text(yaml.safe_dump(vendor, sort_keys=False), encoding="utf-8")
+    home = tmp_path / "home"
+    connection = {"conn_type": "http", "host": hris.url, "login": CLIENT_ID, "password": CLIENT_SECRET,
+                  "extra": {"token_path": "/oauth/token", "allow_insecure_http": True}}
+    hris.set_faults(reset=True)
+    return {**os.environ, "LEAVEHUB_HOME": str(home), "LEAVEHUB_MAPPINGS": str(mappings),
+            "LEAVEHUB_DB_URL": db_upgrade(f"sqlite:///{tmp_path / 'leavehub.db'}"),
+            "LEAVEHUB_PII_KEY": generate_key(), "AIRFLOW_CONN_NORTHWIND_HRIS_API": json.dumps(connection),
+            "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
+
+
+def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from leavehub.cli import main; main()", "run",
+                           "northwind_hris.workers", "--date", "2026-11-20"], capture_output=True, text=True,
+                          env=env, timeout=240, check=False)
+
+
+def _ledger(env: dict[str, str]) -> list:
+    from leavehub.pipeline.runner import open_store
+
+    store = open_store(Settings.from_env(env))
+    try:
+        return store.ledger(feed="workers")
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("bad_page", ["malformed", "html", "data_not_list", "cursor_loop"])
+def test_a_bad_page_rejects_the_pull_with_ledger_row_report_alert_and_exit_2(
+        bad_page: str, hub: dict[str, str], hris: HrisSimulator) -> None:
+    hris.set_faults(bad_page=bad_page, bad_page_after=1)  # page 1 is fine, page 2 is broken
+    result = _run(hub)
+    out = result.stdout + result.stderr
+    assert result.returncode == 2, out[-3000:]
+    assert "Traceback" not in out
+    rows = _ledger(hub)
+    assert [r.status for r in rows] == ["QUARANTINED"], [(r.status, r.file_name) for r in rows]
+    assert rows[0].records_applied == 0
+    reports = list((Path(hub["LEAVEHUB_HOME"]) / "quarantine").rglob("*.errors.json"))
+    assert len(reports) == 1, list((Path(hub["LEAVEHUB_HOME"]) / "quarantine").rglob("*"))
+    report = reports[0].read_text(encoding="utf-8")
+    assert "page 2" in report, report
+    assert sum(1 for line in result.stderr.splitlines() if "ALERT" in line) == 1, result.stderr[-3000:]
+
+
+def test_an_empty_pull_answered_properly_applies_zero_records_and_succeeds(
+        hub: dict[str, str], hris: HrisSimulator) -> None:
+    hris.set_faults(empty=True)
+    result = _run(hub)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    rows = _ledger(hub)
+    assert [r.status for r in rows] == ["APPLIED"] and rows[0].records_applied == 0
+    assert not list((Path(hub["LEAVEHUB_HOME"]) / "quarantine").rglob("*.json"))
+
+
+def test_the_same_simulator_without_faults_applies_every_worker(hub: dict[str, str], hris: HrisSimulator) -> None:
+    result = _run(hub)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    rows = _ledger(hub)
+    assert [r.status for r in rows] == ["APPLIED"] and rows[0].outcomes["employee"]["applied"] == WORKERS
