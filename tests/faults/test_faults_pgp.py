@@ -9,6 +9,7 @@ even a deleted partial file is measured) and prints them for the fault report.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import threading
@@ -16,8 +17,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
+import yaml
 
 from connectors.pgp import DEFAULT_PLAINTEXT_FLOOR, PgpKeys, decrypt_verify, plaintext_limit
 from connectors.staging import StagingArea
@@ -180,3 +183,42 @@ def test_default_limit_scales_with_the_received_size_above_a_floor() -> None:
     assert plaintext_limit(3_900) == DEFAULT_PLAINTEXT_FLOOR
     assert plaintext_limit(10 << 20) == 64 * (10 << 20)
     assert plaintext_limit(1000, max_expansion=2, floor=10) == 2000
+
+
+def test_a_feeds_plaintext_limit_from_vendor_yaml_rejects_a_bomb_and_the_next_file_applies(
+        local_hub: Any, harbor_leave_rows: list[dict[str, str]], keys: SimpleNamespace, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, fault_measure: Callable[..., None]) -> None:
+    """vendor.yaml ``pgp: {max_expansion: 2, plaintext_floor_mb: 1}``: a signed 8 MB leave file that compresses
+    to a few KB is over its limit (the 64 MiB default floor would have let it through); it is quarantined
+    with a report and one alert, nothing is left in the work folder, and the next day's file applies."""
+    from leavehub.pipeline.quarantine import list_quarantine
+    from leavehub.pipeline.runner import run_feed
+    from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
+
+    vendor_file = local_hub.mappings / "harbor_leave" / "vendor.yaml"
+    vendor = yaml.safe_load(vendor_file.read_text(encoding="utf-8"))
+    vendor["pgp"] = {"connection_id": "harbor_leave_pgp", "verify": True, "max_expansion": 2,
+                     "plaintext_floor_mb": 1}
+    vendor_file.write_text(yaml.safe_dump(vendor, sort_keys=False), encoding="utf-8")
+    monkeypatch.setenv("AIRFLOW_CONN_HARBOR_LEAVE_PGP",
+                       json.dumps({"conn_type": "generic", "extra": keys.hub.connection_extra([keys.harbor])}))
+    inbox = local_hub.settings.local_exchange_dir / "harbor_leave" / "outbound"
+    inbox.mkdir(parents=True, exist_ok=True)
+    row = [harbor_leave_rows[0][c] for c in LEAVE_COLUMNS]
+    (tmp_path / "HARBOR_LEAVE_20260302.csv").write_bytes(render_csv(LEAVE_COLUMNS, [row] * 50_000))
+    assert (tmp_path / "HARBOR_LEAVE_20260302.csv").stat().st_size > 8_000_000
+    (tmp_path / "HARBOR_LEAVE_20260303.csv").write_bytes(render_csv(LEAVE_COLUMNS, [row]))
+    for day in ("20260302", "20260303"):
+        vendor_seal(tmp_path / f"HARBOR_LEAVE_{day}.csv", inbox / f"HARBOR_LEAVE_{day}.csv",
+                    recipients=[keys.hub], signer=keys.harbor)
+
+    outcome = run_feed("harbor_leave.leave_periods", settings=local_hub.settings)
+
+    assert [r.status for r in outcome.receipts] == ["REJECTED", "APPLIED"], outcome.summary()
+    reports = [json.loads(e.report.read_text(encoding="utf-8"))
+               for e in list_quarantine(local_hub.settings.quarantine_dir)]
+    assert len(reports) == 1 and reports[0]["error_class"] == "FormatError"
+    assert "more than the 1,048,576 bytes" in json.dumps(reports[0]), reports[0]
+    work = local_hub.settings.home / "work"
+    assert [p for p in work.rglob("*") if p.is_file()] == [], "the refused bomb left staging behind"
+    fault_measure(records_lost=0, records_duplicated=0)
