@@ -47,6 +47,7 @@ __all__ = [
     "STEP_WORDS",
     "BoolRule",
     "BoolSpec",
+    "BusinessDateRule",
     "CaseRule",
     "ChangeMarks",
     "CoalesceRule",
@@ -213,6 +214,13 @@ class ConstRule(_Rule):
     """A constant for every row; write decimals as quoted text ("0.00"): YAML floats are not exact."""
 
     const: Scalar
+
+
+class BusinessDateRule(_Rule):
+    """The business date of the file: the one its name carries inbound (``SUMMIT_BILL_G_202603`` -> Mar 1),
+    the run's date outbound. ``{business_date: true}``."""
+
+    business_date: Literal[True]
 
 
 class DefaultRule(_Rule):
@@ -419,7 +427,8 @@ class WhenRule(_Rule):
 
 
 STEP_CLASSES: dict[str, type[_Rule]] = {
-    "source": SourceRule, "path": PathRule, "const": ConstRule, "default": DefaultRule,
+    "source": SourceRule, "path": PathRule, "const": ConstRule, "business_date": BusinessDateRule,
+    "default": DefaultRule,
     "required": RequiredRule, "trim": TrimRule, "case": CaseRule, "strip": StripRule, "regex": RegexRule,
     "date": DateRule, "datetime": DatetimeRule, "decimal": DecimalRule, "integer": IntegerRule,
     "code": CodeRule, "split": SplitRule, "join": JoinRule, "concat": ConcatRule, "bool": BoolRule,

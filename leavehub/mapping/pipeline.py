@@ -28,6 +28,7 @@ from leavehub.mapping.conditions import compile_condition
 from leavehub.mapping.fields import FieldSpec
 from leavehub.mapping.model import (
     BoolRule,
+    BusinessDateRule,
     CaseRule,
     CoalesceRule,
     CodeRule,
@@ -162,6 +163,9 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
     if isinstance(step, ConstRule):
         const_kind, scalar = _scalar(step.const)
         return const_kind, lambda batch, _: pa.chunked_array([pa.repeat(scalar, batch.length)], scalar.type)
+    if isinstance(step, BusinessDateRule):
+        return "date", lambda batch, _: pa.chunked_array(
+            [pa.repeat(pa.scalar(batch.business_date, pa.date32()), batch.length)], pa.date32())
     if isinstance(step, WhenRule):
         return _compile_when(step, kind, ctx, path, sources)
     if isinstance(step, ConcatRule) and isinstance(step.concat, ConcatSpec):
