@@ -138,3 +138,24 @@ def test_mutated_golden_files_are_chunks_or_a_format_error(reader: str) -> None:
 
     check()
     print(f"\nFUZZ {reader} mutated golden: {COUNTED[reader] - before} inputs read")
+
+
+@pytest.mark.parametrize("reader", sorted(READERS))
+def test_lines_made_of_the_samples_characters_are_chunks_or_a_format_error(reader: str) -> None:
+    """Closer to real files than random bytes: the sample's header, then lines of its own characters plus
+    quotes, separators, NUL, braces and long digit runs, with any line ending."""
+    layout = _layout(reader)
+    _, samples = READERS[reader]
+    alphabet = sorted(set(b"".join(samples).decode("utf-8")) | set('",\r\n\x00{}[]:\\ 9-.T'))
+    header = samples[0].decode("utf-8").splitlines()[0]
+    before = COUNTED.get(reader, 0)
+
+    @FUZZ
+    @given(st.lists(st.text(alphabet=alphabet, max_size=200), max_size=30), st.sampled_from(["\n", "\r\n", "\r"]),
+           st.booleans())
+    def check(lines: list[str], ending: str, with_header: bool) -> None:
+        text = (header + ending if with_header else "") + ending.join(lines)
+        _read(layout, text.encode("utf-8"), reader)
+
+    check()
+    print(f"\nFUZZ {reader} sample-alphabet lines: {COUNTED[reader] - before} inputs read")
