@@ -9,7 +9,8 @@ naming vendor.yaml's key path, raised by ``leavehub mapping check`` and when the
 
 The stored ``record_key`` is the key fields' canonical values in that order, joined with ``|`` (a ``|`` or
 ``\\`` inside a value is escaped, so two different keys never join to the same text). An empty key part is a
-row error: a partial key would merge different records.
+row error: a partial key would merge different records; except a part the canonical model's natural key
+declares optional (a register line payroll made itself has no batch id): empty is then one value of it.
 
 Example::
 
@@ -123,10 +124,11 @@ def keyed_frame(frame: pd.DataFrame, key: EntityKey) -> tuple[pd.DataFrame, list
 
     errors: list[RowError] = []
     parts = []
+    optional = _optional_key_fields(key.entity)
     for name in key.fields:
         text = frame[name].astype(pd.ArrowDtype(pa.string()))
         empty = (text.isna() | (text.str.strip() == "")).fillna(True).to_numpy(dtype=bool)
-        if empty.any():
+        if empty.any() and name not in optional:
             rows = frame["_row"].to_numpy()[empty] if "_row" in frame.columns else [None] * int(empty.sum())
             lines = frame["_line"].to_numpy()[empty] if "_line" in frame.columns else [None] * len(rows)
             errors += [RowError(row=None if r is None else int(r), line=None if ln is None else int(ln),
@@ -140,3 +142,13 @@ def keyed_frame(frame: pd.DataFrame, key: EntityKey) -> tuple[pd.DataFrame, list
     out = frame.copy(deep=False)
     out["record_key"] = record_key
     return out, errors
+
+
+def _optional_key_fields(entity: str) -> frozenset[str]:
+    """Natural-key fields of ``entity`` that the canonical model lets be empty (``None`` is a key value)."""
+    from schemas.models import ENTITIES
+
+    model = ENTITIES.get(entity)
+    if model is None:
+        return frozenset()
+    return frozenset(f for f in model.natural_key if not model.model_fields[f].is_required())

@@ -18,7 +18,7 @@ from leavehub.config.employer import load_employer
 from leavehub.config.vendor import AssetSchedule, load_vendor, load_vendors
 from leavehub.mapping.loader import load_codes, load_mapping
 
-OURS = ("harbor_leave", "northwind_hris")
+OURS = ("harbor_leave", "ledgerpay", "northwind_hris")
 MAPPING_FILES = sorted(p for vendor in OURS for p in (MAPPINGS / vendor).glob("*.yaml")
                        if p.name not in ("vendor.yaml", "codes.yaml"))
 
