@@ -227,7 +227,18 @@ def _walk_refs(node: Any, path: tuple[str | int, ...], keys: tuple[str, ...]) ->
 
 
 def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
-    """Every column a mapping reads is one the layout declares and may be read (not ``never_read``)."""
+    """Every column a mapping reads is one the layout declares and may be read (not ``never_read``); every
+    column an X12 layout (and the ``changes`` marks) reads is one the mapping writes."""
+    if mapping.direction == "out" and mapping.layout.get("type") == "x12":
+        from connectors.formats import parse_layout
+
+        written = set(mapping.columns or {})
+        marks = [c for c in (mapping.changes.column, mapping.changes.date_column) if c] if mapping.changes else []
+        for column in [*parse_layout(mapping.layout).columns, *marks]:
+            if column not in written:
+                raise _located(doc, f"the x12 layout or the change marks read column {column!r}, which the "
+                                    "mapping does not write", ("layout",) if column not in marks else ("changes",))
+        return
     found = _layout_columns(mapping)
     if found is None:
         return

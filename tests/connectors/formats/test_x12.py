@@ -234,3 +234,18 @@ def test_tokenize_takes_separators_from_isa():
     text = text[:104] + ":" + "\n" + text[106:]
     segs = list(tokenize(text.encode(), name="pipes.x12"))
     assert segs[1][:2] == ["GS", "FA"] and segs[-1][0] == "IEA"
+
+
+def test_mapping_check_refuses_an_x12_layout_reading_a_column_the_mapping_does_not_write(tmp_path):
+    import shutil
+
+    from leavehub.mapping.loader import load_mapping
+    from leavehub.settings import REPO_ROOT
+
+    folder = tmp_path / "summit_mutual"
+    shutil.copytree(REPO_ROOT / "mappings" / "summit_mutual", folder)
+    path = folder / "enrollment_834.yaml"
+    path.write_text(path.read_text().replace("{column: HIRE_DATE}", "{column: HIRE_DAET}"))
+    with pytest.raises(ConfigError, match="HIRE_DAET") as caught:
+        load_mapping(path)
+    assert caught.value.line is not None
