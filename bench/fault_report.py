@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
           f"not survived {report.not_survived})")
     print(f"records lost         {report.records_lost:>10,}  (measured by {report.measured_faults} fault(s))")
     print(f"records duplicated   {report.records_duplicated:>10,}")
-    print(f"rejected input bytes {report.rejected_bytes:>10,}  (kept on disk, sealed, while refusing bad input)")
+    print(f"rejected input bytes {report.rejected_bytes:>10,}  (written while refusing bad input)")
     print(f"peak RSS             {report.peak_rss_mb:>10.1f} MB;  {report.seconds:.1f} s")
     for failure in report.failures:
         print(f"NOT SURVIVED: {failure}")

@@ -7,4 +7,4 @@ for b in bench/*_bench.py; do
   timeout 300 .venv/bin/python "$b" --smoke | tail -n 3
 done
 echo "-- bench/fault_report.py --smoke"
-timeout 600 .venv/bin/python bench/fault_report.py --smoke | tail -n 8
+timeout 900 .venv/bin/python bench/fault_report.py --smoke | tail -n 8
