@@ -1,38 +1,43 @@
-"""Staging: turn a canonical data frame chunk into staging rows and bulk-load them, fast.
+"""Staging: turn a canonical data frame chunk into staging rows and bulk-load them into a per-intake table, fast.
 
-A chunk arrives with the entity's canonical columns (Arrow dtypes), ``record_key`` and ``_row``, optionally
-``valid_from``. Here it is cast to the stored column types, its PII fields are sealed (ciphertext + match
-hash, the plaintext dropped), every row gets a content hash (so re-applying the same row is a no-op), and
-the result is written with the backend's bulk path: ``COPY ... FROM STDIN`` (CSV produced by Arrow's C++
-writer) on PostgreSQL, one ``executemany`` on SQLite. No row-by-row Python except the PII cipher.
+A chunk arrives with the entity's canonical columns (Arrow dtypes), ``record_key``, ``_row``, optionally
+``_line`` and ``valid_from``. Here it is cast to the stored column types, its PII fields are sealed
+(ciphertext + match hash, the plaintext dropped) and each row numbered in file order (``stg_id``). Rows go
+into a TEMPORARY table of the intake's own connection (``stage_<entity>``: no indexes, no WAL, invisible to
+other sessions, dropped with the merge or the rollback) with the backend's bulk path: ``COPY ... FROM STDIN``
+(CSV produced by Arrow's C++ writer) on PostgreSQL, one ``executemany`` on SQLite. No row-by-row Python
+except the PII cipher.
 
 Example::
 
-    rows = stage_rows("leave_period", frame, file_id=7, default_valid_from=date(2026, 3, 2), cipher=cipher)
-    write_rows(connection, staging_table("leave_period"), rows)
+    table = create_stage_table(connection, "leave_period")
+    rows = stage_rows("leave_period", frame, first_id=1, default_valid_from=date(2026, 3, 2), cipher=cipher)
+    write_rows(connection, table, rows)
 """
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from datetime import date
+from functools import cache
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Table
+from sqlalchemy import BigInteger, Column, Date, Integer, MetaData, String, Table
 from sqlalchemy.engine import Connection
 
 from leavehub.store.pii import PiiCipher
-from leavehub.store.tables import EntityColumn, entity_columns
+from leavehub.store.tables import EntityColumn, entity_columns, value_columns
 
-__all__ = ["arrow_type", "stage_rows", "write_rows"]
+__all__ = ["arrow_type", "create_stage_table", "sqlite_values", "stage_rows", "stage_table", "write_rows"]
 
 _ROW_COLUMNS = {"record_key", "_row", "_line", "valid_from"}
-_NULL_MARK = "\x00"
+_STAGE_METADATA = MetaData()
 
 
 def arrow_type(column: EntityColumn) -> pa.DataType:
@@ -46,15 +51,38 @@ def arrow_type(column: EntityColumn) -> pa.DataType:
             "date": pa.date32()}.get(name, pa.string())
 
 
+@cache
+def stage_table(entity: str) -> Table:
+    """``stage_<entity>``: one intake's rows, a temporary table of its connection (not part of the schema)."""
+    return Table(
+        f"stage_{entity}",
+        _STAGE_METADATA,
+        Column("stg_id", BigInteger, nullable=False),  # file order: the later row of a key is the larger id
+        Column("source_row", Integer, nullable=True),
+        Column("source_line", Integer, nullable=True),
+        Column("record_key", String(200), nullable=False),
+        Column("valid_from", Date, nullable=True),
+        *value_columns(entity),
+        prefixes=["TEMPORARY"],
+    )
+
+
+def create_stage_table(connection: Connection, entity: str) -> Table:
+    """Create the intake's staging table inside its transaction (a rollback removes it, the merge drops it)."""
+    table = stage_table(entity)
+    table.create(connection)
+    return table
+
+
 def stage_rows(
     entity: str,
     frame: pd.DataFrame,
     *,
-    file_id: int,
+    first_id: int,
     default_valid_from: date,
     cipher: PiiCipher | None,
 ) -> pa.Table:
-    """The staging rows for ``frame``: stored column names and types, PII sealed, content hashed.
+    """The staging rows for ``frame`` numbered from ``first_id``: stored column names and types, PII sealed.
 
     Raises ``ValueError`` naming (never showing) unknown or missing columns: that is a pipeline bug.
     """
@@ -74,7 +102,7 @@ def stage_rows(
         return source.column(name).combine_chunks().cast(typ)
 
     out: dict[str, pa.Array] = {
-        "file_id": pa.array([file_id] * n, pa.int64()) if n else pa.array([], pa.int64()),
+        "stg_id": pa.array(range(first_id, first_id + n), pa.int64()),
         "source_row": column_or_null("_row", pa.int64()),
         "source_line": column_or_null("_line", pa.int64()),
         "record_key": column_or_null("record_key", pa.string()),
@@ -83,7 +111,6 @@ def stage_rows(
         raise ValueError(f"{entity}: record_key is empty on {out['record_key'].null_count} row(s)")
     valid_from = column_or_null("valid_from", pa.date32())
     out["valid_from"] = pc.fill_null(valid_from, pa.scalar(default_valid_from, pa.date32()))
-    hashed: list[pa.Array] = []
     for col in columns:
         values = column_or_null(col.name, arrow_type(col))
         if col.pii_kind:
@@ -93,11 +120,8 @@ def stage_rows(
                 values.to_pylist(), column=f"{entity}.{col.name}", kind=col.pii_kind)
             out[f"{col.column}_enc"] = pa.array(sealed, pa.binary())
             out[f"{col.column}_hash"] = pa.array(digests, pa.string())
-            hashed.append(out[f"{col.column}_hash"])
         else:
             out[col.column] = values
-            hashed.append(_as_text(values))
-    out["row_hash"] = _row_hash(hashed, n)
     return pa.table(out)
 
 
@@ -105,16 +129,6 @@ def _as_text(values: pa.Array) -> pa.Array:
     if pa.types.is_list(values.type):
         return pa.array([None if v is None else json.dumps(v) for v in values.to_pylist()], pa.string())
     return values.cast(pa.string())
-
-
-def _row_hash(text_columns: list[pa.Array], n: int) -> pa.Array:
-    """A 64-bit content hash per row over every canonical value (PII by its match hash), order-sensitive."""
-    if not n:
-        return pa.array([], pa.int64())
-    filled = [pc.fill_null(c, _NULL_MARK) for c in text_columns]
-    joined = pc.binary_join_element_wise(*filled, "\x1f")
-    hashes = pd.util.hash_array(joined.to_numpy(zero_copy_only=False))
-    return pa.array(hashes.view("int64"))
 
 
 # -- bulk writers ----------------------------------------------------------------------------------------------
@@ -146,9 +160,7 @@ def _copy_postgres(connection: Connection, table: Table, rows: pa.Table) -> None
     dbapi = connection.connection.dbapi_connection
     with dbapi.cursor() as cursor:  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({quoted}) FROM STDIN WITH (FORMAT csv)") as copy:
-            view = buffer.getbuffer()
-            for start in range(0, len(view), 1 << 20):
-                copy.write(view[start : start + (1 << 20)])
+            copy.write(buffer.getbuffer())
 
 
 def _sqlite_value_column(arr: pa.Array) -> list[Any]:
@@ -163,14 +175,18 @@ def _sqlite_value_column(arr: pa.Array) -> list[Any]:
     return arr.to_pylist()
 
 
+def sqlite_values(rows: pa.Table) -> Iterator[tuple[Any, ...]]:
+    """``rows`` as parameter tuples in SQLite storage form (what ``executemany`` takes)."""
+    return zip(*(_sqlite_value_column(rows.column(n).combine_chunks()) for n in rows.column_names), strict=True)
+
+
 def _executemany_sqlite(connection: Connection, table: Table, rows: pa.Table) -> None:
     names = rows.column_names
-    values = [_sqlite_value_column(rows.column(n).combine_chunks()) for n in names]
     placeholders = ", ".join("?" for _ in names)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
     dbapi = connection.connection.dbapi_connection
     cursor = dbapi.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, zip(*values, strict=True))
+        cursor.executemany(sql, sqlite_values(rows))
     finally:
         cursor.close()

@@ -35,8 +35,8 @@ from leavehub.store.engine import DB_URL_ENV, WRITE, open_engine, resolve_url
 from leavehub.store.identity import IdentityCrosswalk
 from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundBatch, utc_now
 from leavehub.store.pii import PiiCipher
-from leavehub.store.staging import stage_rows, write_rows
-from leavehub.store.tables import FILE_LEDGER, VERSIONED_ENTITIES, entity_columns, staging_table
+from leavehub.store.staging import create_stage_table, stage_rows, stage_table, write_rows
+from leavehub.store.tables import FILE_LEDGER, VERSIONED_ENTITIES, entity_columns
 from leavehub.store.versions import (
     MergeContext,
     RecordOutcomes,
@@ -284,13 +284,15 @@ class Intake:
         if entity not in VERSIONED_ENTITIES:
             raise ValueError(f"{entity!r} is not a stored entity")
         rule = SupersedePlan.of(supersede)
+        if entity not in self._rules:
+            create_stage_table(self._connection, entity)
         if self._rules.setdefault(entity, rule) != rule:
             raise ValueError(f"{entity}: staged with two supersede rules in one file")
         needs_key = any(c.pii_kind for c in entity_columns(entity))
-        rows = stage_rows(entity, frame, file_id=self.file_id,
+        rows = stage_rows(entity, frame, first_id=self.read + 1,
                           default_valid_from=self.arrival.business_date or self._now.date(),
                           cipher=self.store.cipher if needs_key else None)
-        staged = write_rows(self._connection, staging_table(entity), rows)
+        staged = write_rows(self._connection, stage_table(entity), rows)
         self.read += staged
         return staged
 
@@ -305,7 +307,7 @@ class Intake:
             raise RuntimeError(f"cannot check an intake that is {self.state}")
         errors: list[RowError] = []
         for entity, rule in self._rules.items():
-            self._settled[entity] = settle_repeated_keys(self._connection, entity, self.file_id, rule)
+            self._settled[entity] = settle_repeated_keys(self._connection, entity, rule)
             errors += self._settled[entity].errors
         return errors
 

@@ -1,5 +1,6 @@
-"""The store's schema as SQLAlchemy metadata: the file ledger, outbound batches, and one versioned table plus
-one staging table per canonical entity, derived from the pydantic models in ``schemas.models``.
+"""The store's schema as SQLAlchemy metadata: the file ledger, outbound batches, and one versioned table per
+canonical entity, derived from the pydantic models in ``schemas.models`` (an intake stages its rows in a
+temporary table of its own, ``leavehub.store.staging``, not part of the schema).
 
 Deriving the entity tables (instead of writing them twice) keeps the database and the canonical schema from
 drifting; the Alembic revisions are still committed files, and a test runs autogenerate against this
@@ -63,7 +64,7 @@ __all__ = [
     "EntityColumn",
     "ExactDecimal",
     "entity_columns",
-    "staging_table",
+    "value_columns",
     "versions_table",
 ]
 
@@ -190,7 +191,7 @@ X12_TRANSACTION_SET = Table(
 SYSTEM_COLUMNS = (
     "version_id", "record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
     "superseded_at", "superseded_by_file_id", "source_file_id", "source_row", "source_business_date",
-    "schema_version", "mapping_version", "row_hash",
+    "schema_version", "mapping_version",
 )
 
 
@@ -273,7 +274,8 @@ def _sql_type(base: Any, meta: list[Any]) -> tuple[TypeEngine[Any], int | None, 
     raise TypeError(f"no column type for {base!r}")
 
 
-def _value_columns(entity: str) -> list[Column[Any]]:
+def value_columns(entity: str) -> list[Column[Any]]:
+    """Fresh stored value columns of ``entity`` (PII as ``_enc`` ciphertext and ``_hash`` match hash)."""
     cols: list[Column[Any]] = []
     for col in entity_columns(entity):
         if col.pii_kind:
@@ -305,8 +307,7 @@ def versions_table(entity: str) -> Table:
         Column("source_business_date", Date, nullable=True),
         Column("schema_version", String(20), nullable=False),
         Column("mapping_version", String(40), nullable=True),
-        Column("row_hash", BigInteger, nullable=False),
-        *_value_columns(entity),
+        *value_columns(entity),
         Index(None, "source_vendor", "record_key", "superseded_at"),
         Index(None, "recorded_at"),
         # One open current version per vendor record: a second concurrent writer fails instead of forking.
@@ -316,26 +317,6 @@ def versions_table(entity: str) -> Table:
     )
 
 
-@cache
-def staging_table(entity: str) -> Table:
-    """``<entity>_staging``: rows of files being applied, visible only inside the applying transaction."""
-    return Table(
-        f"{entity}_staging",
-        METADATA,
-        Column("stg_id", Id, primary_key=True, autoincrement=True),
-        Column("file_id", BigInteger, nullable=False),
-        Column("source_row", Integer, nullable=True),
-        Column("source_line", Integer, nullable=True),
-        Column("record_key", String(200), nullable=False),
-        Column("valid_from", Date, nullable=True),
-        Column("row_hash", BigInteger, nullable=False),
-        Column("outcome", String(12), nullable=True),  # set by the merge: NULL = applied
-        *_value_columns(entity),
-        Index(None, "file_id", "record_key"),
-    )
-
-
 VERSIONED_ENTITIES: tuple[str, ...] = tuple(e for e in ENTITIES if e not in NOT_VERSIONED)
 for _entity in VERSIONED_ENTITIES:
     versions_table(_entity)
-    staging_table(_entity)

@@ -32,10 +32,14 @@ from enum import StrEnum
 from typing import Literal
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
+    String,
     Table,
+    Text,
     and_,
     case,
+    cast,
     delete,
     exists,
     func,
@@ -47,11 +51,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from leavehub.store.tables import entity_columns, staging_table, versions_table
+from leavehub.store.staging import stage_table
+from leavehub.store.tables import entity_columns, versions_table
 from schemas.errors import ConfigError, RowError, ValidationFailed
 
 __all__ = ["MergeContext", "RecordOutcomes", "RepeatedKeys", "SupersedePlan", "SupersedeRule", "WithinFile",
-           "merge_staged", "settle_repeated_keys", "value_column_names"]
+           "merge_staged", "same_content", "settle_repeated_keys", "value_column_names"]
 
 WithinFile = Literal["reject", "last_row_wins"]
 _MAX_REPORTED_KEYS = 500
@@ -159,59 +164,79 @@ class RepeatedKeys:
 
 def merge_staged(connection: Connection, entity: str, ctx: MergeContext,
                  plan: SupersedePlan | SupersedeRule | str, settled: RepeatedKeys | None = None) -> RecordOutcomes:
-    """Apply the staged rows of ``ctx.file_id`` to ``<entity>_versions``; the caller owns the transaction.
+    """Apply the intake's staged rows (``stage_<entity>``) to ``<entity>_versions`` and drop the stage table;
+    the caller owns the transaction.
 
     ``settled`` is what ``settle_repeated_keys`` already did for this file. Raises ``ValidationFailed``
     (nothing applied) when two rows of the file share a record key with different values and the feed did
     not opt into ``last_row_wins``.
     """
     plan = SupersedePlan.of(plan)
-    v, s = versions_table(entity), staging_table(entity)
-    mine = s.c.file_id == ctx.file_id
+    v, s = versions_table(entity), stage_table(entity)
     stamp = plan.stamp_column(entity)
-    settled = settled or settle_repeated_keys(connection, entity, ctx.file_id, plan)
+    _prepare_stage(connection, s)
+    settled = settled or settle_repeated_keys(connection, entity, plan)
     if settled.errors:
         raise ValidationFailed("record keys repeat with different values; the whole file is rejected",
                                errors=list(settled.errors))
-    duplicate, overridden = settled.duplicate, settled.overridden
 
     closed = 0
     if plan.rule is SupersedeRule.FULL_SNAPSHOT and (ctx.file_kind or "").lower() == "full":
         closed = _close_absent_keys(connection, entity, v, s, ctx)
 
-    _classify(connection, v, s, ctx, plan, stamp)
-    counted = dict(connection.execute(
-        select(s.c.outcome, func.count()).where(mine).group_by(s.c.outcome)).all())
-    connection.execute(delete(s).where(mine, s.c.outcome.in_(["unchanged", "stale"])))
+    outcome, open_version = _outcome(entity, v, s, ctx, plan, stamp), _open_version(v, s, ctx)
+    met = select(outcome.label("outcome")).select_from(s.outerjoin(v, open_version)).subquery()
+    counted = dict(connection.execute(select(met.c.outcome, func.count()).group_by(met.c.outcome)).all())
+    if counted.get("unchanged") or counted.get("stale"):
+        connection.execute(delete(s).where(exists().where(open_version, outcome.in_(["unchanged", "stale"]))))
 
-    if plan.rule is not SupersedeRule.APPEND_ONLY:
-        overlapped = exists().where(mine, s.c.record_key == v.c.record_key,
+    replacing = counted.get("applied", 0) + counted.get("tie_applied", 0)
+    if plan.rule is not SupersedeRule.APPEND_ONLY and (replacing or closed or plan.rule is
+                                                       SupersedeRule.FULL_SNAPSHOT):
+        overlapped = exists().where(s.c.record_key == v.c.record_key,
                                     or_(v.c.valid_to.is_(None), v.c.valid_to > s.c.valid_from))
-        connection.execute(
+        superseded = connection.execute(
             update(v)
             .where(v.c.source_vendor == ctx.vendor, v.c.superseded_at.is_(None), overlapped)
             .values(superseded_at=ctx.now, superseded_by_file_id=ctx.file_id)
-        )
-        _keep_earlier_part(connection, entity, v, s, ctx)
+        ).rowcount
+        if superseded:
+            _keep_earlier_part(connection, entity, v, s, ctx)
 
     values = value_column_names(entity)
     winners = select(
         s.c.record_key, literal(ctx.vendor), literal(ctx.feed), s.c.valid_from,
         literal(ctx.now, v.c.recorded_at.type),
         literal(ctx.file_id), s.c.source_row, literal(ctx.business_date, v.c.source_business_date.type),
-        literal(ctx.schema_version), literal(ctx.mapping_version, v.c.mapping_version.type), s.c.row_hash,
+        literal(ctx.schema_version), literal(ctx.mapping_version, v.c.mapping_version.type),
         *(s.c[n] for n in values),
-    ).where(mine)
+    )
     target = ["record_key", "source_vendor", "source_feed", "valid_from", "recorded_at", "source_file_id",
-              "source_row", "source_business_date", "schema_version", "mapping_version", "row_hash", *values]
+              "source_row", "source_business_date", "schema_version", "mapping_version", *values]
     connection.execute(insert(v).from_select(target, winners))
-    connection.execute(delete(s).where(mine))
-    return RecordOutcomes(applied=counted.get(None, 0), tie_applied=counted.get("tie_applied", 0),
-                          unchanged=counted.get("unchanged", 0), stale=counted.get("stale", 0),
-                          overridden=overridden, duplicate=duplicate, closed=closed)
+    s.drop(connection)
+    return RecordOutcomes(applied=counted.get(None, 0) + counted.get("applied", 0),
+                          tie_applied=counted.get("tie_applied", 0), unchanged=counted.get("unchanged", 0),
+                          stale=counted.get("stale", 0), overridden=settled.overridden,
+                          duplicate=settled.duplicate, closed=closed)
 
 
-def settle_repeated_keys(connection: Connection, entity: str, file_id: int,
+def same_content(entity: str, a: Table, b: Table) -> ColumnElement[bool]:
+    """Every canonical value of ``a``'s row equals ``b``'s, NULL equal to NULL (PII compared by match hash).
+
+    Exact, column by column: no content hash that two different rows could share.
+    """
+    checks = []
+    for col in entity_columns(entity):
+        name = f"{col.column}_hash" if col.pii_kind else col.column
+        left, right = a.c[name], b.c[name]
+        if isinstance(left.type, JSON):  # PostgreSQL's json has no equality: compare its text
+            left, right = cast(left, Text), cast(right, Text)
+        checks.append(left.is_not_distinct_from(right))
+    return and_(*checks)
+
+
+def settle_repeated_keys(connection: Connection, entity: str,
                          plan: SupersedePlan | SupersedeRule | str) -> RepeatedKeys:
     """Leave one staged row per record key where the rules allow it; report the rows where they do not.
 
@@ -220,39 +245,39 @@ def settle_repeated_keys(connection: Connection, entity: str, file_id: int,
     each gets an error naming the other rows' lines, unless the feed opted into ``last_row_wins``.
     """
     plan = SupersedePlan.of(plan)
-    s = staging_table(entity)
-    mine = s.c.file_id == file_id
+    s = stage_table(entity)
     stamp = plan.stamp_column(entity)
-    if not _has_repeated_keys(connection, s, mine):
+    if not _has_repeated_keys(connection, s):
         return RepeatedKeys()
     other = s.alias("other")
-    same_key = and_(other.c.file_id == s.c.file_id, other.c.record_key == s.c.record_key)
-    duplicate = connection.execute(delete(s).where(mine, exists().where(
-        same_key, other.c.row_hash == s.c.row_hash, other.c.stg_id > s.c.stg_id))).rowcount
+    same_key = other.c.record_key == s.c.record_key
+    duplicate = connection.execute(delete(s).where(exists().where(
+        same_key, other.c.stg_id > s.c.stg_id, same_content(entity, other, s)))).rowcount
     overridden = 0
     if stamp is not None:
         newer = or_(other.c[stamp] > s.c[stamp], and_(s.c[stamp].is_(None), other.c[stamp].is_not(None)))
-        overridden = connection.execute(delete(s).where(mine, exists().where(same_key, newer))).rowcount
-    if not _has_repeated_keys(connection, s, mine):
+        overridden = connection.execute(delete(s).where(exists().where(same_key, newer))).rowcount
+    if not _has_repeated_keys(connection, s):
         return RepeatedKeys(duplicate, overridden)
     if plan.within_file == "last_row_wins":
         later = exists().where(same_key, other.c.stg_id > s.c.stg_id)
-        return RepeatedKeys(duplicate, overridden + connection.execute(delete(s).where(mine, later)).rowcount)
-    return RepeatedKeys(duplicate, overridden, tuple(_repeated_key_errors(connection, s, mine)))
+        return RepeatedKeys(duplicate, overridden + connection.execute(delete(s).where(later)).rowcount)
+    return RepeatedKeys(duplicate, overridden, tuple(_repeated_key_errors(connection, s)))
 
 
-def _has_repeated_keys(connection: Connection, s: Table, mine: ColumnElement[bool]) -> bool:
-    repeated = select(s.c.record_key).where(mine).group_by(s.c.record_key).having(func.count() > 1).limit(1)
-    return connection.execute(repeated).first() is not None
+def _has_repeated_keys(connection: Connection, s: Table) -> bool:
+    distinct = select(func.count(func.distinct(s.c.record_key)), func.count()).select_from(s)
+    keys, rows = connection.execute(distinct).one()
+    return bool(keys != rows)
 
 
-def _repeated_key_errors(connection: Connection, s: Table, mine: ColumnElement[bool]) -> list[RowError]:
+def _repeated_key_errors(connection: Connection, s: Table) -> list[RowError]:
     """One error per row of every repeated key, naming the other rows' lines (never the key's value)."""
-    keys = select(s.c.record_key).where(mine).group_by(s.c.record_key).having(func.count() > 1) \
+    keys = select(s.c.record_key).group_by(s.c.record_key).having(func.count() > 1) \
         .limit(_MAX_REPORTED_KEYS).subquery()
     rows = connection.execute(
         select(s.c.record_key, s.c.source_row, s.c.source_line)
-        .where(mine, s.c.record_key.in_(select(keys.c.record_key))).order_by(s.c.stg_id)).all()
+        .where(s.c.record_key.in_(select(keys.c.record_key))).order_by(s.c.stg_id)).all()
     groups: dict[str, list[tuple[int | None, int | None]]] = {}
     for key, row, line in rows:
         groups.setdefault(key, []).append((row, line))
@@ -265,9 +290,25 @@ def _repeated_key_errors(connection: Connection, s: Table, mine: ColumnElement[b
     return sorted(errors, key=lambda e: (e.line or e.row or 0))
 
 
-def _classify(connection: Connection, v: Table, s: Table, ctx: MergeContext, plan: SupersedePlan,
-              stamp: str | None) -> None:
-    """Mark each staged row that has an open stored version: unchanged, stale or tie_applied (NULL: applied).
+def _prepare_stage(connection: Connection, s: Table) -> None:
+    """Let the merge's joins on ``record_key`` be set-based: PostgreSQL gets statistics for its hash joins,
+    SQLite (nested loops only) an index, so a correlated lookup never scans the stage table per row."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {s.name} (record_key)")
+    else:
+        connection.exec_driver_sql(f"CREATE INDEX ix_{s.name}_key ON {s.name} (record_key, stg_id)")
+
+
+def _open_version(v: Table, s: Table, ctx: MergeContext) -> ColumnElement[bool]:
+    """The stored version a staged row meets: this vendor's open version of its key (at most one)."""
+    return and_(v.c.source_vendor == ctx.vendor, v.c.record_key == s.c.record_key, v.c.superseded_at.is_(None),
+                v.c.valid_to.is_(None))
+
+
+def _outcome(entity: str, v: Table, s: Table, ctx: MergeContext, plan: SupersedePlan,
+             stamp: str | None) -> ColumnElement[str]:
+    """What a staged row becomes against its open stored version: unchanged, stale, tie_applied or applied;
+    NULL when the store holds no open version of its key (applied too).
 
     A tie (same supersede value, different content) goes to the later file: the later business date, then
     the later receipt. This file is the latest received, so it wins unless the stored version's file has a
@@ -275,7 +316,7 @@ def _classify(connection: Connection, v: Table, s: Table, ctx: MergeContext, pla
     """
     later_file = or_(literal(ctx.business_date, v.c.source_business_date.type).is_(None),
                      v.c.source_business_date.is_(None), v.c.source_business_date <= ctx.business_date)
-    whens: list[tuple[ColumnElement[bool], str]] = [(v.c.row_hash == s.c.row_hash, "unchanged")]
+    whens: list[tuple[ColumnElement[bool], str]] = [(same_content(entity, v, s), "unchanged")]
     if plan.rule is SupersedeRule.APPEND_ONLY:
         whens.append((literal(True), "stale"))
     elif stamp is not None:
@@ -287,17 +328,12 @@ def _classify(connection: Connection, v: Table, s: Table, ctx: MergeContext, pla
                   (v.c.source_business_date == ctx.business_date, "tie_applied")]
     else:
         whens.append((v.c.source_business_date.is_(None), "tie_applied"))
-    connection.execute(
-        update(s)
-        .where(s.c.file_id == ctx.file_id, v.c.source_vendor == ctx.vendor, v.c.record_key == s.c.record_key,
-               v.c.superseded_at.is_(None), v.c.valid_to.is_(None))
-        .values(outcome=case(*whens, else_=literal(None, s.c.outcome.type)))
-    )
+    return case((v.c.version_id.is_(None), literal(None, String())), *whens, else_=literal("applied", String()))
 
 
 def _copy_columns(entity: str) -> list[str]:
     return ["record_key", "source_vendor", "source_feed", "valid_from", "source_file_id", "source_row",
-            "source_business_date", "schema_version", "mapping_version", "row_hash", *value_column_names(entity)]
+            "source_business_date", "schema_version", "mapping_version", *value_column_names(entity)]
 
 
 def _keep_earlier_part(connection: Connection, entity: str, v: Table, s: Table, ctx: MergeContext) -> None:
@@ -305,7 +341,7 @@ def _keep_earlier_part(connection: Connection, entity: str, v: Table, s: Table, 
     names = _copy_columns(entity)
     older = (
         select(*(v.c[n] for n in names), s.c.valid_from, literal(ctx.now, v.c.recorded_at.type))
-        .join_from(v, s, and_(s.c.file_id == ctx.file_id, s.c.record_key == v.c.record_key))
+        .join_from(s, v, s.c.record_key == v.c.record_key)
         .where(v.c.source_vendor == ctx.vendor, v.c.superseded_by_file_id == ctx.file_id,
                v.c.superseded_at == ctx.now, v.c.valid_from < s.c.valid_from)
     )
@@ -315,7 +351,7 @@ def _keep_earlier_part(connection: Connection, entity: str, v: Table, s: Table, 
 def _close_absent_keys(connection: Connection, entity: str, v: Table, s: Table, ctx: MergeContext) -> int:
     """Keys of this vendor that a FULL file no longer lists end on the file's business date."""
     ends_on = ctx.business_date or ctx.now.date()
-    listed = exists().where(s.c.file_id == ctx.file_id, s.c.record_key == v.c.record_key)
+    listed = exists().where(s.c.record_key == v.c.record_key)
     closing = and_(v.c.source_vendor == ctx.vendor, v.c.superseded_at.is_(None), v.c.valid_to.is_(None),
                    or_(v.c.source_business_date.is_(None), v.c.source_business_date <= ends_on), ~listed)
     closed = connection.execute(
