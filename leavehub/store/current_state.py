@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -24,7 +25,10 @@ from leavehub.store.pii import PiiCipher
 from leavehub.store.staging import arrow_type
 from leavehub.store.tables import entity_columns, versions_table
 
-__all__ = ["SYSTEM_OUTPUT", "high_water", "read_changes", "read_history", "read_versions"]
+__all__ = ["BATCH_ROWS", "SYSTEM_OUTPUT", "high_water", "output_schema", "read_changes", "read_history",
+           "read_versions", "stream_batches"]
+
+BATCH_ROWS = 65_536  # rows per streamed Arrow batch
 
 SYSTEM_OUTPUT = ("record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
                  "superseded_at", "source_file_id", "source_row", "source_business_date", "schema_version",
@@ -49,8 +53,9 @@ def read_versions(connection: Connection, entity: str, *, as_of_recorded: dateti
     else:
         true = and_(v.c.valid_from <= valid_on, or_(v.c.valid_to.is_(None), v.c.valid_to > valid_on))
     conditions = [known, true] + ([extra] if extra is not None else [])
-    rows = connection.execute(select(v).where(*conditions).order_by(v.c.version_id)).mappings().all()
-    return _frame(entity, rows, decrypt_pii=decrypt_pii, cipher=cipher)
+    query = select(v).where(*conditions).order_by(v.c.version_id)
+    return _frame(entity, stream_batches(connection, entity, query, decrypt_pii=decrypt_pii, cipher=cipher),
+                  decrypt_pii=decrypt_pii)
 
 
 def read_changes(connection: Connection, entity: str, since: datetime | None, *, until: datetime | None = None,
@@ -66,12 +71,11 @@ def read_changes(connection: Connection, entity: str, since: datetime | None, *,
     changed = select(v.c.source_vendor, v.c.record_key).where(*window).distinct().subquery()
     known = v.c.superseded_at.is_(None) if until is None else and_(
         v.c.recorded_at <= until, or_(v.c.superseded_at.is_(None), v.c.superseded_at > until))
-    rows = connection.execute(
-        select(v).join(changed, and_(changed.c.source_vendor == v.c.source_vendor,
-                                     changed.c.record_key == v.c.record_key))
-        .where(known).order_by(v.c.source_vendor, v.c.record_key, v.c.valid_from, v.c.version_id)
-    ).mappings().all()
-    frame = _frame(entity, rows, decrypt_pii=decrypt_pii, cipher=cipher)
+    query = (select(v).join(changed, and_(changed.c.source_vendor == v.c.source_vendor,
+                                          changed.c.record_key == v.c.record_key))
+             .where(known).order_by(v.c.source_vendor, v.c.record_key, v.c.valid_from, v.c.version_id))
+    frame = _frame(entity, stream_batches(connection, entity, query, decrypt_pii=decrypt_pii, cipher=cipher),
+                   decrypt_pii=decrypt_pii)
     if frame.empty:
         return frame
     latest = frame.drop_duplicates(["source_vendor", "record_key"], keep="last")
@@ -82,9 +86,9 @@ def read_history(connection: Connection, entity: str, record_key: str, *, decryp
                  cipher: PiiCipher | None = None) -> pd.DataFrame:
     """Every version of one record (any vendor), superseded ones included, in the order they were recorded."""
     v = versions_table(entity)
-    rows = connection.execute(select(v).where(v.c.record_key == record_key)
-                              .order_by(v.c.recorded_at, v.c.valid_from, v.c.version_id)).mappings().all()
-    return _frame(entity, rows, decrypt_pii=decrypt_pii, cipher=cipher)
+    query = select(v).where(v.c.record_key == record_key).order_by(v.c.recorded_at, v.c.valid_from, v.c.version_id)
+    return _frame(entity, stream_batches(connection, entity, query, decrypt_pii=decrypt_pii, cipher=cipher),
+                  decrypt_pii=decrypt_pii)
 
 
 def high_water(connection: Connection, entity: str) -> datetime | None:
@@ -99,20 +103,42 @@ def _aware(value: Any) -> Any:
     return value
 
 
-def _frame(entity: str, rows: list[Any], *, decrypt_pii: bool, cipher: PiiCipher | None) -> pd.DataFrame:
-    """Rows -> a frame with canonical names and Arrow dtypes, PII hashed or (on request) decrypted."""
+def output_schema(entity: str, *, decrypt_pii: bool) -> pa.Schema:
+    """The Arrow schema of a read: system columns, then canonical names (PII as ``<f>_hash`` unless opened)."""
+    fields = [pa.field(name, _SYSTEM_TYPES.get(name, pa.string())) for name in SYSTEM_OUTPUT]
+    for col in entity_columns(entity):
+        if col.pii_kind and not decrypt_pii:
+            fields.append(pa.field(f"{col.name}_hash", pa.string()))
+        else:
+            fields.append(pa.field(col.name, arrow_type(col)))
+    return pa.schema(fields)
+
+
+def stream_batches(connection: Connection, entity: str, query: Any, *, decrypt_pii: bool = False,
+                   cipher: PiiCipher | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    """Run ``query`` (rows of ``<entity>_versions``) with a server-side cursor and yield Arrow record batches
+    of at most ``batch_rows`` rows, built column by column; PII hashed or (on request) decrypted."""
     if decrypt_pii and cipher is None:
         raise ValueError("decrypt_pii needs the store's PII key")
-    arrays: dict[str, pa.Array] = {}
-    for name in SYSTEM_OUTPUT:
-        arrays[name] = pa.array([_aware(r[name]) for r in rows], _SYSTEM_TYPES.get(name, pa.string()))
-    for col in entity_columns(entity):
-        if not col.pii_kind:
-            arrays[col.name] = pa.array([_aware(r[col.column]) for r in rows], arrow_type(col))
-        elif decrypt_pii and cipher is not None:
-            plain = cipher.open_column([r[f"{col.column}_enc"] for r in rows], column=f"{entity}.{col.name}")
-            values = [date.fromisoformat(p) if p is not None and col.python_type is date else p for p in plain]
-            arrays[col.name] = pa.array(values, arrow_type(col))
-        else:
-            arrays[f"{col.name}_hash"] = pa.array([r[f"{col.column}_hash"] for r in rows], pa.string())
-    return pa.table(arrays).to_pandas(types_mapper=pd.ArrowDtype)
+    schema = output_schema(entity, decrypt_pii=decrypt_pii)
+    result = connection.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
+    names = list(result.keys())
+    for rows in result.partitions(batch_rows):
+        stored = dict(zip(names, zip(*rows, strict=True), strict=True))
+        arrays = [pa.array(stored[name], field.type) for name, field in zip(SYSTEM_OUTPUT, schema, strict=False)]
+        for col in entity_columns(entity):
+            if not col.pii_kind:
+                arrays.append(pa.array(stored[col.column], arrow_type(col)))
+            elif decrypt_pii and cipher is not None:
+                plain = cipher.open_column(list(stored[f"{col.column}_enc"]), column=f"{entity}.{col.name}")
+                values = [date.fromisoformat(p) if p is not None and col.python_type is date else p for p in plain]
+                arrays.append(pa.array(values, arrow_type(col)))
+            else:
+                arrays.append(pa.array(stored[f"{col.column}_hash"], pa.string()))
+        yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _frame(entity: str, batches: Iterator[pa.RecordBatch], *, decrypt_pii: bool) -> pd.DataFrame:
+    """Streamed batches -> one frame with canonical names and Arrow dtypes."""
+    table = pa.Table.from_batches(list(batches), schema=output_schema(entity, decrypt_pii=decrypt_pii))
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
