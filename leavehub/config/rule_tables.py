@@ -26,6 +26,7 @@ from schemas.errors import ConfigError
 
 __all__ = [
     "DEFAULT_TABLES_DIR",
+    "FinalPayDeductionRule",
     "RuleTables",
     "StatePlanRule",
     "ThirdPartySickPayRule",
@@ -102,6 +103,14 @@ class WageDeductionRule(_DatedRow):
     cap_basis: Literal["gross", "disposable"] | None = None
 
 
+class FinalPayDeductionRule(_DatedRow):
+    """Whether a state lets the employer take what a leaver owes (e.g. recoverable premiums) from final pay."""
+
+    state: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    deduction_allowed: YesNo
+    requires_signed_agreement: YesNo
+
+
 class RuleTables(BaseModel):
     """All rule tables, every version. Pick the rows in force on a day with the ``*_on`` methods."""
 
@@ -110,6 +119,7 @@ class RuleTables(BaseModel):
     state_plans: tuple[StatePlanRule, ...]
     third_party_sick_pay: tuple[ThirdPartySickPayRule, ...]
     wage_deductions: tuple[WageDeductionRule, ...]
+    final_pay_deductions: tuple[FinalPayDeductionRule, ...] = ()
 
     def state_plans_on(self, day: date) -> dict[str, StatePlanRule]:
         return {r.plan.value: r for r in self.state_plans if r.in_force(day)}
@@ -119,6 +129,9 @@ class RuleTables(BaseModel):
 
     def wage_deductions_on(self, day: date) -> dict[str, WageDeductionRule]:
         return {r.state: r for r in self.wage_deductions if r.in_force(day)}
+
+    def final_pay_deductions_on(self, day: date) -> dict[str, FinalPayDeductionRule]:
+        return {r.state: r for r in self.final_pay_deductions if r.in_force(day)}
 
 
 def _read(path: Path, model: type[R], key: tuple[str, ...]) -> tuple[R, ...]:
@@ -151,10 +164,11 @@ def _read(path: Path, model: type[R], key: tuple[str, ...]) -> tuple[R, ...]:
 
 
 def load_rule_tables(folder: Path | None = None) -> RuleTables:
-    """Load the three tables from ``folder`` (default: the ones shipped in ``leavehub/rules/tables``)."""
+    """Load the tables from ``folder`` (default: the ones shipped in ``leavehub/rules/tables``)."""
     base = Path(folder) if folder is not None else DEFAULT_TABLES_DIR
     return RuleTables(
         state_plans=_read(base / "state_plans.csv", StatePlanRule, ("plan",)),
         third_party_sick_pay=_read(base / "third_party_sick_pay.csv", ThirdPartySickPayRule, ("plan",)),
         wage_deductions=_read(base / "wage_deductions.csv", WageDeductionRule, ("state",)),
+        final_pay_deductions=_read(base / "final_pay_deductions.csv", FinalPayDeductionRule, ("state",)),
     )

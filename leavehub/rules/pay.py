@@ -31,7 +31,7 @@ from leavehub.rules.lines import emit, finish, gather, text_per_group
 from leavehub.rules.money import days_column, divide, from_day_numbers, scaled_integers
 from leavehub.rules.schedule import PayWindow, explode_days, period_staff
 
-__all__ = ["APPROVED", "LeaveInputs", "PricedPeriod", "percent_units", "price_period"]
+__all__ = ["APPROVED", "LeaveInputs", "PricedPeriod", "percent_units", "price_period", "unpaid_leave_days"]
 
 APPROVED = ("APPROVED", "CLOSED", "EXHAUSTED")
 """Decisions under which a plan covered its days (EXHAUSTED: it paid until ``period_end``)."""
@@ -342,3 +342,31 @@ def _fmla_usage(days: pd.DataFrame | None, staff: pd.DataFrame, episode_charges:
     usage = pd.concat(parts, ignore_index=True)
     usage["absence_date"] = from_day_numbers(usage["day"].to_numpy(np.int64)).to_numpy()
     return usage
+
+
+def unpaid_leave_days(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory, tables: RuleTables
+                      ) -> pd.DataFrame:
+    """Per employee on continuous leave in ``window`` (index ``employee_id``): scheduled ``workdays`` and the
+    ``unpaid_days`` nobody paid: not workers' comp, a benefit plan, salary continuation or substituted PTO
+    (the same day-payer assignment and PTO balance as :func:`price_period`). 29 CFR 825.213 recovers the
+    employer's premium share only for such days."""
+    policy = history.on(window.period_start)
+    lp = inputs.leave_periods
+    continuous = lp.loc[(lp["period_type"].astype(str) == "CONTINUOUS")
+                        & lp["decision"].astype(str).isin((*APPROVED, "PENDING"))] if len(lp) else lp
+    out = pd.DataFrame({"workdays": pd.Series(dtype=np.int64), "unpaid_days": pd.Series(dtype=np.int64)})
+    if not len(continuous):
+        return out
+    staff = period_staff(inputs.employment, window, policy.money_rounding)
+    days = _classify_days(continuous, window, staff, policy, tables.state_plans_on(window.period_start))
+    if not len(days):
+        return out
+    idx = staff.index
+    unpaid = (days["category"] == "unpaid").groupby(days["employee_id"]).sum().reindex(idx).fillna(0)
+    pto_days = days["pto_ok"].groupby(days["employee_id"]).sum().reindex(idx).fillna(0).to_numpy(np.int64)
+    daily = np.maximum(staff["daily_hours"].to_numpy(np.int64), 1)
+    pto_hours = np.minimum(pto_days * daily, _pto_balances(inputs.time_off, window, idx))
+    pto_paid = -(-pto_hours // daily)  # a day partly paid by PTO counts as paid
+    out = pd.DataFrame({"workdays": staff["workdays"].to_numpy(np.int64),
+                        "unpaid_days": unpaid.to_numpy(np.int64) - pto_paid}, index=idx)
+    return out.loc[days["employee_id"].astype(str).unique()]

@@ -21,7 +21,7 @@ from leavehub.rules.lines import emit
 from leavehub.rules.money import EPOCH, day_number, days_column, divide, scaled_integers
 from leavehub.rules.schedule import PayWindow
 
-__all__ = ["ARREARS_COLUMNS", "blocked_deductions", "catch_up"]
+__all__ = ["ARREARS_COLUMNS", "blocked_deductions", "catch_up", "coverage_buckets"]
 
 ARREARS_COLUMNS = ("employee_id", "plan_type", "deduction_code", "share", "entry_type", "coverage_start",
                    "coverage_end", "plan_year", "amount_cents", "check_date", "case_number", "premium_method",
@@ -32,7 +32,7 @@ def _no_arrears() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in ARREARS_COLUMNS})
 
 
-def _buckets(window: PayWindow, policy: PayPolicy) -> list[tuple[int, int, int, int]]:
+def coverage_buckets(window: PayWindow, policy: PayPolicy) -> list[tuple[int, int, int, int]]:
     """(first day, last day, rate day, plan year) of each bucket of the period."""
     first, last = window.first_day, window.last_day
     mode = policy.premiums.plan_year_bucket
@@ -64,7 +64,7 @@ def blocked_deductions(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, u
                            & enrollments["deduction_code"].notna()]
     total_days = window.last_day - window.first_day + 1
     parts = []
-    for first, last, rate_day, year in _buckets(window, policy):  # one or two buckets, never per person
+    for first, last, rate_day, year in coverage_buckets(window, policy):  # one or two buckets, never per person
         rows = _in_force(mine, rate_day)
         if not len(rows):
             continue

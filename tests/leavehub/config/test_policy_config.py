@@ -105,7 +105,7 @@ def test_shipped_rule_tables_load_with_citations():
 
 
 def _copy_tables(tmp_path: Path) -> Path:
-    for name in ("state_plans.csv", "third_party_sick_pay.csv", "wage_deductions.csv"):
+    for name in ("state_plans.csv", "third_party_sick_pay.csv", "wage_deductions.csv", "final_pay_deductions.csv"):
         (tmp_path / name).write_text((DEFAULT_TABLES_DIR / name).read_text(encoding="utf-8"), encoding="utf-8")
     return tmp_path
 

@@ -1,0 +1,141 @@
+"""DOMAIN scenarios 1, 8, 9 and 11, premium side: the ledger per bucket, the employer's share after leave and
+COBRA events, against premium_scenarios.yaml (written by hand). The pay engine prices each period and its
+BLOCKED / RECOVERED movements feed the ledger, as the pipeline does."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import yaml
+
+from leavehub.rules.pay import LeaveInputs, price_period
+from leavehub.rules.premium_ledger import premium_ledger, thirty_days_late
+from leavehub.rules.premium_recovery import cobra_events, employer_share_recovery, return_outcomes
+from leavehub.rules.schedule import PayWindow
+from tests.leavehub.rules.frames import canonical_frame
+from tests.leavehub.rules.scenarios import TABLES, frame, inputs, policy
+
+PREMIUMS = yaml.safe_load(Path(__file__).with_name("premium_scenarios.yaml").read_text(encoding="utf-8"))
+RECORDED = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _cents(value) -> str:
+    return str((Decimal(int(value)) / 100).quantize(Decimal("0.01")))
+
+
+def calendar(name: str) -> pd.DataFrame:
+    return pd.DataFrame(PREMIUMS["calendars"][name])
+
+
+def movements(arrears: list[pd.DataFrame]) -> pd.DataFrame:
+    """The engine's arrears movements as premium ledger entries (what the pipeline stores)."""
+    rows = pd.concat(arrears, ignore_index=True) if arrears else pd.DataFrame()
+    records = [{**{k: getattr(r, k) for k in ("employee_id", "plan_type", "deduction_code", "share", "entry_type",
+                                             "coverage_start", "coverage_end", "check_date", "case_number")},
+                "entry_id": f"M{i}", "plan_year": int(r.plan_year), "amount": Decimal(int(r.amount_cents)) / 100,
+                "recorded_at": RECORDED} for i, r in enumerate(rows.itertuples())]
+    return canonical_frame("premium_ledger_entry", records)
+
+
+def run(number: str, data: LeaveInputs) -> tuple[LeaveInputs, pd.DataFrame, pd.DataFrame]:
+    """Price the scenario's periods in order; each check sees the movements recorded before it."""
+    s = PREMIUMS["scenarios"][number]
+    cal = calendar(s["calendar"])
+    history = policy(number if number != "9" else "1")
+    arrears: list[pd.DataFrame] = []
+    for i in s.get("priced", range(len(cal))):
+        p = cal.iloc[i]
+        window = PayWindow("NWD", "BIWEEKLY", p.period_start, p.period_end, p.check_date)
+        known = dataclasses.replace(data, premium_ledger=movements(arrears))
+        priced = price_period(known, window, history, TABLES)
+        arrears.append(priced.arrears)
+    return data, cal, movements(arrears)
+
+
+def with_outcome(data: LeaveInputs, rtw: dict) -> LeaveInputs:
+    lp = data.leave_periods.copy()
+    for key, value in rtw.items():
+        kind = pa.date32() if key == "rtw_date" else pa.string()
+        lp[key] = pd.Series([value] * len(lp), dtype=pd.ArrowDtype(kind))
+    return dataclasses.replace(data, leave_periods=lp)
+
+
+def ledger_rows(ledger: pd.DataFrame) -> list[list]:
+    return [[r.plan_type, r.coverage_start, int(r.plan_year), *(_cents(getattr(r, c)) for c in
+             ("due", "deducted", "recovered", "waived", "outstanding"))] for r in ledger.itertuples()]
+
+
+def scenario_9_inputs() -> LeaveInputs:
+    s = PREMIUMS["scenarios"]["9"]
+    return LeaveInputs(employment=frame("employment", s["employment"]),
+                       leave_periods=frame("leave_period", s["leave_periods"]),
+                       enrollments=frame("enrollment", s["enrollments"]),
+                       time_off=frame("time_off_balance", s["time_off"]))
+
+
+def test_domain_scenario_1_premium_360_in_arrears_recovered_at_most_the_cap_and_no_employer_recovery():
+    s = PREMIUMS["scenarios"]["1"]
+    data, cal, moves = run("1", with_outcome(inputs("1"), s["rtw"]))
+    ledger = premium_ledger(data.enrollments, data.leave_periods, cal, moves, policy("1"), as_of=s["as_of"])
+    assert ledger_rows(ledger) == s["ledger"]
+    assert _cents(ledger["outstanding"].sum()) == s["outstanding"]
+    assert int(ledger["days_late"].max()) == s["days_late"]
+    assert thirty_days_late(ledger, as_of=s["as_of"]).empty
+    outcomes = return_outcomes(data.leave_periods, data.employment)
+    assert outcomes["returned"].tolist() == [True] and outcomes["employer_share_recoverable"].tolist() == [False]
+    assert employer_share_recovery(outcomes, data, cal, policy("1"), TABLES).empty
+    assert cobra_events(outcomes).empty
+
+
+def test_domain_scenario_8_premium_two_plan_year_buckets_at_their_own_rates():
+    s = PREMIUMS["scenarios"]["8"]
+    data, cal, moves = run("8", inputs("8"))
+    ledger = premium_ledger(data.enrollments, data.leave_periods, cal, moves, policy("8"), as_of=s["as_of"])
+    assert ledger_rows(ledger) == [[r[0], r[1], *r[2:]] for r in s["ledger"]]
+    by_year = ledger.groupby("plan_year")["outstanding"].sum()
+    assert {int(y): _cents(v) for y, v in by_year.items()} == s["outstanding_by_plan_year"]
+
+
+def test_domain_scenario_9_premium_employer_share_of_unpaid_weeks_billed_after_a_20_day_return():
+    s = PREMIUMS["scenarios"]["9"]
+    data, cal, _ = run("9", scenario_9_inputs())
+    outcomes = return_outcomes(data.leave_periods, data.employment)
+    got = outcomes.iloc[0]
+    assert (bool(got["returned"]), bool(got["employer_share_recoverable"])) == (
+        s["outcome"]["returned"], s["outcome"]["employer_share_recoverable"])
+    bills = employer_share_recovery(outcomes, data, cal, policy("1"), TABLES)
+    assert [{"plan_type": r.plan_type, "coverage_start": r.coverage_start, "plan_year": int(r.plan_year),
+             "unpaid_days": int(r.unpaid_days), "workdays": int(r.workdays), "amount": _cents(r.amount_cents),
+             "collection": r.collection} for r in bills.itertuples()] == s["employer_recovery"]
+    assert all("825.213" in v and "CA@" in v for v in bills["rule_version"])
+    assert cobra_events(outcomes).empty
+
+
+def test_domain_scenario_11_premium_wc_share_to_arrears_no_employer_recovery_and_a_cobra_event():
+    s = PREMIUMS["scenarios"]["11"]
+    data, cal, moves = run("11", with_outcome(inputs("11"), s["rtw"]))
+    ledger = premium_ledger(data.enrollments, data.leave_periods, cal, moves, policy("11"), as_of=s["as_of"])
+    assert ledger_rows(ledger) == s["ledger"]
+    assert _cents(ledger["outstanding"].sum()) == s["outstanding"]
+    outcomes = return_outcomes(data.leave_periods, data.employment)
+    assert outcomes["employer_share_recoverable"].tolist() == [True]   # resigned: recoverable in principle...
+    assert employer_share_recovery(outcomes, data, cal, policy("11"), TABLES).empty   # ...but WC paid every day
+    events = cobra_events(outcomes)
+    assert [{"employee_id": r.employee_id, "event_date": r.event_date} for r in events.itertuples()] == s["cobra"]
+
+
+def test_a_pay_as_you_go_share_30_days_late_is_on_the_notice_list_with_15_days_notice():
+    data = with_outcome(inputs("1"), {"premium_method": "PAY_AS_YOU_GO"})
+    data, cal, moves = run("1", data)
+    as_of = date(2026, 4, 20)  # P1's check (Mar 20) is 31 days back, P2's (Apr 3) 17
+    ledger = premium_ledger(data.enrollments, data.leave_periods, cal, moves, policy("1"), as_of=as_of)
+    late = thirty_days_late(ledger, as_of=as_of)
+    assert late[["employee_id", "plan_type", "oldest_check_date", "days_late"]].values.tolist() == [
+        ["E1", "MEDICAL", date(2026, 3, 20), 31]]
+    assert _cents(late["amount_late"].iloc[0]) == "60.00"   # P1's $120 less the $60 catch-up applied to it
+    assert late["coverage_may_end"].iloc[0] == date(2026, 5, 5)
