@@ -45,6 +45,7 @@ ATTACKS: dict[str, tuple[str, int, str]] = {
     "big_integer": ("big: 123456789012345678901234567890\n", 1, "integer"),
     "complex_key": ("? [a, b]\n: value\n", 1, "key"),
     "deep_nesting": ("deep: " + "[" * 5000 + "]" * 5000 + "\n", 1, "nest"),
+    "deep_block_nesting": ("deep:\n" + "- " * 3000 + "x\n", 2, "nest"),
 }
 
 
