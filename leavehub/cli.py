@@ -100,15 +100,14 @@ def _schedule_text(schedule: object) -> str:
 @mapping_app.command("check")
 def mapping_check(paths: Annotated[list[Path], typer.Argument(help="mapping or vendor.yaml files")]) -> None:
     """Validate mapping files; each error names the file, the key path and the line."""
-    from leavehub.config.feed_keys import check_vendor_keys
-    from leavehub.config.vendor import load_vendor
     from leavehub.mapping.loader import load_codes, load_mapping
+    from leavehub.pipeline.feeds import check_vendor_plans
 
     failed = 0
     for path in paths:
         try:
             if path.name == "vendor.yaml":
-                check_vendor_keys(path.parent, load_vendor(path.parent))
+                check_vendor_plans(path.parent)
             elif path.name == "codes.yaml":
                 load_codes(path)
             else:

@@ -38,7 +38,7 @@ from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param
 from leavehub.config.vendor import (
     AssetSchedule,
     CronSchedule,
-    Feed,
+    FeedSpec,
     PayCalendarSchedule,
     VendorConfig,
     load_vendors,
@@ -73,7 +73,7 @@ class FeedDags:
 Schedule = CronTriggerTimetable | list[Asset] | None
 
 
-def feed_schedule(spec: Feed) -> Schedule:
+def feed_schedule(spec: FeedSpec) -> Schedule:
     """The Airflow schedule of a feed, from its vendor.yaml ``schedule`` section."""
     match spec.schedule:
         case CronSchedule(cron=cron, timezone=zone):
@@ -87,7 +87,7 @@ def feed_schedule(spec: Feed) -> Schedule:
     raise TypeError(f"unhandled schedule type {type(spec.schedule).__name__}")
 
 
-def _doc(vendor: VendorConfig, feed_name: str, spec: Feed) -> str:
+def _doc(vendor: VendorConfig, feed_name: str, spec: FeedSpec) -> str:
     lines = [f"### {vendor.name}: `{vendor.vendor}.{feed_name}` ({DIRECTION_TAGS[spec.direction]})", ""]
     if spec.description:
         lines += [spec.description.strip(), ""]
@@ -97,7 +97,7 @@ def _doc(vendor: VendorConfig, feed_name: str, spec: Feed) -> str:
     return "\n".join(lines)
 
 
-def feed_dag(vendor: VendorConfig, feed_name: str, spec: Feed) -> DAG:
+def feed_dag(vendor: VendorConfig, feed_name: str, spec: FeedSpec) -> DAG:
     """The DAG of one feed: one task running the whole inbound or outbound pipeline on one worker."""
     feed_id = f"{vendor.vendor}.{feed_name}"
     direction = spec.direction

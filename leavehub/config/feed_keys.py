@@ -22,7 +22,6 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from schemas.errors import ConfigError, RowError
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 
     from leavehub.config.vendor import VendorConfig
 
-__all__ = ["EntityKey", "check_vendor_keys", "feed_keys", "keyed_frame"]
+__all__ = ["EntityKey", "feed_keys", "keyed_frame"]
 
 
 @dataclass(frozen=True)
@@ -105,16 +104,6 @@ def feed_keys(vendor: VendorConfig, feed_name: str, targets: list[Any], *, file:
                                   key_path=f"{where}.supersede.column")
         keys[target.entity] = EntityKey(target.entity, tuple(fields), tuple(columns), stamp)
     return keys
-
-
-def check_vendor_keys(folder: Path, vendor: VendorConfig) -> None:
-    """Load every inbound feed's mapping in ``folder`` and resolve its keys (``ConfigError`` on the first bad)."""
-    from leavehub.mapping.loader import load_mapping
-
-    for name, feed in vendor.feeds.items():
-        if feed.direction == "in":
-            feed_keys(vendor, name, load_mapping(folder / feed.mapping).targets or [],
-                      file=str(folder / "vendor.yaml"))
 
 
 def keyed_frame(frame: pd.DataFrame, key: EntityKey) -> tuple[pd.DataFrame, list[RowError]]:

@@ -48,7 +48,7 @@ __all__ = [
     "CronSchedule",
     "CursorPagination",
     "Endpoint",
-    "Feed",
+    "FeedSpec",
     "HttpTransport",
     "LocalTransport",
     "OffsetPagination",
@@ -291,7 +291,7 @@ class ArrivalWindow(_Section):
 # --- feed and vendor ---------------------------------------------------------------------------------
 
 
-def transport_problem(feed: Feed, transport_type: str | None) -> str | None:
+def transport_problem(feed: FeedSpec, transport_type: str | None) -> str | None:
     """Why ``feed`` does not fit a transport of ``transport_type`` (None when it does or the type is unknown)."""
     if transport_type == "http":
         if feed.endpoint is None:
@@ -304,7 +304,7 @@ def transport_problem(feed: Feed, transport_type: str | None) -> str | None:
     return None
 
 
-class Feed(_Section):
+class FeedSpec(_Section):
     """One exchange with the vendor: a file or endpoint, its format, its mapping, keys and schedule."""
 
     direction: Literal["in", "out"]
@@ -354,7 +354,7 @@ class VendorConfig(_Section):
     role: Literal["hris", "tpa", "carrier", "payroll"]
     transport: Transport
     pgp: PgpSettings | None = None
-    feeds: Annotated[dict[Slug, Feed], Field(min_length=1)]
+    feeds: Annotated[dict[Slug, FeedSpec], Field(min_length=1)]
     acknowledgements: Acknowledgements | None = None
     description: str | None = None
 
@@ -404,7 +404,7 @@ def load_vendor(folder: Path, *, check_mappings: bool = True) -> VendorConfig:
     return config
 
 
-def _check_file_set_members(folder: Path, name: str, feed: Feed, doc: Any) -> None:
+def _check_file_set_members(folder: Path, name: str, feed: FeedSpec, doc: Any) -> None:
     """A feed's ``file_set`` names exactly the files its mapping's ``file_set`` joins (base + join)."""
     data = load_located(folder / feed.mapping).data
     spec = data.get("file_set") if isinstance(data, dict) else None
@@ -430,7 +430,7 @@ class VendorSet:
     def ok(self) -> bool:
         return not self.errors
 
-    def feed(self, ref: str) -> tuple[VendorConfig, Feed]:
+    def feed(self, ref: str) -> tuple[VendorConfig, FeedSpec]:
         """The vendor and feed for ``"vendor.feed"``; KeyError when either is unknown."""
         vendor_name, _, feed_name = ref.partition(".")
         vendor = self.vendors[vendor_name]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -444,18 +443,12 @@ def compile_rules(mapping: MappingFile, tables: Mapping[str, CodeTable],
 
 
 def compile_mapping(mapping: MappingFile, codes: CodesFile | Mapping[str, CodeTable] | None = None,
-                    entities: Mapping[str, type] | None = None,
-                    base_dir: Path | str | None = None) -> InboundMapper | OutboundMapper:
-    """Compile ``mapping`` once. Code tables come from ``codes``, or else from the mapping's ``codes`` file in
-    ``base_dir`` (its vendor folder); entities default to ``schemas.models.ENTITIES``.
+                    entities: Mapping[str, type] | None = None) -> InboundMapper | OutboundMapper:
+    """Compile ``mapping`` once with its code tables (``codes``); entities default to ``schemas.models.ENTITIES``.
+    Loading a mapping file with its codes file is the loader's job (``leavehub.mapping.loader.load_compiled``).
 
-    Example: ``mapper = compile_mapping(mapping, base_dir=Path("mappings/harbor_leave"))``; then
-    ``mapper.apply(...)`` per chunk.
+    Example: ``mapper = compile_mapping(mapping, codes)``; then ``mapper.apply(...)`` per chunk.
     """
-    if codes is None and mapping.codes is not None and base_dir is not None:
-        from leavehub.mapping.loader import load_codes  # lazy: the loader imports this module
-
-        codes = load_codes(Path(base_dir) / mapping.codes)
     tables = codes.tables if isinstance(codes, CodesFile) else dict(codes or {})
     try:
         return compile_rules(mapping, tables, entities if entities is not None else default_entities())

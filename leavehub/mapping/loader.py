@@ -8,7 +8,7 @@ source columns are in the layout when the layout lists them, and the whole mappi
 Example::
 
     mapping = load_mapping("mappings/harbor_leave/leave_periods.yaml")
-    mapper = load_mapper("mappings/harbor_leave/leave_periods.yaml")   # compiled, codes loaded
+    mapping, mapper = load_compiled("mappings/harbor_leave/leave_periods.yaml")   # checked and compiled once
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from schemas.errors import ConfigError
 __all__ = [
     "CODES_SCHEMA_PATH",
     "SCHEMA_PATH",
+    "Mapper",
     "load_codes",
+    "load_compiled",
     "load_mapper",
     "load_mapping",
     "mapping_in_effect",
@@ -46,14 +48,23 @@ def load_codes(path: Path | str) -> CodesFile:
     return load_model(CodesFile, path)
 
 
+Mapper = InboundMapper | OutboundMapper
+
+
 def load_mapping(path: Path | str, entities: Mapping[str, type] | None = None) -> MappingFile:
-    """Load, validate and semantically check one mapping file (it is also compiled once, then dropped)."""
-    return _load(Path(path), entities)[0]
+    """Load, validate and semantically check one mapping file (checking compiles it; use ``load_compiled`` to
+    keep the compiled mapper)."""
+    return load_compiled(path, entities)[0]
 
 
-def load_mapper(path: Path | str, entities: Mapping[str, type] | None = None) -> InboundMapper | OutboundMapper:
+def load_mapper(path: Path | str, entities: Mapping[str, type] | None = None) -> Mapper:
     """Load a mapping file and its codes file and compile it: what a pipeline step runs."""
-    return _load(Path(path), entities)[1]
+    return load_compiled(path, entities)[1]
+
+
+def load_compiled(path: Path | str, entities: Mapping[str, type] | None = None) -> tuple[MappingFile, Mapper]:
+    """The checked mapping and its compiled mapper (codes loaded), from one load and one compilation."""
+    return _load(Path(path), entities)
 
 
 def mapping_in_effect(mappings: Iterable[MappingFile], business_date: dt.date) -> MappingFile:
@@ -67,7 +78,7 @@ def mapping_in_effect(mappings: Iterable[MappingFile], business_date: dt.date) -
     return max(candidates, key=lambda m: (m.effective_date, m.version))
 
 
-def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile, InboundMapper | OutboundMapper]:
+def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile, Mapper]:
     doc = load_located(path)
     mapping = validate_located(MappingFile, doc)
     registry = entities if entities is not None else default_entities()

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from leavehub.config.vendor import ArrivalWindow, Feed, VendorConfig, VendorSet
+from leavehub.config.vendor import ArrivalWindow, FeedSpec, VendorConfig, VendorSet
 from leavehub.operations.alerts import Alert, Delivery, send_alert
 
 __all__ = ["DEFAULT_LOOKBACK_DAYS", "MissingFile", "check_acknowledgements", "check_arrivals", "due_dates",
@@ -49,7 +49,7 @@ class MissingFile:
 
 
 def inbound_feeds(vendors: VendorSet | Mapping[str, VendorConfig] | Iterable[VendorConfig]
-                  ) -> Iterator[tuple[VendorConfig, str, Feed]]:
+                  ) -> Iterator[tuple[VendorConfig, str, FeedSpec]]:
     """Every inbound feed of the given vendors, in vendor then feed order."""
     if isinstance(vendors, VendorSet):
         vendors = vendors.vendors
@@ -77,7 +77,7 @@ def due_dates(window: ArrivalWindow, now: datetime, lookback_days: int = DEFAULT
     return found
 
 
-def expected_name(feed: Feed, business_date: date) -> str:
+def expected_name(feed: FeedSpec, business_date: date) -> str:
     """The file name the feed should have delivered: its pattern rendered when the date is its only variable,
     else the pattern itself (a ``{client}`` is the employer's, not known here); an API pull has no name."""
     pattern = feed.file_pattern

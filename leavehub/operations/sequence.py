@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any, Literal
 
-from leavehub.config.vendor import Feed, VendorConfig, VendorSet
+from leavehub.config.vendor import FeedSpec, VendorConfig, VendorSet
 from leavehub.operations.alerts import Alert, Delivery, send_alert
 from leavehub.operations.arrivals import expected_name, inbound_feeds
 
@@ -85,7 +85,7 @@ def _recent_rows(store: Any, vendor: str, feed: str, since: datetime) -> list[_R
                 for r in connection.execute(query)]
 
 
-def seq_marker(feed: Feed, seq_text: str) -> str:
+def seq_marker(feed: FeedSpec, seq_text: str) -> str:
     """The ledger name of a missing numbered file: its pattern with ``{seq}`` filled, other parts ``*``."""
     assert feed.file_pattern is not None
     return _PLACEHOLDER.sub(lambda m: seq_text if m.group(1) == SEQ_VARIABLE else "*", feed.file_pattern.text)
@@ -111,7 +111,7 @@ def check_sequences(store: Any, vendors: VendorSet | Mapping[str, VendorConfig] 
     return gaps
 
 
-def _date_gaps(store: Any, vendor: str, name: str, feed: Feed, rows: list[_Row]) -> list[SequenceGap]:
+def _date_gaps(store: Any, vendor: str, name: str, feed: FeedSpec, rows: list[_Row]) -> list[SequenceGap]:
     assert feed.arrival is not None
     arrived = sorted({r.business_date for r in rows if r.status != "MISSING" and r.business_date})
     recorded = {r.business_date for r in rows if r.status == "MISSING"}
@@ -129,7 +129,7 @@ def _date_gaps(store: Any, vendor: str, name: str, feed: Feed, rows: list[_Row])
     return gaps
 
 
-def _seq_gaps(store: Any, vendor: str, name: str, feed: Feed, rows: list[_Row]) -> list[SequenceGap]:
+def _seq_gaps(store: Any, vendor: str, name: str, feed: FeedSpec, rows: list[_Row]) -> list[SequenceGap]:
     assert feed.file_pattern is not None
     numbered: dict[int, tuple[str, _Row]] = {}
     for row in rows:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport
-from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.feeds import FeedPlan
 from leavehub.pipeline.inbound import sha256_file, verified_plaintext, work_dir
 from leavehub.pipeline.outcome import Rejection
 from leavehub.pipeline.quarantine import quarantine
@@ -54,7 +54,7 @@ class AckReceipt:
         return any(s.resend for s in self.sets)
 
 
-def _settings_of(feed: Feed) -> Any:
+def _settings_of(feed: FeedPlan) -> Any:
     acks = feed.vendor.acknowledgements
     if acks is None:
         raise ConfigError(f"{feed.vendor.vendor} declares no acknowledgements",
@@ -62,7 +62,7 @@ def _settings_of(feed: Feed) -> Any:
     return acks
 
 
-def receive_acknowledgement(feed: Feed, path: Path, *, store: Any,
+def receive_acknowledgement(feed: FeedPlan, path: Path, *, store: Any,
                             connections: ConnectionResolver | None = None) -> AckReceipt:
     """Verify, read and apply one TA1/999 file; a bad one is ledgered REJECTED and quarantined (an outcome,
     not an exception)."""
@@ -120,7 +120,7 @@ def receive_acknowledgement(feed: Feed, path: Path, *, store: Any,
     return receipt
 
 
-def collect_acknowledgements(feed: Feed, *, store: Any, connections: ConnectionResolver | None = None,
+def collect_acknowledgements(feed: FeedPlan, *, store: Any, connections: ConnectionResolver | None = None,
                              settings: Any = None) -> list[AckReceipt]:
     """Fetch, apply and archive every acknowledgement waiting for the vendor of ``feed``; alert rejections."""
     acks = _settings_of(feed)
@@ -151,7 +151,7 @@ def collect_acknowledgements(feed: Feed, *, store: Any, connections: ConnectionR
     return receipts
 
 
-def overdue_acknowledgements(feed: Feed, *, store: Any, now: datetime, alert: bool = True,
+def overdue_acknowledgements(feed: FeedPlan, *, store: Any, now: datetime, alert: bool = True,
                              settings: Any = None) -> list[Any]:
     """Sets still unanswered past ``expected_within_hours``: reported and alerted once each."""
     from leavehub.store.x12_sets import mark_overdue
@@ -168,7 +168,7 @@ def overdue_acknowledgements(feed: Feed, *, store: Any, now: datetime, alert: bo
     return late
 
 
-def _alert(feed: Feed, kind: str, summary: str, details: dict[str, Any], settings: Any,
+def _alert(feed: FeedPlan, kind: str, summary: str, details: dict[str, Any], settings: Any,
            business_date: Any = None) -> None:
     from leavehub.operations.alerts import Alert, send_alert
 

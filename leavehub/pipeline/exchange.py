@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from leavehub.pipeline.at_rest import at_rest_key, private_dir
-from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.feeds import FeedPlan
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, RejectedInput
 
@@ -45,7 +45,7 @@ def local_folder(settings: Settings, vendor: str, folder: str) -> Path:
     return private_dir(settings.local_exchange_dir / vendor / path, under=settings.home)
 
 
-def open_file_transport(feed: Feed, connections: ConnectionResolver | None = None) -> Any:
+def open_file_transport(feed: FeedPlan, connections: ConnectionResolver | None = None) -> Any:
     """A connected ``Transport`` (local folders or SFTP) for the feed's vendor."""
     t = feed.vendor.transport
     if t.type == "local":
@@ -66,7 +66,7 @@ def open_file_transport(feed: Feed, connections: ConnectionResolver | None = Non
                       key_path="transport.type")
 
 
-def pickup_glob(feed: Feed) -> str:
+def pickup_glob(feed: FeedPlan) -> str:
     """Which remote names belong to this feed: its file pattern as a glob (a file set: every name; the set's
     patterns pick its members)."""
     if feed.spec.file_set is not None:
@@ -74,7 +74,7 @@ def pickup_glob(feed: Feed) -> str:
     return feed.spec.file_pattern.glob()
 
 
-def open_api_client(feed: Feed, connections: ConnectionResolver | None = None) -> Any:
+def open_api_client(feed: FeedPlan, connections: ConnectionResolver | None = None) -> Any:
     from connectors.transports.http import ApiClient
 
     t = feed.vendor.transport
@@ -84,7 +84,7 @@ def open_api_client(feed: Feed, connections: ConnectionResolver | None = None) -
     return ApiClient.from_connection(conn, token_path=t.token_path)
 
 
-def _pagination(feed: Feed) -> Any:
+def _pagination(feed: FeedPlan) -> Any:
     from connectors.transports.http import Pagination
 
     declared = feed.spec.endpoint.pagination
@@ -116,7 +116,7 @@ class ApiPull:
 EMPTY_PULL = b"[]\n"  # the API answered, with no records: an empty JSON list (0 records), not an empty file
 
 
-def pull_api(feed: Feed, client: Any, staging: Any, *, business_date: date) -> ApiPull:
+def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date) -> ApiPull:
     """Stream every page of the feed's endpoint into encrypted staging; the content hash identifies the pull.
 
     Records are written in the order served, one JSON object per line, so the same content pulled twice hashes

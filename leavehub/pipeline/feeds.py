@@ -1,22 +1,32 @@
-"""A feed, resolved: its vendor config, compiled mapping and layout, loaded once and reused for every file.
+"""A feed's plan: its vendor.yaml entry, checked mapping, compiled mapper, layout and keys, built once.
+
+vendor.yaml is the home of what a feed IS (direction, format, record key, supersede rule); the mapping file
+repeats its vendor, feed (unless several feeds share it) and direction and its layout names its format, so
+building a plan checks that they agree and refuses the feed with the file and key path when they do not.
+The mapping is loaded, checked and compiled once (codes included); the plan is passed down to every step.
 
 Example::
 
-    feed = load_feed("harbor_leave.leave_periods")
-    feed.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=day)
+    plan = load_feed("harbor_leave.leave_periods")
+    plan.mapper.apply(chunk.frame, first_row=chunk.first_row, business_date=day)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leavehub.settings import Settings
 from schemas.errors import ConfigError
 
-__all__ = ["Feed", "load_feed", "split_feed_id"]
+if TYPE_CHECKING:
+    from leavehub.config.feed_keys import EntityKey
+    from leavehub.config.vendor import FeedSpec, VendorConfig
+    from leavehub.mapping.loader import Mapper
+    from leavehub.mapping.model import MappingFile
+
+__all__ = ["FeedPlan", "build_plan", "check_vendor_plans", "load_feed", "split_feed_id"]
 
 
 def split_feed_id(feed_id: str) -> tuple[str, str]:
@@ -27,56 +37,34 @@ def split_feed_id(feed_id: str) -> tuple[str, str]:
     return vendor, feed
 
 
-@dataclass
-class Feed:
-    """Everything one feed needs, read from ``mappings/<vendor>/``."""
+@dataclass(frozen=True)
+class FeedPlan:
+    """Everything one feed needs, read from ``mappings/<vendor>/``, cross-checked and compiled once."""
 
-    vendor: Any  # leavehub.config.vendor.VendorConfig
+    vendor: VendorConfig
     name: str
     settings: Settings
     folder: Path
-    _cache: dict = field(default_factory=dict, repr=False)
+    mapping: MappingFile
+    mapper: Mapper
+    keys: dict[str, EntityKey]
+    parsed_layout: Any = None  # connectors.formats Layout; None when the mapping declares none
 
     @property
     def id(self) -> str:
         return f"{self.vendor.vendor}.{self.name}"
 
     @property
-    def spec(self) -> Any:
+    def spec(self) -> FeedSpec:
         """The feed's entry in vendor.yaml."""
         return self.vendor.feeds[self.name]
 
-    @cached_property
-    def mapping(self) -> Any:
-        from leavehub.mapping.loader import load_mapping
-
-        return load_mapping(self.folder / self.spec.mapping)
-
-    @cached_property
+    @property
     def layout(self) -> Any:
-        from connectors.formats import parse_layout
-
-        try:
-            return parse_layout(self.mapping.layout)
-        except ConfigError:
-            raise
-        except ValueError as exc:  # pydantic ValidationError
-            raise ConfigError(f"layout: {exc}", file=str(self.folder / self.spec.mapping), key_path="layout") \
-                from None
-
-    @cached_property
-    def mapper(self) -> Any:
-        from leavehub.mapping.compiler import compile_mapping
-
-        return compile_mapping(self.mapping, base_dir=self.folder)
-
-    @cached_property
-    def keys(self) -> dict[str, Any]:
-        """Per entity, its record key fields and supersede stamp (``leavehub.config.feed_keys.EntityKey``)."""
-        from leavehub.config.feed_keys import feed_keys
-
-        return feed_keys(self.vendor, self.name, self.mapping.targets or [],
-                         file=str(self.folder / "vendor.yaml"))
+        if self.parsed_layout is None:
+            raise ConfigError(f"{self.id}: the mapping declares no layout",
+                              file=str(self.folder / self.spec.mapping), key_path="layout")
+        return self.parsed_layout
 
     def supersede_plan(self, entity: str) -> Any:
         """How ``entity``'s records from this feed replace stored ones (``leavehub.store.SupersedePlan``)."""
@@ -90,8 +78,52 @@ class Feed:
         return f"{self.mapping.version}@{self.mapping.effective_date.isoformat()}"
 
 
-def load_feed(feed_id: str, settings: Settings | None = None) -> Feed:
-    """Resolve ``VENDOR.FEED`` from the mappings folder; a typo names the known feeds."""
+def build_plan(vendor: VendorConfig, name: str, folder: Path, settings: Settings) -> FeedPlan:
+    """Load, check and compile feed ``name`` of ``vendor`` (folder ``folder``); ``ConfigError`` names the file,
+    key path and, for a fact stated in both files that disagrees, both statements."""
+    from connectors.formats import parse_layout
+    from leavehub.config.feed_keys import feed_keys
+    from leavehub.mapping.loader import load_compiled
+
+    spec = vendor.feeds[name]
+    mapping_file, vendor_file = folder / spec.mapping, str(folder / "vendor.yaml")
+    mapping, mapper = load_compiled(mapping_file)
+    sharing = [other for other, feed in vendor.feeds.items() if feed.mapping == spec.mapping]
+    stated = {"vendor": (mapping.vendor, vendor.vendor), "direction": (mapping.direction, spec.direction),
+              # a mapping shared by several feeds (a full and a change 834) names itself, not one of them
+              "feed": (mapping.feed, name if len(sharing) == 1 else mapping.feed)}
+    for key, (in_mapping, in_vendor) in stated.items():
+        if in_mapping != in_vendor:
+            where = "vendor" if key == "vendor" else f"feeds.{name}" if key == "feed" else f"feeds.{name}.{key}"
+            raise ConfigError(f"{spec.mapping} says {key} {in_mapping!r} but vendor.yaml says {in_vendor!r}",
+                              file=vendor_file, key_path=where)
+    layout = None
+    if mapping.layout:
+        try:
+            layout = parse_layout(mapping.layout)
+        except ConfigError:
+            raise
+        except ValueError as exc:  # pydantic ValidationError
+            raise ConfigError(f"layout: {exc}", file=str(mapping_file), key_path="layout") from None
+        if layout.type != spec.format:
+            raise ConfigError(f"{spec.mapping}'s layout is {layout.type!r} but vendor.yaml says format "
+                              f"{spec.format!r}", file=vendor_file, key_path=f"feeds.{name}.format")
+    keys = feed_keys(vendor, name, mapping.targets or [], file=vendor_file) if spec.direction == "in" else {}
+    return FeedPlan(vendor=vendor, name=name, settings=settings, folder=folder, mapping=mapping, mapper=mapper,
+                    keys=keys, parsed_layout=layout)
+
+
+def check_vendor_plans(folder: Path, settings: Settings | None = None) -> dict[str, FeedPlan]:
+    """Build every feed's plan of the vendor in ``folder``: what ``leavehub mapping check vendor.yaml`` runs."""
+    from leavehub.config.vendor import load_vendor
+
+    vendor = load_vendor(folder)
+    settings = settings or Settings.from_env()
+    return {name: build_plan(vendor, name, Path(folder), settings) for name in vendor.feeds}
+
+
+def load_feed(feed_id: str, settings: Settings | None = None) -> FeedPlan:
+    """Resolve ``VENDOR.FEED`` from the mappings folder and build its plan; a typo names the known feeds."""
     from leavehub.config.vendor import load_vendor
 
     settings = settings or Settings.from_env()
@@ -105,4 +137,4 @@ def load_feed(feed_id: str, settings: Settings | None = None) -> Feed:
     if feed_name not in vendor.feeds:
         raise ConfigError(f"vendor {vendor_name!r} has no feed {feed_name!r} "
                           f"(feeds: {', '.join(sorted(vendor.feeds))})", file=str(folder / "vendor.yaml"))
-    return Feed(vendor=vendor, name=feed_name, settings=settings, folder=folder)
+    return build_plan(vendor, feed_name, folder, settings)

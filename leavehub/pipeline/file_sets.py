@@ -30,7 +30,7 @@ import numpy as np
 
 from leavehub.mapping.drift import Drift, merge_drift
 from leavehub.pipeline.exchange import ConnectionResolver
-from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.feeds import FeedPlan
 from leavehub.pipeline.inbound import Plaintext
 from leavehub.pipeline.outcome import Receipt, Rejection
 from schemas.errors import DuplicateInput, RejectedInput, RowError
@@ -55,7 +55,7 @@ class ArrivedSet:
         return f"{first} (set of {len(self.files)})"
 
 
-def arrived_sets(feed: Feed, names: list[str]) -> tuple[list[ArrivedSet], list[str]]:
+def arrived_sets(feed: FeedPlan, names: list[str]) -> tuple[list[ArrivedSet], list[str]]:
     """Complete sets among ``names`` in business-date order, and the names of incomplete ones (they wait)."""
     patterns = feed.spec.file_set
     groups: dict[tuple[Any, ...], dict[str, str]] = {}
@@ -123,7 +123,7 @@ def set_digest(digests: list[str]) -> str:
     return hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
 
 
-def member_layouts(feed: Feed) -> dict[str, Any]:
+def member_layouts(feed: FeedPlan) -> dict[str, Any]:
     """Every member's layout: the base file's is the mapping's ``layout``."""
     from connectors.formats import parse_layout
 
@@ -131,7 +131,7 @@ def member_layouts(feed: Feed) -> dict[str, Any]:
     return {spec.base: feed.layout, **{m: parse_layout(member.layout) for m, member in spec.join.items()}}
 
 
-def sample_set(feed: Feed, sample: Path, rows: int) -> tuple[Iterator[Any], list[RowError]]:
+def sample_set(feed: FeedPlan, sample: Path, rows: int) -> tuple[Iterator[Any], list[RowError]]:
     """``mapping preview`` of a set feed: ``sample`` and the other files of its set beside it, read and joined
     as a run would (chunks of joined rows, and the join's and members' errors). FormatError when a file of
     the set is not beside the sample."""
@@ -154,7 +154,7 @@ def sample_set(feed: Feed, sample: Path, rows: int) -> tuple[Iterator[Any], list
     return joined_chunks(joined.table, joined.lines, rows), errors
 
 
-def receive_file_set(feed: Feed, paths: dict[str, Path], *, store: Any, arrived: ArrivedSet,
+def receive_file_set(feed: FeedPlan, paths: dict[str, Path], *, store: Any, arrived: ArrivedSet,
                      connections: ConnectionResolver | None = None) -> Receipt:
     """Post one complete set: verify and read every member, join, then map and apply as ONE arrival.
 
@@ -223,7 +223,7 @@ def _order(error: RowError) -> tuple[str, int, int]:
     return (error.column or "", error.line or 0, error.row or 0)
 
 
-def _set_arrival(feed: Feed, arrived: ArrivedSet, plains: dict[str, Plaintext], *, empty: bool) -> Any:
+def _set_arrival(feed: FeedPlan, arrived: ArrivedSet, plains: dict[str, Plaintext], *, empty: bool) -> Any:
     from leavehub.pipeline.inbound import _arrival
 
     members = list(arrived.files)
@@ -233,7 +233,7 @@ def _set_arrival(feed: Feed, arrived: ArrivedSet, plains: dict[str, Plaintext], 
                     arrived.business_date, record_count=0 if empty else None)
 
 
-def _record_members(store: Any, feed: Feed, arrived: ArrivedSet, plains: dict[str, Plaintext],
+def _record_members(store: Any, feed: FeedPlan, arrived: ArrivedSet, plains: dict[str, Plaintext],
                     reads: dict[str, MemberRead], status: str, set_id: int | None,
                     errors: list[RowError] | None = None) -> list[int]:
     """One ledger entry per member file, pointing at the set's entry (``batch_id`` ``set:<id>``)."""
@@ -249,7 +249,7 @@ def _record_members(store: Any, feed: Feed, arrived: ArrivedSet, plains: dict[st
     return ids
 
 
-def _reject_set(feed: Feed, paths: dict[str, Path], arrived: ArrivedSet, plains: dict[str, Plaintext],
+def _reject_set(feed: FeedPlan, paths: dict[str, Path], arrived: ArrivedSet, plains: dict[str, Plaintext],
                 rejection: Rejection, store: Any, reads: dict[str, MemberRead] | None = None) -> Receipt:
     """All or nothing: the set's ledger entry REJECTED, every member quarantined beside the set's report."""
     from leavehub.pipeline.inbound import quarantine_file
@@ -271,7 +271,7 @@ def _reject_set(feed: Feed, paths: dict[str, Path], arrived: ArrivedSet, plains:
                    reason=rejection.reason)
 
 
-def post_local_sets(feed: Feed, files: list[Path], *, store: Any,
+def post_local_sets(feed: FeedPlan, files: list[Path], *, store: Any,
                     connections: ConnectionResolver | None = None) -> list[Receipt]:
     """``leavehub run --file``: the given files must make complete sets (ConfigError names what is missing)."""
     from schemas.errors import ConfigError
@@ -287,7 +287,7 @@ def post_local_sets(feed: Feed, files: list[Path], *, store: Any,
                              connections=connections) for s in sets]
 
 
-def fetch_and_post_sets(feed: Feed, store: Any, connections: ConnectionResolver | None, outcome: Any) -> None:
+def fetch_and_post_sets(feed: FeedPlan, store: Any, connections: ConnectionResolver | None, outcome: Any) -> None:
     """Every complete set waiting at the vendor, oldest first; a set with a member missing stays to wait."""
     import shutil
     import tempfile

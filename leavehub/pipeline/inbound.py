@@ -34,7 +34,7 @@ from typing import Any, BinaryIO
 
 from leavehub.mapping.drift import Drift, merge_drift
 from leavehub.pipeline.exchange import ConnectionResolver, resolve_connection
-from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.feeds import FeedPlan
 from leavehub.pipeline.outcome import Receipt, Rejection
 from leavehub.pipeline.quarantine import quarantine
 from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowError
@@ -54,7 +54,7 @@ def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def business_date_of(feed: Feed, name: str, default: date | None) -> date | None:
+def business_date_of(feed: FeedPlan, name: str, default: date | None) -> date | None:
     """The business date a file name carries (vendor.yaml's pattern, or a file set's), else ``default``."""
     spec = feed.spec
     patterns = [spec.file_pattern] if spec.file_pattern is not None else list((spec.file_set or {}).values())
@@ -78,7 +78,7 @@ class Plaintext:
 
 
 @contextlib.contextmanager
-def verified_plaintext(feed: Feed, path: Path, connections: ConnectionResolver | None = None, *,
+def verified_plaintext(feed: FeedPlan, path: Path, connections: ConnectionResolver | None = None, *,
                        name: str | None = None) -> Iterator[Plaintext]:
     """Verify ``path`` (OpenPGP, when the vendor signs) BEFORE a byte is parsed; yield its plaintext.
 
@@ -119,20 +119,20 @@ def sealed_download(name: str, path: Path, key: bytes) -> Plaintext:
     return Plaintext(name, size, sha, sha, False, lambda: open_staged(path, key))  # type: ignore[arg-type,return-value]
 
 
-def sends_plaintext(feed: Feed) -> bool:
+def sends_plaintext(feed: FeedPlan) -> bool:
     """True when the vendor's files are not OpenPGP (nothing to verify): their downloads are sealed at once."""
     pgp = getattr(feed.vendor, "pgp", None)
     return pgp is None or not pgp.verify
 
 
-def work_dir(feed: Feed) -> Path:
+def work_dir(feed: FeedPlan) -> Path:
     """Private scratch space under LEAVEHUB_HOME (encrypted staging, downloads); never the system temp folder."""
     from leavehub.pipeline.at_rest import private_dir
 
     return private_dir(feed.settings.home / "work", under=feed.settings.home)
 
 
-def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | None = None,
+def receive_file(feed: FeedPlan, path: Path, *, store: Any, business_date: date | None = None,
                  connections: ConnectionResolver | None = None, pulled: Plaintext | None = None,
                  progress: Callable[[int], None] | None = None, name: str | None = None) -> Receipt:
     """Post one inbound file: verify -> read + map + validate + apply -> quarantine when rejected.
@@ -165,7 +165,7 @@ def receive_file(feed: Feed, path: Path, *, store: Any, business_date: date | No
 # -- step: read + map + validate + apply ------------------------------------------------------------------------
 
 
-def apply_plaintext(feed: Feed, plain: Plaintext, *, store: Any, business_date: date | None,
+def apply_plaintext(feed: FeedPlan, plain: Plaintext, *, store: Any, business_date: date | None,
                     progress: Callable[[int], None] | None = None) -> Receipt | Rejection:
     """Read, map and validate the verified content and apply it in one intake: a Receipt, or a Rejection.
 
@@ -202,7 +202,7 @@ def apply_plaintext(feed: Feed, plain: Plaintext, *, store: Any, business_date: 
     return receipt
 
 
-def warn_drift(feed: Feed, receipt: Receipt, store: Any) -> None:
+def warn_drift(feed: FeedPlan, receipt: Receipt, store: Any) -> None:
     """Schema drift of an applied file: logged, and kept on its ledger entry (the run's alert follows)."""
     if not receipt.warnings or receipt.ledger_id is None:
         return
@@ -211,7 +211,7 @@ def warn_drift(feed: Feed, receipt: Receipt, store: Any) -> None:
         log.warning("%s: %s %s (line %s)", feed.id, receipt.file, warning.reason, warning.line)
 
 
-def _stage_file(feed: Feed, intake: Any, first: Any, chunks: Iterator[Any], receipt: Receipt,
+def _stage_file(feed: FeedPlan, intake: Any, first: Any, chunks: Iterator[Any], receipt: Receipt,
                 business_date: date | None, progress: Callable[[int], None] | None) -> Rejection | None:
     """Map every chunk and stage it; collect every row error. A Rejection when the file must not apply."""
     from sqlalchemy.exc import DataError
@@ -310,7 +310,7 @@ def _content_step(step: Callable[[], Any]) -> Any:
 # -- step: quarantine -------------------------------------------------------------------------------------------
 
 
-def quarantine_file(feed: Feed, path: Path, rejection: Rejection, *, store: Any, name: str,
+def quarantine_file(feed: FeedPlan, path: Path, rejection: Rejection, *, store: Any, name: str,
                     business_date: date | None, plain: Plaintext | None = None, pulled: bool = False) -> Receipt:
     """Keep a rejected file (encrypted as received, else sealed) beside its report; ledger REJECTED ->
     QUARANTINED. A rejection from before staging gets its REJECTED ledger row here."""
@@ -331,7 +331,7 @@ def quarantine_file(feed: Feed, path: Path, rejection: Rejection, *, store: Any,
                    ledger_id=rejection.ledger_id, reason=rejection.reason)
 
 
-def _arrival(feed: Feed, name: str, size: int | None, sha_received: str | None, sha_plaintext: str | None,
+def _arrival(feed: FeedPlan, name: str, size: int | None, sha_received: str | None, sha_plaintext: str | None,
              business_date: date | None, *, record_count: int | None = None) -> Any:
     from leavehub.store import FileArrival
     from schemas.version import SCHEMA_VERSION

@@ -30,7 +30,7 @@ from typing import Any
 
 from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed, private_dir
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, resolve_connection
-from leavehub.pipeline.feeds import Feed
+from leavehub.pipeline.feeds import FeedPlan
 from leavehub.pipeline.inbound import work_dir
 from schemas.errors import ConfigError
 
@@ -51,7 +51,7 @@ class Sent:
     path: str = ""
 
 
-def build_frame(feed: Feed, *, store: Any, business_date: date, since: datetime | None = None) -> Any:
+def build_frame(feed: FeedPlan, *, store: Any, business_date: date, since: datetime | None = None) -> Any:
     """The vendor-shaped frame for ``business_date``: the mapping's source query over current canonical views.
 
     A mapping with ``changes`` marks its records: all ``audit`` in a full file; in a change file only what
@@ -73,7 +73,7 @@ def build_frame(feed: Feed, *, store: Any, business_date: date, since: datetime 
     return mark_changes(frame, before, marks, key=list(feed.spec.record_key), business_date=business_date)
 
 
-def _x12_params(feed: Feed, batch: Any, created: datetime) -> dict[str, Any]:
+def _x12_params(feed: FeedPlan, batch: Any, created: datetime) -> dict[str, Any]:
     """What an X12 layout may name besides the business date: control number, creation time, file kind and
     the employer's facts (name, FEIN as 9 digits, carrier group)."""
     from leavehub.config.employer import load_employer
@@ -84,22 +84,22 @@ def _x12_params(feed: Feed, batch: Any, created: datetime) -> dict[str, Any]:
             "group_number": employer.carrier.group_number}
 
 
-def _template_vars(feed: Feed) -> dict[str, str]:
+def _template_vars(feed: FeedPlan) -> dict[str, str]:
     employer = feed.settings.employer
     return {"client": employer.tpa.client_id, "group": employer.carrier.group_number}
 
 
-def _outbox(feed: Feed, batch_id: str) -> Path:
+def _outbox(feed: FeedPlan, batch_id: str) -> Path:
     return feed.settings.home / "outbox" / feed.vendor.vendor / feed.name / batch_id
 
 
-def _already_sent(feed: Feed, store: Any, business_date: date) -> Any:
+def _already_sent(feed: FeedPlan, store: Any, business_date: date) -> Any:
     rows = store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status="SENT", business_date=business_date,
                         limit=1)
     return rows[0] if rows else None
 
 
-def send_feed(feed: Feed, *, store: Any, business_date: date,
+def send_feed(feed: FeedPlan, *, store: Any, business_date: date,
               connections: ConnectionResolver | None = None) -> Sent:
     """Build, seal and deliver one outbound file; the vendor never sees a half-written file."""
     if feed.spec.direction != "out":
@@ -131,12 +131,12 @@ def send_feed(feed: Feed, *, store: Any, business_date: date,
     return _deliver(feed, store, batch.batch_id, business_date, connections)
 
 
-def _manifest(feed: Feed, batch_id: str) -> dict[str, Any] | None:
+def _manifest(feed: FeedPlan, batch_id: str) -> dict[str, Any] | None:
     path = _outbox(feed, batch_id) / "manifest.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
-def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
+def _deliver(feed: FeedPlan, store: Any, batch_id: str, business_date: date,
              connections: ConnectionResolver | None) -> Sent:
     """Put the batch's sealed artifact on the wire (temp name, then rename) and record it SENT."""
     from schemas.version import SCHEMA_VERSION
@@ -162,7 +162,7 @@ def _deliver(feed: Feed, store: Any, batch_id: str, business_date: date,
     return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch_id, path=meta["name"])
 
 
-def _build_artifact(feed: Feed, store: Any, business_date: date, batch: Any, outbox: Path,
+def _build_artifact(feed: FeedPlan, store: Any, business_date: date, batch: Any, outbox: Path,
                     connections: ConnectionResolver | None) -> None:
     """Write the vendor file (plaintext only inside encrypted staging), seal it, record a manifest."""
     from connectors.formats import write_chunks
@@ -210,7 +210,7 @@ def _sha256_sealed(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _wire_copy(feed: Feed, outbox: Path, name: str) -> Iterator[Path]:
+def _wire_copy(feed: FeedPlan, outbox: Path, name: str) -> Iterator[Path]:
     """The file to put on the wire: the OpenPGP artifact itself, or the sealed one opened into a private
     scratch file (0600 in a 0700 folder under work/) that is removed as soon as the put is done."""
     artifact = outbox / name

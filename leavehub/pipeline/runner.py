@@ -41,7 +41,7 @@ from leavehub.pipeline.exchange import (
     pickup_glob,
     pull_api,
 )
-from leavehub.pipeline.feeds import Feed, load_feed
+from leavehub.pipeline.feeds import FeedPlan, load_feed
 from leavehub.pipeline.inbound import (
     Plaintext,
     quarantine_file,
@@ -126,7 +126,7 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
     return outcome
 
 
-def _require_dates(feed: Feed, files: list[Path], business_date: date | None) -> None:
+def _require_dates(feed: FeedPlan, files: list[Path], business_date: date | None) -> None:
     pattern = feed.spec.file_pattern
     if business_date is not None or pattern is None or not pattern.has_date:
         return
@@ -149,8 +149,9 @@ def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
         send_alert(alert, settings=settings)
 
 
-def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connections: ConnectionResolver | None,
-          console: Any, pulled: Plaintext | None = None, name: str | None = None) -> Receipt:
+def _post(feed: FeedPlan, path: Path, store: Any, business_date: date | None,
+          connections: ConnectionResolver | None, console: Any, pulled: Plaintext | None = None,
+          name: str | None = None) -> Receipt:
     if console is None or path.stat().st_size < 5_000_000:
         return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
                             pulled=pulled, name=name)
@@ -162,7 +163,7 @@ def _post(feed: Feed, path: Path, store: Any, business_date: date | None, connec
                             pulled=pulled, name=name, progress=lambda n: bar.advance(task, n))
 
 
-def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connections: ConnectionResolver | None,
+def _fetch_and_post(feed: FeedPlan, store: Any, business_date: date | None, connections: ConnectionResolver | None,
                     console: Any, outcome: RunOutcome) -> None:
     """Every waiting file of the feed, oldest business date first; each posted or quarantined on its own."""
     if feed.spec.file_set is not None:  # several files of one extract, posted together (pipeline.file_sets)
@@ -188,7 +189,7 @@ def _fetch_and_post(feed: Feed, store: Any, business_date: date | None, connecti
         shutil.rmtree(downloads, ignore_errors=True)
 
 
-def inbox(feed: Feed, names: list[str], outcome: RunOutcome | None = None) -> list[str]:
+def inbox(feed: FeedPlan, names: list[str], outcome: RunOutcome | None = None) -> list[str]:
     """The listed names this feed takes: those matching its file pattern, in business-date order.
 
     A name the listing glob matched but the pattern does not (another feed's file, a stray upload, a date
@@ -208,7 +209,8 @@ def inbox(feed: Feed, names: list[str], outcome: RunOutcome | None = None) -> li
     return [name for _, name in sorted(taken)]
 
 
-def _pull_and_post(feed: Feed, store: Any, business_date: date, connections: ConnectionResolver | None) -> Receipt:
+def _pull_and_post(feed: FeedPlan, store: Any, business_date: date,
+                   connections: ConnectionResolver | None) -> Receipt:
     from connectors.staging import StagingArea
 
     with contextlib.closing(open_api_client(feed, connections)) as client, \

@@ -162,10 +162,11 @@ def test_json_schema_describes_the_rule_set_for_editors():
         assert word in text
 
 
-def test_compile_mapping_reads_the_codes_file_from_the_vendor_folder():
+def test_load_compiled_reads_the_codes_file_from_the_vendor_folder_and_compiles_once():
     from leavehub.mapping.compiler import compile_mapping
+    from leavehub.mapping.loader import load_compiled
 
-    mapper = compile_mapping(load_mapping(DATA / "leave_periods.yaml"), base_dir=DATA)
-    assert mapper.entities == ("leave_period",)
+    mapping, mapper = load_compiled(DATA / "leave_periods.yaml")
+    assert mapping.feed == "leave_periods" and mapper.entities == ("leave_period",)
     with pytest.raises(ConfigError, match="unknown code table"):
         compile_mapping(load_mapping(DATA / "leave_periods.yaml"))
