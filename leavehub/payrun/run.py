@@ -1,0 +1,251 @@
+"""One pay run for a company and check date: price, diff against what was sent, then build, seal and deliver.
+
+    calendar -> pay window (+ processing deadline)
+    store frames -> rules engine (this period) + retro (each earlier period already sent, re-priced with its
+                    own window and diffed against the lines sent for it) -> the batch's lines
+    pay book: nothing built yet -> NEW; built, not sent -> the same Batch ID again; sent and unchanged -> nothing;
+              sent, changed, not processed -> REPLACE under the same Batch ID; processed (the register carries
+              the Batch ID) and changed -> refused (corrections go on a later check as retro lines)
+    -> PR<CO>EPI_<BATCHID>.csv -> encrypt + sign -> put under a temporary name, then rename -> ledger SENT
+
+A batch never goes out after the period's processing deadline unless the caller passes ``override_deadline``.
+Outcomes are values (``PayRunOutcome.status``); a missing calendar period is a ``ConfigError``.
+
+Example::
+
+    plan = plan_pay_run(store, settings, "NWD", date(2026, 3, 20))      # preview: lines with explanations
+    outcome = run_pay(store, settings, "NWD", date(2026, 3, 20))        # SENT / UNCHANGED / REFUSED_...
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+
+from leavehub.payrun.book import PayBatch, PayBook
+from leavehub.payrun.import_file import import_rows, pay_codes, write_import
+from leavehub.payrun.inputs import file_numbers, leave_inputs, pay_period
+from leavehub.rules.lines import INSTRUCTION_COLUMNS
+from leavehub.rules.pay import price_period
+from leavehub.rules.retro import retro_diff
+
+__all__ = ["PayRunOutcome", "PayRunPlan", "plan_pay_run", "run_pay"]
+
+VENDOR = "ledgerpay"
+Status = Literal["SENT", "UNCHANGED", "NOTHING_TO_PAY", "REFUSED_DEADLINE", "REFUSED_PROCESSED"]
+_DATES = ("pay_period_start", "pay_period_end", "check_date", "original_period_start", "original_period_end")
+
+
+@dataclass(frozen=True)
+class PayRunPlan:
+    """What a run would send: the lines (instruction records with explanations), under which Batch ID and
+    action, and why nothing would be sent when that is the answer (``status`` then says which)."""
+
+    company: str
+    check_date: date
+    period_start: date
+    period_end: date
+    deadline: datetime | None
+    lines: list[dict[str, Any]]
+    receivables: list[dict[str, Any]]
+    batch_id: str | None
+    action: Literal["NEW", "REPLACE"] | None
+    status: Status | Literal["TO_SEND"]
+    reason: str = ""
+    previous: PayBatch | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class PayRunOutcome:
+    status: Status
+    batch_id: str | None
+    file_name: str
+    lines: int
+    reason: str = ""
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Instruction frame -> JSON-able records (Decimal as text, dates ISO), in the frame's order."""
+    out = []
+    for row in frame[list(INSTRUCTION_COLUMNS)].to_dict("records"):
+        out.append({k: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                        else str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, date) else v)
+                    for k, v in row.items()})
+    return out
+
+
+def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Records -> an instruction frame typed as the engine's (exact decimals, Arrow dates)."""
+    cols: dict[str, pa.Array] = {}
+    for name in INSTRUCTION_COLUMNS:
+        values = [r.get(name) for r in records]
+        if name in _DATES:
+            cols[name] = pa.array([date.fromisoformat(v) if v else None for v in values], pa.date32())
+        elif name in ("hours", "amount"):
+            precision = 9 if name == "hours" else 14
+            cols[name] = pa.array([Decimal(v) if v is not None else None for v in values],
+                                  pa.decimal128(precision, 2))
+        else:
+            cols[name] = pa.array(values, pa.string())
+    return pa.table(cols).to_pandas(types_mapper=pd.ArrowDtype)
+
+
+def _receivable_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(frame.to_json(orient="records", date_format="iso")) if len(frame) else []
+
+
+def _effective(book: PayBook, company: str, before: date) -> list[PayBatch]:
+    """Per earlier check date, the batch payroll holds: the latest one that went out."""
+    latest: dict[str, PayBatch] = {}
+    for batch in book.batches(company):
+        if batch.check_date < before.isoformat() and batch.status != "BUILT":
+            latest[batch.check_date] = batch
+    return list(latest.values())
+
+
+def _acknowledge(store: Any, book: PayBook, batches: list[PayBatch]) -> None:
+    """SENT batches whose Batch ID the payroll register carries are ACKNOWLEDGED (payroll processed them)."""
+    sent = [b for b in batches if b.status == "SENT"]
+    if not sent:
+        return
+    register = store.current("payroll_register_line")
+    seen = set(register["batch_id"].dropna().astype(str)) if len(register) else set()
+    for batch in sent:
+        if batch.batch_id in seen:
+            book.save(batch.with_status("ACKNOWLEDGED"))
+
+
+def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, now: datetime | None = None,
+                 override_deadline: bool = False) -> PayRunPlan:
+    """Price ``company``'s period paid on ``check_date`` and decide what to send (nothing is written)."""
+    from leavehub.config.policy import load_policy
+    from leavehub.config.rule_tables import load_rule_tables
+
+    now = now or datetime.now(UTC)
+    book = PayBook(settings.home)
+    _acknowledge(store, book, book.batches(company))
+    period = pay_period(store, company, check_date)
+    window = period.window
+    history, tables = load_policy(), load_rule_tables()
+    inputs = leave_inputs(store, company)
+    parts = [price_period(inputs, window, history, tables).lines]
+    receivables = []
+    sent_batches = _effective(book, company, check_date)
+    sent_lines = [line for b in sent_batches for line in b.lines]
+    sent_receivables = [r for b in sent_batches for r in b.receivables]
+    for start in sorted({b.period_start for b in sent_batches}):
+        old_check = next(b.check_date for b in sent_batches if b.period_start == start)
+        old_window = period.window_of(date.fromisoformat(old_check))
+        sent = _frame([line for line in sent_lines if line["original_period_start"] == start])
+        booked = pd.DataFrame([r for r in sent_receivables if str(r["original_period_start"])[:10] == start])
+        if len(booked):
+            for name in ("original_period_start", "original_period_end"):
+                booked[name] = pd.to_datetime(booked[name]).dt.date
+        fresh = price_period(inputs, old_window, history, tables)
+        retro = retro_diff(fresh, sent, booked if len(booked) else None, window, inputs.leave_periods, tables)
+        parts.append(retro.lines)
+        receivables += _receivable_records(retro.receivables)
+    lines = _records(pd.concat([p for p in parts if len(p)], ignore_index=True)) if any(len(p) for p in parts) \
+        else []
+    previous = book.latest(company, check_date)
+    base = dict(company=company, check_date=check_date, period_start=window.period_start,
+                period_end=window.period_end, deadline=period.deadline, lines=lines, receivables=receivables,
+                previous=previous)
+    if previous is not None and previous.status != "BUILT" and previous.lines == lines:
+        return PayRunPlan(**base, batch_id=previous.batch_id, action=None, status="UNCHANGED",
+                          reason=f"batch {previous.batch_id} already carries these lines")
+    if previous is None and not lines:
+        return PayRunPlan(**base, batch_id=None, action=None, status="NOTHING_TO_PAY",
+                          reason="nobody of this company is on leave or owed an adjustment in this period")
+    if previous is not None and previous.status == "ACKNOWLEDGED":
+        return PayRunPlan(**base, batch_id=previous.batch_id, action=None, status="REFUSED_PROCESSED",
+                          reason=f"payroll processed batch {previous.batch_id}; the change goes on a later check "
+                                 "as retro lines")
+    if previous is None:
+        batch_id, action = book.next_batch_id(company, check_date), "NEW"
+    elif previous.status == "BUILT":
+        batch_id, action = previous.batch_id, previous.action
+    else:
+        batch_id, action = previous.batch_id, "REPLACE"
+    if period.deadline is not None and now >= period.deadline and not override_deadline:
+        return PayRunPlan(**base, batch_id=batch_id, action=action, status="REFUSED_DEADLINE",
+                          reason=f"the processing deadline {period.deadline.isoformat()} has passed "
+                                 "(--override-deadline to send anyway)")
+    return PayRunPlan(**base, batch_id=batch_id, action=action, status="TO_SEND")
+
+
+def run_pay(store: Any, settings: Any, company: str, check_date: date, *, now: datetime | None = None,
+            override_deadline: bool = False, connections: Any = None) -> PayRunOutcome:
+    """Plan, and when there is something to send: record the batch BUILT, deliver it, record it SENT."""
+    plan = plan_pay_run(store, settings, company, check_date, now=now, override_deadline=override_deadline)
+    if plan.status != "TO_SEND":
+        return PayRunOutcome(plan.status, plan.batch_id, "", len(plan.lines), plan.reason)
+    assert plan.batch_id is not None and plan.action is not None
+    book = PayBook(settings.home)
+    batch = PayBatch(batch_id=plan.batch_id, company=company, check_date=check_date.isoformat(),
+                     period_start=plan.period_start.isoformat(), period_end=plan.period_end.isoformat(),
+                     action=plan.action, status="BUILT", lines=plan.lines, receivables=plan.receivables,
+                     sends=plan.previous.sends if plan.previous is not None else 0)
+    book.save(batch)
+    name, size, sha_sent, sha_plain = _deliver(store, settings, batch, connections)
+    book.save(batch.with_status("SENT", file_name=name, sha256=sha_sent, sends=batch.sends + 1))
+    _record_sent(store, batch, name, size, sha_sent, sha_plain)
+    return PayRunOutcome("SENT", batch.batch_id, name, len(batch.lines))
+
+
+def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tuple[str, int, str, str]:
+    """Write the import into encrypted staging, seal it (OpenPGP when the vendor has it), put it on the wire."""
+    from connectors.staging import StagingArea
+    from leavehub.pipeline.exchange import open_file_transport, resolve_connection
+    from leavehub.pipeline.feeds import load_feed
+    from leavehub.pipeline.inbound import work_dir
+
+    feed = load_feed(f"{VENDOR}.pay_calendar", settings)  # the vendor's transport and keys
+    codes = pay_codes(feed.folder)
+    lines = [{**line, "hours": Decimal(line["hours"]) if line["hours"] is not None else None,
+              "amount": Decimal(line["amount"]) if line["amount"] is not None else None} for line in batch.lines]
+    rows = import_rows(lines, batch_id=batch.batch_id, action=batch.action, company=batch.company, codes=codes,
+                       file_numbers=file_numbers(store))
+    pgp = feed.vendor.pgp
+    name = f"PR{batch.company}EPI_{batch.batch_id}.csv" + (".pgp" if pgp is not None else "")
+    with StagingArea(base_dir=work_dir(feed)) as staging:
+        with staging.writer("plain") as sink:
+            write_import(rows, sink)
+        out = Path(staging.path("out"))
+        out.mkdir()
+        artifact = out / name
+        if pgp is not None:
+            from connectors.pgp import PgpKeys, encrypt_sign
+
+            keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
+            sealed = encrypt_sign(staging.path("plain"), artifact, keys=keys, armor=pgp.armor,
+                                  staging_key=staging.key)
+            sha_sent, sha_plain = sealed.sha256, sealed.sha256_plaintext
+        else:
+            import hashlib
+
+            with staging.reader("plain") as src, artifact.open("wb") as dst:
+                shutil.copyfileobj(src, dst)
+            sha_sent = sha_plain = hashlib.sha256(artifact.read_bytes()).hexdigest()
+        with open_file_transport(feed, connections) as transport:
+            transport.put(artifact, name)
+        return name, artifact.stat().st_size, sha_sent, sha_plain
+
+
+def _record_sent(store: Any, batch: PayBatch, name: str, size: int, sha_sent: str, sha_plain: str) -> None:
+    """The file ledger's SENT row, under a feed per company and check date (``pay_data.<CO>.<YYYYMMDD>``)."""
+    from schemas.version import SCHEMA_VERSION
+
+    feed = f"pay_data.{batch.company}.{batch.check_date.replace('-', '')}"
+    row = store.build_batch(VENDOR, feed, watermark=datetime.now(UTC))
+    store.set_batch_record_count(row.batch_id, len(batch.lines))
+    store.record_send(row.batch_id, file_name=name, size=size, sha256_sent=sha_sent, sha256_plaintext=sha_plain,
+                      business_date=date.fromisoformat(batch.check_date), schema_version=SCHEMA_VERSION)
