@@ -241,6 +241,35 @@ def run(
         raise typer.Exit(2)
 
 
+@app.command()
+def reconcile(
+    check_date: Annotated[str, typer.Option("--check-date", help="check date YYYY-MM-DD")],
+    out: Annotated[Path | None, typer.Option("--out", help="folder for the reports (default: <home>/reports)")]
+    = None,
+) -> None:
+    """Reconcile one check date: leave administrator vs HRIS, benefit payments, 834 acknowledgements,
+    premium arrears and the vendor scorecard; writes an XLSX workbook and a self-contained HTML report."""
+    from leavehub.config.vendor import load_vendors
+    from leavehub.pipeline.runner import open_store
+    from leavehub.reconcile.run import run_reconciliation
+
+    day = _date(check_date, "--check-date")
+    if day is None:
+        raise typer.Exit(1)
+    settings = Settings.from_env()
+    try:
+        employer = settings.employer
+        vendors = load_vendors(settings.mappings_root)
+        files = run_reconciliation(open_store(settings), vendors, check_date=day,
+                                   out_dir=out or settings.home / "reports",
+                                   weeks=employer.reconciliation.scorecard_weeks)
+    except LeaveHubError as exc:
+        _fail(exc)
+    console.print(f"{files.exceptions} exception(s), ${files.amount_cents / 100:,.2f} at stake")
+    console.print(f"workbook: {files.workbook}")
+    console.print(f"html:     {files.html}")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Bring the store's schema to this release (safe to run again, and by two deploy steps at once)."""

@@ -35,6 +35,7 @@ __all__ = [
     "IanaTimeZone",
     "LogAlerts",
     "PayrollSettings",
+    "ReconciliationSettings",
     "TpaSettings",
     "WebhookAlerts",
     "employer_file",
@@ -77,6 +78,21 @@ class CarrierSettings(_Section):
 
 class TpaSettings(_Section):
     client_id: Code
+
+
+CronText = Annotated[str, StringConstraints(pattern=r"^\S+( \S+){4}$", max_length=100)]
+
+
+class ReconciliationSettings(_Section):
+    """When the reconciliation runs and how far back its vendor scorecard looks.
+
+    Until the payroll calendar is in the store, the run follows ``cron`` (in the employer's time zone) and
+    reconciles the check date ``check_date_lag_days`` before the day it runs.
+    """
+
+    cron: CronText = "0 6 * * 6"
+    check_date_lag_days: Annotated[int, Field(ge=0, le=14)] = 1
+    scorecard_weeks: Annotated[int, Field(ge=1, le=104)] = 8
 
 
 EnvVarName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]*$", max_length=100)]
@@ -146,6 +162,7 @@ class EmployerConfig(_Section):
     carrier: CarrierSettings
     tpa: TpaSettings
     alerts: AlertChannel = Field(default_factory=LogAlerts)
+    reconciliation: ReconciliationSettings = Field(default_factory=ReconciliationSettings)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -58,6 +58,7 @@ __all__ = [
     "METADATA",
     "NOT_VERSIONED",
     "OUTBOUND_BATCH",
+    "RECONCILIATION_EXCEPTION",
     "SYSTEM_COLUMNS",
     "VERSIONED_ENTITIES",
     "X12_TRANSACTION_SET",
@@ -187,6 +188,23 @@ X12_TRANSACTION_SET = Table(
     UniqueConstraint("vendor", "control_number", "set_control"),
 )
 """Each X12 transaction set sent, and what the partner's TA1/999 said about it."""
+
+RECONCILIATION_EXCEPTION = Table(
+    "reconciliation_exception",
+    METADATA,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("check_date", Date, nullable=False),
+    Column("exception_type", String(40), nullable=False),
+    Column("employee_id", String(120), nullable=True),  # empty for a file-level exception (an 834 set)
+    Column("subject_key", String(200), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),  # plain words, never PII
+    Column("first_seen", Date, nullable=False),
+    Column("recorded_at", Utc, nullable=False),
+    UniqueConstraint("check_date", "exception_type", "subject_key"),
+    Index(None, "check_date"),
+)
+"""What each reconciliation found, per check date: the next one carries ``first_seen`` ("open since")."""
 
 SYSTEM_COLUMNS = (
     "version_id", "record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",

@@ -1,0 +1,91 @@
+"""The reconciliation's store side: read one check date's input frames, keep what it found.
+
+Thin on purpose: the canonical frames come from ``Store.current`` (PII stays hashed: no detector needs it),
+the file ledger and the 834 transaction sets are plain selects, and the exceptions found are written to
+``reconciliation_exception`` (a re-run for the same check date replaces that date's rows, in one
+transaction). Premium arrears come from the ``premium_ledger_entry`` records in the premium rules' arrears
+shape (positive: owed; negative: paid down); until the premium feed writes them, that frame is empty.
+
+Example::
+
+    inputs = load_inputs(store, check_date=date(2026, 3, 13), weeks=8)
+    save_exceptions(store, result.exceptions, check_date=date(2026, 3, 13))
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import delete, insert, select
+
+from leavehub.reconcile.compute import ReconcileInputs
+from leavehub.reconcile.exceptions import EXCEPTION_COLUMNS
+from leavehub.rules.money import scaled_integers
+from leavehub.rules.premiums import ARREARS_COLUMNS
+from leavehub.store import Store
+from leavehub.store.ledger import utc_now
+from leavehub.store.tables import FILE_LEDGER, RECONCILIATION_EXCEPTION, X12_TRANSACTION_SET
+
+__all__ = ["TREND_PERIODS", "load_inputs", "save_exceptions"]
+
+TREND_PERIODS = 6
+SET_LOOKBACK = timedelta(days=365)
+
+
+def _select(store: Store, statement) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    with store.engine.connect() as connection:
+        result = connection.execute(statement)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def load_inputs(store: Store, *, check_date: date, weeks: int) -> ReconcileInputs:
+    first_day = check_date - timedelta(weeks=weeks)
+    ledger = FILE_LEDGER.c
+    sets = X12_TRANSACTION_SET.c
+    saved = RECONCILIATION_EXCEPTION.c
+    history = _select(store, select(*(getattr(saved, c) for c in EXCEPTION_COLUMNS if c != "action"))
+                      .where(saved.check_date < check_date).order_by(saved.check_date.desc()))
+    keep = sorted(set(history["check_date"]))[-(TREND_PERIODS - 1):]
+    history = history.loc[history["check_date"].isin(keep)]
+    return ReconcileInputs(
+        leave_periods=store.current("leave_period"),
+        employment=store.current("employment"),
+        benefit_payments=store.current("benefit_payment"),
+        ledger=_select(store, select(ledger.vendor, ledger.feed, ledger.direction, ledger.business_date,
+                                     ledger.status, ledger.received_at, ledger.records_read,
+                                     ledger.records_rejected)
+                       .where(ledger.business_date > first_day, ledger.business_date <= check_date)),
+        transaction_sets=_select(store, select(sets.vendor, sets.feed, sets.business_date, sets.control_number,
+                                               sets.set_control, sets.status, sets.sent_at, sets.acknowledged_at)
+                                 .where(sets.business_date > check_date - SET_LOOKBACK,
+                                        sets.business_date <= check_date)),
+        arrears=_arrears(store.current("premium_ledger_entry")),
+        history=history,
+    )
+
+
+def _arrears(entries: pd.DataFrame) -> pd.DataFrame:
+    if not len(entries):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ARREARS_COLUMNS})
+    out = pd.DataFrame({c: entries[c] if c in entries else None for c in ARREARS_COLUMNS})
+    out["amount_cents"] = scaled_integers(entries["amount"])
+    out["check_date"] = entries["check_date"].fillna(entries["coverage_start"])
+    return out
+
+
+def save_exceptions(store: Store, exceptions: pd.DataFrame, *, check_date: date) -> int:
+    """Replace ``check_date``'s stored exceptions with ``exceptions``; returns how many were stored."""
+    table = RECONCILIATION_EXCEPTION
+    now = utc_now()
+    rows = [{"check_date": check_date, "exception_type": t, "employee_id": e or None, "subject_key": s,
+             "amount_cents": int(c), "reason": r, "first_seen": f, "recorded_at": now}
+            for t, e, s, c, r, f in zip(exceptions["exception_type"], exceptions["employee_id"],
+                                        exceptions["subject_key"], exceptions["amount_cents"].astype(np.int64),
+                                        exceptions["reason"], exceptions["first_seen"], strict=True)]
+    with store.engine.begin() as connection:
+        connection.execute(delete(table).where(table.c.check_date == check_date))
+        if rows:
+            connection.execute(insert(table), rows)
+    return len(rows)

@@ -1,0 +1,84 @@
+"""`leavehub reconcile --check-date D` on a real SQLite store: the canonical records and the file ledger in,
+both reports out, the exceptions kept; the next check date says since when an exception has been open."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+from openpyxl import load_workbook
+from reconcile_frames import clean, replace
+from typer.testing import CliRunner
+
+from leavehub.cli import app
+from leavehub.reconcile.loader import load_inputs
+from leavehub.store import FileArrival, Store, SupersedeRule
+
+KEYS = {"employment": ("employee_id", "effective_from"), "leave_periods": ("absence_period_key",),
+        "benefit_payments": ("payment_key",)}
+ENTITY = {"employment": "employment", "leave_periods": "leave_period", "benefit_payments": "benefit_payment"}
+
+
+def _arrival(name: str, vendor: str, feed: str, day: date) -> FileArrival:
+    digest = hashlib.sha256(name.encode()).hexdigest()
+    return FileArrival(vendor, feed, "inbound", name, 10, digest, digest, None, day, "full", "1.0.0", "1")
+
+
+def load(store: Store, frames: dict[str, pd.DataFrame], day: date) -> None:
+    for name, frame in frames.items():
+        rows = frame.copy()
+        rows["record_key"] = rows[list(KEYS[name])].astype(str).agg("|".join, axis=1)
+        rows["_row"] = range(1, len(rows) + 1)
+        if name != "employment":
+            rows["updated_at"] = datetime(2026, 3, 1, tzinfo=UTC)
+        typed = pa.Table.from_pandas(rows, preserve_index=False).to_pandas(types_mapper=pd.ArrowDtype)
+        vendor = "northwind_hris" if name == "employment" else "harbor_leave"
+        with store.intake(_arrival(f"{name}-{day}", vendor, name, day)) as intake:
+            intake.stage(ENTITY[name], typed, SupersedeRule.FILE_DATE)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LEAVEHUB_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("LEAVEHUB_DB_URL", raising=False)
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return tmp_path / "home"
+
+
+def test_reconcile_command_writes_both_reports_and_carries_open_since(home: Path, tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{home / 'leavehub.db'}")
+    load(store, replace(clean(), "employment", "employee_id", "E1", status="ACTIVE"), date(2026, 3, 6))
+    store.record_missing("harbor_leave", "leave_periods", date(2026, 3, 9))
+    inputs = load_inputs(store, check_date=date(2026, 3, 13), weeks=8)
+    assert len(inputs.leave_periods) == 5 and len(inputs.employment) == 6 and len(inputs.ledger) == 4
+
+    out = tmp_path / "reports"
+    first = CliRunner().invoke(app, ["reconcile", "--check-date", "2026-03-13", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert "1 exception(s), $1,000.00 at stake" in first.output
+    assert str(out / "reconciliation-2026-03-13.xlsx") in first.output.replace("\n", "")
+    book = load_workbook(out / "reconciliation-2026-03-13.xlsx")
+    rows = list(book["LEAVE_NOT_IN_HRIS"].iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[5].date()) for r in rows] == [("E1", date(2026, 3, 13))]
+    card = {r[1]: r for r in book["Vendor scorecard"].iter_rows(min_row=2, values_only=True)}
+    assert card["leave_periods"][6] == 1  # the MISSING row of 2026-03-09
+    assert "reconciliation-2026-03-13.html" in first.output.replace("\n", "")
+
+    second = CliRunner().invoke(app, ["reconcile", "--check-date", "2026-03-27", "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    rows = list(load_workbook(out / "reconciliation-2026-03-27.xlsx")["LEAVE_NOT_IN_HRIS"]
+                .iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[5].date(), r[6].date()) for r in rows] == [("E1", date(2026, 3, 13), date(2026, 3, 27))]
+    html = (out / "reconciliation-2026-03-27.html").read_text()
+    assert 'data-label="2026-03-13" data-value="1"' in html and 'data-label="2026-03-27" data-value="1"' in html
+    store.dispose()
+
+
+def test_bad_check_date_is_refused(home: Path) -> None:
+    result = CliRunner().invoke(app, ["reconcile", "--check-date", "13/03/2026"])
+    assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
