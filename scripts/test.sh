@@ -7,5 +7,7 @@ stage() { local name=$1; shift; local t0=$SECONDS; echo "== $name"; "$@"; echo "
 
 stage setup bash scripts/setup.sh
 stage lint .venv/bin/ruff check .
-stage tests .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
-stage bench-smoke bash bench/run_smoke.sh
+mkdir -p var/artifacts
+stage tests .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml=var/artifacts/junit.xml \
+  -o junit_family=xunit1 "$@"
+stage bench-smoke bash bench/run_smoke.sh var/artifacts/junit.xml
