@@ -11,6 +11,8 @@
     leavehub archive list [--vendor V]                processed vendor files kept (sealed) by the hub
     leavehub archive open VENDOR NAME [--out F]       the exact bytes of one, for an authorised operator
     leavehub archive open --path FILE [--out F]       any sealed file kept under LEAVEHUB_HOME (outbox, quarantine)
+    leavehub pay preview|run --company CO --check-date D   a pay period's LedgerPay pay data (payrun/cli.py)
+    leavehub fmla balance|eligibility EMPLOYEE [--on D]    FMLA from the store
 
 Plugins (the simulators' ``leavehub sandbox up``) register under the ``leavehub.cli_plugins`` entry point group;
 no product module imports them.
@@ -33,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leavehub.operations.commands import register as register_operations
+from leavehub.payrun.cli import fmla_app, pay_app
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 
@@ -46,6 +49,8 @@ app.add_typer(mapping_app, name="mapping")
 app.add_typer(schema_app, name="schema")
 app.add_typer(archive_app, name="archive")
 app.add_typer(db_app, name="db")
+app.add_typer(pay_app, name="pay")
+app.add_typer(fmla_app, name="fmla")
 register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
 console = Console(width=max(Console().width, 140))
 err = Console(stderr=True)
