@@ -32,7 +32,6 @@ __all__ = [
     "TrailerSpec",
     "WriteResult",
     "frame_from_records",
-    "next_cursor",
     "page_records",
     "parse_layout",
     "read_chunks",
@@ -45,14 +44,13 @@ _HOME = {
     "read_chunks": "dispatch",
     "write_chunks": "dispatch",
     "frame_from_records": "json_records",
-    "next_cursor": "json_records",
     "page_records": "json_records",
 }
 
 if TYPE_CHECKING:
     from connectors.formats.chunk import Chunk, WriteResult
     from connectors.formats.dispatch import read_chunks, write_chunks
-    from connectors.formats.json_records import frame_from_records, next_cursor, page_records
+    from connectors.formats.json_records import frame_from_records, page_records
     from connectors.formats.layouts import (
         BusinessDateField,
         CountField,

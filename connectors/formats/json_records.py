@@ -34,7 +34,7 @@ from connectors.formats.layouts import JsonLayout
 from connectors.formats.sinks import HashingSink, frame_to_strings, join_rows
 from schemas.errors import FormatError
 
-__all__ = ["frame_from_records", "next_cursor", "page_records", "read_json", "write_json_lines"]
+__all__ = ["frame_from_records", "page_records", "read_json", "write_json_lines"]
 
 
 def frame_from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -51,14 +51,6 @@ def page_records(layout: JsonLayout, page: Mapping[str, Any]) -> list[Any]:
     if not isinstance(records, list):
         raise FormatError(f"page has no records list at {layout.records_path!r}")
     return records
-
-
-def next_cursor(layout: JsonLayout, page: Mapping[str, Any]) -> str | None:
-    """The cursor of the next page, or None on the last page (or when the layout names no cursor)."""
-    if layout.next_cursor_path is None:
-        return None
-    value = _at_path(page, layout.next_cursor_path)
-    return None if value in (None, "") else str(value)
 
 
 def read_json(layout: JsonLayout, source: BinaryIO, *, name: str, chunk_rows: int = 100_000) -> Iterator[Chunk]:

@@ -284,14 +284,14 @@ class FixedWidthLayout(_Strict):
 
 
 class JsonLayout(_Strict):
-    """JSON pages ``{"data": [...], "next_cursor": ..}``, a plain list, or JSON Lines.
+    """JSON pages ``{"data": [...], ...}``, a plain list, or JSON Lines.
 
-    Paths are dotted keys into a page (``"data"``, ``"meta.next"``).
+    ``records_path`` is a dotted key into a page (``"data"``, ``"result.items"``). How an API pages (cursor,
+    page or offset) is the endpoint's ``pagination`` in vendor.yaml, followed by the HTTP transport.
     """
 
     type: Literal["json"] = "json"
     records_path: str = "data"
-    next_cursor_path: str | None = None
 
 
 Layout = Annotated[DelimitedLayout | FixedWidthLayout | JsonLayout | X12Layout, Field(discriminator="type")]

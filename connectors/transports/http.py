@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -41,9 +41,10 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from connectors.transports.pagination import CursorPagination, OffsetPagination, PagePagination, Pagination
 from schemas.errors import ConfigError, FormatError, RejectedInput, RowError, TransientError
 
-__all__ = ["ApiClient", "ApiResponse", "Pagination", "RetryPolicy", "parse_retry_after"]
+__all__ = ["ApiClient", "ApiResponse", "RetryPolicy", "parse_retry_after"]
 
 log = logging.getLogger(__name__)
 
@@ -51,30 +52,6 @@ RETRIABLE_STATUS = frozenset({408, 500, 502, 503, 504})
 CONFIG_STATUS = frozenset({403, 404, 405})
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _SAFE_REASON = re.compile(r"^[A-Za-z_ .-]{1,60}$")
-
-
-class Pagination(BaseModel):
-    """How an endpoint pages, as ``vendor.yaml`` declares it: a closed set of three styles.
-
-    ``cursor`` sends ``cursor_param`` = the body's ``next_cursor_field`` until it is null; ``page`` counts
-    ``page_param`` up from ``first_page``; ``offset`` advances ``offset_param`` by the records received. Page and
-    offset styles stop on an empty page - or on a short one with ``stop_on_short_page``, which saves a request
-    but loses data if the vendor quietly caps the page size. Example: ``Pagination(type="offset",
-    size_param="limit")``.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    type: Literal["cursor", "page", "offset"] = "cursor"
-    records_field: str = "data"
-    page_size: int = Field(default=500, ge=1, le=10_000)
-    size_param: str = "page_size"
-    cursor_param: str = "cursor"
-    next_cursor_field: str = "next_cursor"
-    page_param: str = "page"
-    first_page: int = Field(default=1, ge=0)
-    offset_param: str = "offset"
-    stop_on_short_page: bool = False
 
 
 class RetryPolicy(BaseModel):
@@ -231,23 +208,23 @@ class ApiClient:
         A page that fails mid-transfer is re-requested with the same cursor/page/offset, so each record is
         fetched exactly once. Example: ``for chunk in api.iter_pages("/v1/workers"): frame = to_frame(chunk)``.
         """
-        pg = pagination or Pagination()
+        pg = pagination or CursorPagination(page_size=500)
         query: dict[str, Any] = {**(params or {}), pg.size_param: pg.page_size}
-        page_no, offset, seen_cursors, served = pg.first_page, 0, set(), 0
+        page_no, offset, seen_cursors, served = getattr(pg, "first_page", 1), 0, set(), 0
         while True:
-            if pg.type == "page":
+            if isinstance(pg, PagePagination):
                 query[pg.page_param] = page_no
-            elif pg.type == "offset":
+            elif isinstance(pg, OffsetPagination):
                 query[pg.offset_param] = offset
             served += 1
             where = f"GET {path} page {served}"
             body = self._json(self._send("GET", path, params=query), where)
-            records = body.get(pg.records_field)
+            records = body.get(pg.data_field)
             if not isinstance(records, list):
-                raise FormatError(f"{where}: body has no list at '{pg.records_field}'", field=pg.records_field)
+                raise FormatError(f"{where}: body has no list at '{pg.data_field}'", field=pg.data_field)
             if records:
                 yield records
-            if pg.type == "cursor":
+            if isinstance(pg, CursorPagination):
                 cursor = body.get(pg.next_cursor_field)
                 if cursor in (None, ""):
                     return

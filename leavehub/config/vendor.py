@@ -34,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 
+from connectors.transports.pagination import CursorPagination, OffsetPagination, PagePagination, Pagination
 from leavehub.config.employer import IanaTimeZone
 from leavehub.config.file_pattern import FilePattern
 from leavehub.config.yaml_lines import load_located, validate_located
@@ -212,35 +213,6 @@ Schedule = Annotated[
     Discriminator(_schedule_type, custom_error_type="schedule_type",
                   custom_error_message="schedule `type` must be one of: cron, asset, pay_calendar"),
 ]
-
-
-class CursorPagination(_Section):
-    type: Literal["cursor"]
-    page_size: Annotated[int, Field(ge=1, le=10_000)]
-    size_param: NonEmpty = "page_size"
-    cursor_param: NonEmpty = "cursor"
-    next_cursor_field: NonEmpty = "next_cursor"
-    data_field: NonEmpty = "data"
-
-
-class PagePagination(_Section):
-    type: Literal["page"]
-    page_size: Annotated[int, Field(ge=1, le=10_000)]
-    size_param: NonEmpty = "page_size"
-    page_param: NonEmpty = "page"
-    first_page: Annotated[int, Field(ge=0)] = 1
-    data_field: NonEmpty = "data"
-
-
-class OffsetPagination(_Section):
-    type: Literal["offset"]
-    page_size: Annotated[int, Field(ge=1, le=10_000)]
-    size_param: NonEmpty = "limit"
-    offset_param: NonEmpty = "offset"
-    data_field: NonEmpty = "data"
-
-
-Pagination = Annotated[CursorPagination | PagePagination | OffsetPagination, Field(discriminator="type")]
 
 
 class Endpoint(_Section):

@@ -84,17 +84,6 @@ def open_api_client(feed: FeedPlan, connections: ConnectionResolver | None = Non
     return ApiClient.from_connection(conn, token_path=t.token_path)
 
 
-def _pagination(feed: FeedPlan) -> Any:
-    from connectors.transports.http import Pagination
-
-    declared = feed.spec.endpoint.pagination
-    if declared is None:
-        return None
-    spec = declared.model_dump(exclude_none=True)
-    spec["records_field"] = spec.pop("data_field", "data")
-    return Pagination.model_validate(spec)
-
-
 @dataclass(frozen=True)
 class ApiPull:
     """One API pull, staged encrypted as JSON Lines: the 'file' the ledger knows it by.
@@ -131,7 +120,7 @@ def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date) 
     problem: RejectedInput | None = None
     with staging.writer(name) as sink:
         try:
-            for page in client.iter_pages(endpoint.path, params=params, pagination=_pagination(feed)):
+            for page in client.iter_pages(endpoint.path, params=params, pagination=endpoint.pagination):
                 for record in page:
                     line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
                     digest.update(line)

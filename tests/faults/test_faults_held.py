@@ -219,14 +219,14 @@ def hris(tmp_path_factory):
 @pytest.mark.realpeer
 @pytest.mark.parametrize("storm", [{"rate_limit_next": 6, "retry_after": 0}, {"unavailable_next": 3}])
 def test_a_429_or_503_storm_with_token_expiry_keeps_every_record_exactly_once(hris, storm, fault_measure):
-    from connectors.transports.http import Pagination
+    from connectors.transports.pagination import CursorPagination
 
     sim, worker_ids = hris
     sim.set_faults(reset=True)
     before = sim.stats()
     seen: list[str] = []
     with client_for(sim) as api:
-        for n, page in enumerate(api.iter_pages("/v1/workers", {}, Pagination(page_size=50)), start=1):
+        for n, page in enumerate(api.iter_pages("/v1/workers", {}, CursorPagination(page_size=50)), start=1):
             seen += [w["id"] for w in page]
             if n == 2:
                 sim.set_faults(**storm)

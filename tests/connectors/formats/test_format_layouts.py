@@ -51,7 +51,7 @@ def test_fixed_width_and_json_parse_by_discriminator() -> None:
                           "header": {"prefix": "H"}, "trailer": {"prefix": "T", "fields": [
                               {"start": 2, "width": 5, "count": True}]}, "pad_short_records": True})
     assert isinstance(fixed, FixedWidthLayout) and fixed.fields[1].stop == 10
-    page = parse_layout({"type": "json", "records_path": "data", "next_cursor_path": "next_cursor"})
+    page = parse_layout({"type": "json", "records_path": "data"})
     assert isinstance(page, JsonLayout)
 
 

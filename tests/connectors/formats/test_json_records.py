@@ -13,14 +13,13 @@ from format_helpers import frame_of, read_all
 from connectors.formats import (
     JsonLayout,
     frame_from_records,
-    next_cursor,
     page_records,
     parse_layout,
     write_chunks,
 )
 from schemas.errors import FormatError
 
-JSON = {"type": "json", "next_cursor_path": "next_cursor"}
+JSON = {"type": "json"}
 WORKER = ('{"id": "W000123", "legal_name": {"first": "Ana", "middle": null, "last": "Diaz"}, '
           '"employment": {"worksite": {"id": "FRESNO-01", "state": "CA", "employees_within_75_miles": 212}, '
           '"full_time": true, "scheduled_hours_per_week": "40.00", "rate": 40.50, "tags": ["a", 1, 2.50]}}')
@@ -46,11 +45,10 @@ def test_frame_from_records_types_and_missing_keys() -> None:
     assert frame["ok"].tolist()[0] == "false" and frame["extra"].isna().all() and pd.isna(frame["pay.rate"][1])
 
 
-def test_page_helpers_find_records_and_cursor() -> None:
-    layout = parse_layout({"type": "json", "records_path": "result.items", "next_cursor_path": "meta.next"})
+def test_page_records_finds_the_records_at_a_dotted_path() -> None:
+    layout = parse_layout({"type": "json", "records_path": "result.items"})
     page = {"result": {"items": [{"a": 1}]}, "meta": {"next": None}}
-    assert page_records(layout, page) == [{"a": 1}] and next_cursor(layout, page) is None
-    assert next_cursor(layout, {"meta": {"next": "c2"}}) == "c2"
+    assert page_records(layout, page) == [{"a": 1}]
     with pytest.raises(FormatError, match="no records list"):
         page_records(layout, {"result": {}})
 

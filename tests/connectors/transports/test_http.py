@@ -20,7 +20,8 @@ import pydantic
 import pytest
 import requests
 
-from connectors.transports.http import ApiClient, Pagination, RetryPolicy, parse_retry_after
+from connectors.transports.http import ApiClient, RetryPolicy, parse_retry_after
+from connectors.transports.pagination import CursorPagination, OffsetPagination, PagePagination, parse_pagination
 from schemas.errors import ConfigError, FormatError, RejectedInput, TransientError
 
 try:
@@ -59,7 +60,8 @@ def worker_ids(dataset: tuple[Path, dict[str, list[str]]]) -> list[str]:
 def pull_ids(api: ApiClient, *, page_size: int = 100, between_pages: Callable[[int], None] | None = None,
              **params: Any) -> list[str]:
     ids: list[str] = []
-    for n, page in enumerate(api.iter_pages("/v1/workers", params, Pagination(page_size=page_size)), start=1):
+    pages = api.iter_pages("/v1/workers", params, CursorPagination(page_size=page_size))
+    for n, page in enumerate(pages, start=1):
         ids += [w["id"] for w in page]
         if between_pages:
             between_pages(n)
@@ -84,7 +86,7 @@ def test_cursor_pagination_fetches_every_worker_exactly_once_with_one_token(sim,
 def test_every_feed_endpoint_streams_each_record_once(sim, dataset, endpoint) -> None:
     with client_for(sim) as api:
         got = [json.dumps(r, sort_keys=True)
-               for r in api.iter_records(f"/v1/{endpoint}", pagination=Pagination(page_size=70))]
+               for r in api.iter_records(f"/v1/{endpoint}", pagination=CursorPagination(page_size=70))]
     assert sorted(got) == sorted(dataset[1][endpoint])
 
 
@@ -101,7 +103,7 @@ def test_updated_since_returns_only_workers_updated_since(sim) -> None:
 @pytest.mark.timeout(30)
 def test_iter_pages_fetches_the_next_page_only_when_asked(sim) -> None:
     with client_for(sim) as api:
-        pages = api.iter_pages("/v1/workers", pagination=Pagination(page_size=100))
+        pages = api.iter_pages("/v1/workers", pagination=CursorPagination(page_size=100))
         assert len(next(pages)) == 100
         assert sim.stats()["requests_workers"] == 1
         pages.close()
@@ -381,7 +383,7 @@ def test_page_number_pagination_counts_pages_until_empty_or_short(stop_on_short_
         return 200, {"items": rows[(page - 1) * size: page * size]}, {}
 
     api, vendor = fake_client(answer)
-    pg = Pagination(type="page", records_field="items", size_param="per_page", page_size=10,
+    pg = PagePagination(data_field="items", size_param="per_page", page_size=10,
                     stop_on_short_page=stop_on_short_page)
     assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == list(range(25))
     assert [query(r)["page"] for r in vendor.requests] == pages
@@ -390,7 +392,7 @@ def test_page_number_pagination_counts_pages_until_empty_or_short(stop_on_short_
 def test_offset_pagination_survives_a_vendor_that_caps_the_page_size() -> None:
     rows = [{"id": i} for i in range(12)]
     api, _ = fake_client(lambda req: (200, {"data": rows[int(query(req)["offset"]):][:5]}, {}))
-    pg = Pagination(type="offset", size_param="limit", page_size=10)
+    pg = OffsetPagination(size_param="limit", page_size=10)
     assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == list(range(12))
 
 
@@ -402,16 +404,16 @@ def test_offset_pagination_advances_by_the_records_received() -> None:
         return 200, {"data": rows[offset: offset + limit]}, {}
 
     api, vendor = fake_client(answer)
-    pg = Pagination(type="offset", size_param="limit", page_size=10)
+    pg = OffsetPagination(size_param="limit", page_size=10)
     assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == list(range(20))
     assert [query(r)["offset"] for r in vendor.requests] == ["0", "10", "20"]
 
 
 def test_pagination_style_is_a_closed_set() -> None:
     with pytest.raises(pydantic.ValidationError):
-        Pagination(type="link_header")
+        parse_pagination({"type": "link_header", "page_size": 10})
     with pytest.raises(pydantic.ValidationError):
-        Pagination(type="cursor", cursor_parm="c")
+        parse_pagination({"type": "cursor", "page_size": 10, "cursor_parm": "c"})
 
 
 def test_a_vendor_repeating_its_cursor_is_a_format_error_not_a_loop() -> None:

@@ -1,0 +1,67 @@
+"""How an API endpoint pages: the one model vendor.yaml declares and the HTTP transport follows.
+
+A closed set of three styles, each forbidding unknown keys (a typo in vendor.yaml fails with its key path):
+
+    cursor  send ``cursor_param`` = the body's ``next_cursor_field`` until it is null or empty
+    page    count ``page_param`` up from ``first_page``
+    offset  advance ``offset_param`` by the records received (safe when a vendor caps the page size)
+
+Every style finds a page's records at ``data_field`` and asks for ``page_size`` of them with ``size_param``.
+Page and offset styles stop on an empty page, or on a short one with ``stop_on_short_page`` (one request
+fewer, but records are lost if the vendor quietly caps the page size).
+
+Example (vendor.yaml)::
+
+    endpoint:
+      path: /v1/workers
+      pagination: {type: cursor, page_size: 500}
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+__all__ = ["CursorPagination", "OffsetPagination", "PagePagination", "Pagination", "parse_pagination"]
+
+_Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+_PageSize = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class _Style(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    page_size: _PageSize
+    data_field: _Name = "data"
+
+
+class CursorPagination(_Style):
+    type: Literal["cursor"] = "cursor"
+    size_param: _Name = "page_size"
+    cursor_param: _Name = "cursor"
+    next_cursor_field: _Name = "next_cursor"
+
+
+class PagePagination(_Style):
+    type: Literal["page"] = "page"
+    size_param: _Name = "page_size"
+    page_param: _Name = "page"
+    first_page: Annotated[int, Field(ge=0)] = 1
+    stop_on_short_page: bool = False
+
+
+class OffsetPagination(_Style):
+    type: Literal["offset"] = "offset"
+    size_param: _Name = "limit"
+    offset_param: _Name = "offset"
+    stop_on_short_page: bool = False
+
+
+Pagination = Annotated[CursorPagination | PagePagination | OffsetPagination, Field(discriminator="type")]
+_ADAPTER: TypeAdapter[CursorPagination | PagePagination | OffsetPagination] = TypeAdapter(Pagination)
+
+
+def parse_pagination(data: object) -> CursorPagination | PagePagination | OffsetPagination:
+    """Validate a pagination block (a pydantic ValidationError names the bad key)."""
+    return _ADAPTER.validate_python(data)
