@@ -28,7 +28,8 @@ if str(ROOT) not in sys.path:
 import psutil  # noqa: E402
 import requests  # noqa: E402
 
-from connectors.transports.http import ApiClient, Pagination, RetryPolicy  # noqa: E402
+from connectors.transports.http import ApiClient, RetryPolicy  # noqa: E402
+from connectors.transports.pagination import CursorPagination  # noqa: E402
 from sandbox.hris_api import HrisSimulator  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-only-secret"
@@ -81,7 +82,7 @@ def pull_client(url: str, page_size: int) -> list[str]:
     retry = RetryPolicy(attempts=8, backoff_base=0.01, backoff_max=0.1)
     with ApiClient(url, token_path="/oauth/token", client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
                    retry=retry) as api:
-        return [w["id"] for w in api.iter_records("/v1/workers", pagination=Pagination(page_size=page_size))]
+        return [w["id"] for w in api.iter_records("/v1/workers", pagination=CursorPagination(page_size=page_size))]
 
 
 def timed(pull: Callable[[str, int], list[str]], url: str, page_size: int, expected: int) -> float:
