@@ -1,7 +1,8 @@
 """The whole sandbox on one machine: keys, a synthetic employer, Harbor's SFTP (OpenSSH sshd on loopback, files
 encrypted and signed as Harbor would send them), Summit Mutual's SFTP on the same sshd (its simulator answers
-each 834 with the TA1/999 pyx12 computes: ``stack.summit.answer_pending()``) and Northwind's HRIS API (a real
-HTTP server process).
+each 834 with the TA1/999 pyx12 computes: ``stack.summit.answer_pending()``), LedgerPay's SFTP on the same sshd
+(its payroll simulator applies pay-data imports and writes registers: ``stack.ledgerpay``) and Northwind's HRIS
+API (a real HTTP server process).
 
 ``SandboxStack.env`` holds the ``AIRFLOW_CONN_*`` connections the reference vendor.yaml files name, so the same
 ``leavehub run`` (or Airflow task) that talks to a real vendor talks to the simulators.
@@ -25,13 +26,14 @@ from typing import Any, Self
 
 from sandbox.hris_api import HrisSimulator
 from sandbox.keys import generate_key_pair, gpg_home, run_gpg
+from sandbox.ledgerpay import LedgerPaySimulator
 from sandbox.sshd import SshdServer
 from sandbox.summit import SummitSimulator
 from sandbox.synthetic import generate_employer, write_harbor_files, write_hris_records
 
 __all__ = ["SFTP_VENDORS", "SandboxStack"]
 
-SFTP_VENDORS = ("harbor_leave", "summit_mutual")
+SFTP_VENDORS = ("harbor_leave", "summit_mutual", "ledgerpay")
 HRIS_CLIENT_ID = "leavehub-sandbox"
 
 
@@ -46,6 +48,7 @@ class SandboxStack:
         self.sshd: SshdServer | None = None
         self.hris: HrisSimulator | None = None
         self.summit: SummitSimulator | None = None
+        self.ledgerpay: LedgerPaySimulator | None = None
         self.env: dict[str, str] = {}
         self.employer: Any = None
         self.harbor_files: list[str] = []
@@ -61,10 +64,12 @@ class SandboxStack:
             hub = generate_key_pair(keys, "hub")
             harbor = generate_key_pair(keys, "harbor_leave")
             summit = generate_key_pair(keys, "summit_mutual")
+            payroll = generate_key_pair(keys, "ledgerpay")
             self.employer = generate_employer(seed=self.seed, employees=self.employees, year=self.year)
             self.sshd = SshdServer(self.root / "sshd", list(SFTP_VENDORS)).start()
             self._seed_harbor(hub, harbor)
             self.summit = SummitSimulator(self.sshd.vendor_dir("summit_mutual"), hub=hub, summit=summit)
+            self.ledgerpay = LedgerPaySimulator(self.sshd.vendor_dir("ledgerpay"), hub=hub, ledgerpay=payroll)
             hris_data = self.root / "hris"
             write_hris_records(self.employer, hris_data)
             secret = secrets.token_urlsafe(24)
@@ -76,6 +81,8 @@ class SandboxStack:
                     {"conn_type": "generic", "extra": hub.connection_extra([harbor])}),
                 "AIRFLOW_CONN_SUMMIT_MUTUAL_PGP": json.dumps(
                     {"conn_type": "generic", "extra": hub.connection_extra([summit])}),
+                "AIRFLOW_CONN_LEDGERPAY_PGP": json.dumps(
+                    {"conn_type": "generic", "extra": hub.connection_extra([payroll])}),
                 "AIRFLOW_CONN_NORTHWIND_HRIS_API": json.dumps({
                     "conn_type": "http", "host": "127.0.0.1", "port": self.hris.port, "schema": "http",
                     "login": HRIS_CLIENT_ID, "password": secret,
