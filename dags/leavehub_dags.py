@@ -1,4 +1,5 @@
-"""LeaveHub's Airflow DAGs: one per vendor feed, built from ``mappings/*/vendor.yaml`` (LEAVEHUB_MAPPINGS).
+"""LeaveHub's Airflow DAGs: one per vendor feed, built from ``mappings/*/vendor.yaml`` (LEAVEHUB_MAPPINGS), the
+arrivals watchman, and the reconciliation after each check date (employer.yaml ``reconciliation``).
 
 The one DAG file of the project. It reads the vendor config once per parse and stays cheap: no pandas,
 pyarrow, paramiko, requests, SQLAlchemy or gnupg, no network or database at import time (see
@@ -14,7 +15,8 @@ from leavehub_airflow.factory import build_feed_dags
 
 from leavehub.settings import Settings
 
-_built = build_feed_dags(Settings.from_env().mappings_root)
+_settings = Settings.from_env()
+_built = build_feed_dags(_settings.mappings_root, _settings.employer_file)
 
 VENDOR_ERRORS: dict[str, str] = _built.errors
 """Vendor (or vendor.feed) -> why it has no DAGs; empty when every vendor folder is sound."""

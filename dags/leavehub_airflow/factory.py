@@ -35,6 +35,7 @@ from pathlib import Path
 
 from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param
 
+from leavehub.config.employer import load_employer
 from leavehub.config.vendor import (
     AssetSchedule,
     CronSchedule,
@@ -44,10 +45,11 @@ from leavehub.config.vendor import (
     load_vendors,
 )
 from leavehub_airflow.assets import CALENDAR_NAMESPACE, feed_asset, pay_calendar_asset
-from leavehub_airflow.tasks import TASK_ARGS, ArrivalCheckOperator, FeedRunOperator
+from leavehub_airflow.tasks import TASK_ARGS, ArrivalCheckOperator, FeedRunOperator, ReconcileOperator
 from schemas.errors import ConfigError
 
-__all__ = ["DIRECTION_TAGS", "START_DATE", "FeedDags", "VendorConfigWarning", "build_feed_dags", "feed_dag"]
+__all__ = ["DIRECTION_TAGS", "RECONCILE_DAG_ID", "START_DATE", "FeedDags", "VendorConfigWarning",
+           "build_feed_dags", "feed_dag", "reconcile_dag"]
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +144,36 @@ def arrivals_dag() -> DAG:
     return dag
 
 
-def build_feed_dags(mappings_root: Path) -> FeedDags:
-    """Every feed DAG under ``mappings_root``; broken vendors are logged, warned about and listed in errors.
+RECONCILE_DAG_ID = "leavehub__reconcile"
+
+
+def reconcile_dag(cron: str, time_zone: str) -> DAG:
+    """The reconciliation after each check date, on employer.yaml's ``reconciliation.cron``.
+
+    A cron, not the pay calendar: nothing publishes the pay-calendar assets yet. The task reconciles the
+    latest check date of the pay calendar in the store on or before the run day, or (no calendar stored) the
+    day ``check_date_lag_days`` before it; param ``check_date`` re-runs a given one.
+    """
+    with DAG(
+        dag_id=RECONCILE_DAG_ID,
+        schedule=CronTriggerTimetable(cron, timezone=time_zone),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        auto_register=False,
+        tags=["leavehub", "reconciliation"],
+        description="Reconcile a check date: leave vs HRIS, benefit payments, 834 acknowledgements, arrears, "
+                    "vendor scorecard; writes the XLSX and HTML reports",
+        params={"check_date": Param(None, type=["null", "string"], format="date",
+                                    description="Check date to reconcile (YYYY-MM-DD); empty = from the run")},
+    ) as dag:
+        ReconcileOperator(task_id="reconcile", **TASK_ARGS)
+    return dag
+
+
+def build_feed_dags(mappings_root: Path, employer_file: Path | None = None) -> FeedDags:
+    """Every feed DAG under ``mappings_root`` (and, given ``employer_file``, the reconciliation DAG); broken
+    vendors are logged, warned about and listed in errors.
 
     vendor.yaml is loaded with its mapping files checked for existence (a stat each, no read): a feed whose
     mapping file is missing could not run, so its vendor is reported rather than given DAGs that fail nightly.
@@ -169,6 +199,12 @@ def build_feed_dags(mappings_root: Path) -> FeedDags:
     if any(spec.direction == "in" and getattr(spec, "arrival", None) is not None
            for vendor in found.vendors.values() for spec in vendor.feeds.values()):
         built.dags[ARRIVALS_DAG_ID] = arrivals_dag()
+    if employer_file is not None:
+        try:
+            employer = load_employer(employer_file)
+            built.dags[RECONCILE_DAG_ID] = reconcile_dag(employer.reconciliation.cron, employer.time_zone)
+        except ConfigError as exc:
+            built.errors["employer"] = str(exc)
     for key, message in sorted(built.errors.items()):
         log.error("LeaveHub vendor %s has no DAGs: %s", key, message)
         warnings.warn(f"LeaveHub vendor {key} has no DAGs: {message}", VendorConfigWarning, stacklevel=2)

@@ -45,6 +45,7 @@ __all__ = [
     "RETRY_POLICY",
     "TASK_ARGS",
     "FeedRunOperator",
+    "ReconcileOperator",
     "alert_on_failure",
     "executor_names",
     "receive_feed",
@@ -344,3 +345,36 @@ class ArrivalCheckOperator(BaseOperator):
         unanswered = check_acknowledgements(store, vendors, now, settings=settings)
         return {"missing": len(missing), "sequence_gaps": len(gaps), "not_acknowledged": len(unanswered)}
 
+
+
+class ReconcileOperator(BaseOperator):
+    """The reconciliation DAG's one task: reconcile a check date and write both reports (``leavehub.reconcile``).
+
+    The check date: param ``check_date``; else the latest pay-calendar check date in the store on or before the
+    run day (employer time zone); else the run day minus employer.yaml ``reconciliation.check_date_lag_days``.
+    """
+
+    ui_color = "#eaf5ea"
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from leavehub.config.vendor import load_vendors
+        from leavehub.pipeline.runner import open_store
+        from leavehub.reconcile.loader import check_date_for_run
+        from leavehub.reconcile.run import run_reconciliation
+
+        settings = Settings.from_env()
+        require_shared_store(settings.db_url, _configured_executor())
+        employer = settings.employer
+        params = context.get("params") or {}
+        run_day = _run_business_date({**context, "params": {}}, settings)
+        store = open_store(settings)
+        if params.get("check_date"):
+            check_date = resolve_business_date(requested=params["check_date"], logical_date=None, event_extras=[],
+                                               run_start=None, time_zone=employer.time_zone)
+        else:
+            check_date = check_date_for_run(store, run_day, employer.reconciliation.check_date_lag_days)
+        log.info("reconciling check date %s", check_date.isoformat())
+        files = run_reconciliation(store, load_vendors(settings.mappings_root), check_date=check_date,
+                                   out_dir=settings.home / "reports",
+                                   weeks=employer.reconciliation.scorecard_weeks)
+        return {"check_date": check_date.isoformat(), **files.summary()}

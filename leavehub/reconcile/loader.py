@@ -28,7 +28,7 @@ from leavehub.store import Store
 from leavehub.store.ledger import utc_now
 from leavehub.store.tables import FILE_LEDGER, RECONCILIATION_EXCEPTION, X12_TRANSACTION_SET
 
-__all__ = ["TREND_PERIODS", "load_inputs", "save_exceptions"]
+__all__ = ["TREND_PERIODS", "check_date_for_run", "load_inputs", "save_exceptions"]
 
 TREND_PERIODS = 6
 SET_LOOKBACK = timedelta(days=365)
@@ -89,3 +89,15 @@ def save_exceptions(store: Store, exceptions: pd.DataFrame, *, check_date: date)
         if rows:
             connection.execute(insert(table), rows)
     return len(rows)
+
+
+def check_date_for_run(store: Store, run_day: date, lag_days: int) -> date:
+    """The check date a scheduled run reconciles: the pay calendar's latest check date on or before
+    ``run_day`` when the store holds the calendar, else ``run_day - lag_days``."""
+    periods = store.current("pay_period")
+    if len(periods):
+        days = pd.to_datetime(periods["check_date"].astype(object), errors="coerce").dt.date.dropna()
+        earlier = [d for d in set(days) if d <= run_day]
+        if earlier:
+            return max(earlier)
+    return run_day - timedelta(days=lag_days)

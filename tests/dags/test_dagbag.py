@@ -172,7 +172,16 @@ def ops_dags(docs: dict[str, Any]) -> set[str]:
     """The watchman DAG exists whenever an inbound feed declares an arrival window."""
     windows = any(spec.get("direction") == "in" and spec.get("arrival") for doc in docs.values()
                   for spec in doc["feeds"].values())
-    return {"leavehub__check_arrivals"} if windows else set()
+    return ({"leavehub__check_arrivals"} if windows else set()) | {"leavehub__reconcile"}
+
+
+def test_reconciliation_dag_follows_employer_yaml(real_bag: Any) -> None:
+    """Scheduled on employer.yaml's cron (the pay calendar publishes no assets yet), in the employer's zone."""
+    employer = yaml.safe_load((ROOT / "employer.yaml").read_text(encoding="utf-8"))
+    dag = real_bag.dags["leavehub__reconcile"]
+    assert dag.timetable.expression == employer["reconciliation"]["cron"]
+    assert str(dag.timetable.timezone) == employer["time_zone"]
+    assert [t.task_id for t in dag.tasks] == ["reconcile"] and "check_date" in dag.params
 
 
 def test_arrival_windows_get_a_watchman_dag_every_15_minutes(real_bag: Any) -> None:
@@ -220,7 +229,7 @@ def test_feed_task_is_one_step_publishing_the_feed_asset_with_retry_policy(
 
     real_bag, _ = bag_and_root
     for dag in real_bag.dags.values():
-        if dag.dag_id == "leavehub__check_arrivals":
+        if dag.dag_id in ("leavehub__check_arrivals", "leavehub__reconcile"):
             continue
         vendor, feed = dag.dag_id.split("__")
         (step,) = dag.tasks
@@ -274,7 +283,7 @@ def test_sample_vendors_get_cron_asset_and_pay_calendar_schedules(airflow_home: 
     bag = parse_dags(sample_root)
     assert bag.import_errors == {} and vendor_warnings(bag) == []
     assert set(bag.dag_ids) == {"harbor_leave__leave_periods", "harbor_leave__eligibility",
-                                "northwind_hris__workers", "ledgerpay__pay_data"}
+                                "northwind_hris__workers", "ledgerpay__pay_data", "leavehub__reconcile"}
     assert str(bag.dags["northwind_hris__workers"].timetable.timezone) == "America/Los_Angeles"
     assert [a.name for a in bag.dags["harbor_leave__eligibility"].timetable.asset_condition.objects] == [
         "northwind_hris.workers"]
@@ -294,7 +303,7 @@ def test_broken_vendor_folder_keeps_other_dags_and_reports_the_error(airflow_hom
 
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {"harbor_leave__leave_periods", "harbor_leave__eligibility",
-                                "northwind_hris__workers"}
+                                "northwind_hris__workers", "leavehub__reconcile"}
     reported = vendor_warnings(bag)
     assert any("summit_mutual" in w for w in reported), reported
     assert any("stray_folder" in w for w in reported), reported
@@ -317,7 +326,7 @@ def test_dag_file_imports_nothing_heavy(airflow_home: Path, sample_root: Path) -
         spec = importlib.util.spec_from_file_location("leavehub_dags_probe", {str(DAG_FILE)!r})
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        assert len([k for k in vars(module) if "__" in k and not k.startswith("_")]) == 4
+        assert len([k for k in vars(module) if "__" in k and not k.startswith("_")]) == 5  # + reconcile
         print(",".join(m for m in {HEAVY!r} if m in sys.modules and m not in baseline))
     """)
     env = {**os.environ, "LEAVEHUB_MAPPINGS": str(sample_root)}
