@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Run every benchmark at its --smoke size (CI): proves the benchmarks still run; figures are informative only.
+# bench/*_bench.py includes reconcile_bench.py (issue 10: one check date, compute and render apart).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for b in bench/*_bench.py; do

@@ -82,22 +82,27 @@ def _sheet(workbook: Workbook, title: str, headers: tuple[str, ...], rows: Itera
 
 def _cells(sheet: WriteOnlyWorksheet, rows: Iterable[list[Any]], money: set[int],
            percent: set[int]) -> Iterator[list[Any]]:
+    """Rows as written: formatted cells only where a format is needed (money, percent, dates); plain values
+    elsewhere, which openpyxl writes without building a cell object (most of a sheet's cost)."""
     for row in rows:
         out: list[Any] = []
         for i, value in enumerate(row):
             if isinstance(value, str):
-                value = mask_ssns(value)
-            cell = WriteOnlyCell(sheet, value=value)
-            if i in money:
-                cell.number_format = CURRENCY
-            elif i in percent:
-                cell.number_format = PERCENT
-            elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            if isinstance(value, str) and value == "Total":
-                cell.font = _BOLD
-            out.append(cell)
+                out.append(_bold(sheet, value) if value == "Total" else mask_ssns(value))
+                continue
+            if i in money or i in percent or isinstance(value, date):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = CURRENCY if i in money else PERCENT if i in percent else "yyyy-mm-dd"
+                out.append(cell)
+            else:
+                out.append(value)
         yield out
+
+
+def _bold(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = _BOLD
+    return cell
 
 
 def _summary_rows(summary: pd.DataFrame) -> Iterator[list[Any]]:
