@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,3 +124,81 @@ def test_domain_scenario_10_not_eligible_for_hours_through_files(hub, tmp_path):
     assert "E10 on 2026-03-02: NOT ELIGIBLE - failed: HOURS" in out, "1,220 worked hours; the 80 PTO do not count"
     assert "hours_worked_12m: 1220.00" in out and "worksite_50_within_75: True" in out
     assert "leave: PL-10" in out
+
+
+def use_policy(hub, **overrides) -> None:
+    """The fixture's policy with the scenario's overrides, as the hub's policy.yaml (read on every run)."""
+    policy = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["policy"]
+    policy["versions"][0].update(overrides)
+    Path(os.environ["LEAVEHUB_POLICY"]).write_text(yaml.safe_dump(policy), encoding="utf-8")
+
+
+CALENDAR_P3 = CALENDAR + "NWD,B,2026-03-30,2026-04-12,2026-04-17,2026-04-15T17:00:00Z\n"
+P3_CHECK, BEFORE_P3 = datetime(2026, 4, 17).date(), datetime(2026, 4, 14, 12, tzinfo=UTC)
+
+
+def leave(case: str, key: str, employee: str, plan: str, decision: str, start: str, end: str, *,
+          benefit: str = "", reason: str = "Serious Health Condition - Employee", kind: str = "Continuous",
+          pto: str = "N", advance: str = "N", stamp: str = "2026-03-01T08:00:00Z") -> str:
+    return (f"{case},{key},{employee},{reason},{kind},{plan},{decision},{start},{end},2026-02-20,2026-02-25,"
+            f"2026-02-27,,,,{benefit},{pto},N,{advance},,N,{stamp}")
+
+
+def test_domain_scenario_3_intermittent_episodes_round_up_to_the_quarter_hour_through_files(hub, tmp_path):
+    use_policy(hub, pto_substitution="employee_election")
+    part_time = worker("E3B", "CA", "39000.00", "2020-01-06", 100)  # 30 h a week: 1,500.00 a period of 60 h
+    part_time["employment"]["scheduled_hours_per_week"] = "30.00"
+    post_page(hub, tmp_path, "workers", [worker("E3A", "CA", "52000.00", "2020-01-06", 100), part_time])
+    post_page(hub, tmp_path, "time_off_balances",
+              [{"worker_id": "E3A", "policy": "PTO", "balance_hours": "40.00", "as_of": "2026-03-01"}])
+    post_leave(hub, [leave("NTN-31", "IN-3A", "E3A", "FMLA", "Approved", "2026-03-01", "2026-08-31",
+                           kind="Intermittent", pto="Y"),
+                     leave("NTN-32", "IN-3B", "E3B", "FMLA", "Approved", "2026-03-01", "2026-08-31",
+                           kind="Intermittent", reason="Care for a Family Member")])
+    drop(hub, "harbor_leave", "outbound", "HARBOR_ABSENCE_20260306.csv",
+         "ABSENCE_PERIOD_KEY,EPISODE_ID,EMPLOYEE_ID,ABSENCE_DATE,HOURS,PLANS,DECISION,UPDATED_AT\n"
+         "IN-3A,EP-3A,E3A,2026-03-04,2.40,FMLA,Approved,2026-03-05T08:00:00Z\n"
+         "IN-3B,EP-3B,E3B,2026-03-05,2.40,FMLA,Approved,2026-03-05T08:00:00Z\n")
+    assert run_feed("harbor_leave.absences", settings=hub.settings).ok
+
+    outcome = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+
+    # E3A: 2,000.00 - 2,000.00 x 2.50 / 80 = 1,937.50, and 2.50 h PTO (elected, within the 40 h balance);
+    # E3B: 1,500.00 - 1,500.00 x 2.50 / 60 = 1,437.50, and 2.50 h unpaid (no election)
+    assert sorted(import_lines(hub, outcome.file_name), key=lambda r: sorted(r.items())) == sorted([
+        {"File #": "FE3A", "Cancel Pay": "Y", "Reg Earnings": "1937.50"},
+        {"File #": "FE3A", "Hours 3 Code": "PTO", "Hours 3 Amount": "2.50"},
+        {"File #": "FE3B", "Cancel Pay": "Y", "Reg Earnings": "1437.50"},
+        {"File #": "FE3B", "Hours 3 Code": "LOA", "Hours 3 Amount": "2.50"},
+    ], key=lambda r: sorted(r.items()))
+
+
+def test_domain_scenario_4_approval_after_payroll_closed_gives_retro_lines_through_files(hub, tmp_path):
+    use_policy(hub, pending_decision="stop_pay")
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", CALENDAR_P3)
+    assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
+    post_page(hub, tmp_path, "workers", [worker("E4", "NY", "104000.00", "2020-01-06", 100)])
+    post_leave(hub, [leave("NTN-4", "PL-4", "E4", "FMLA", "Pending", "2026-03-02", "2026-03-27"),
+                     leave("NTN-4", "STD-4", "E4", "STD", "Pending", "2026-03-02", "2026-03-27",
+                           benefit="1200.00")])
+    sent = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    assert import_lines(hub, sent.file_name) == [
+        {"File #": "FE4", "Cancel Pay": "Y", "Reg Earnings": "0.00"},
+        {"File #": "FE4", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"}]
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260410.csv", LEAVE_HEADER + "\n" + "\n".join([
+        leave("NTN-4", "PL-4", "E4", "FMLA", "Approved", "2026-03-02", "2026-03-27", stamp="2026-04-10T08:00:00Z"),
+        leave("NTN-4", "STD-4", "E4", "STD", "Approved", "2026-03-02", "2026-03-27", benefit="1200.00",
+              stamp="2026-04-10T08:00:00Z")]) + "\n")
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+
+    retro = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
+
+    # P1 now: week 1 salary continuation 2,000.00 (elimination), week 2 STD 1,200.00 + top-up 800.00, 40 h LOA
+    assert (retro.status, retro.batch_id) == ("SENT", "NWD2026041701")
+    assert sorted(import_lines(hub, retro.file_name), key=lambda r: sorted(r.items())) == sorted([
+        {"File #": "FE4", "Earnings 3 Code": "RTA", "Earnings 3 Amount": "2000.00"},
+        {"File #": "FE4", "Earnings 3 Code": "RTA", "Earnings 3 Amount": "800.00"},
+        {"File #": "FE4", "Hours 3 Code": "LOA", "Hours 3 Amount": "-40.00"},
+    ], key=lambda r: sorted(r.items()))
+    again = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
+    assert (again.status, again.batch_id) == ("UNCHANGED", "NWD2026041701"), "re-running builds no new lines"
