@@ -134,7 +134,8 @@ def build(n: int) -> ReconcileInputs:
     arrears = pd.DataFrame({
         "employee_id": np.repeat(ids[leave], len(checks)), "plan_type": "MEDICAL", "deduction_code": "MED",
         "share": "EMPLOYEE", "entry_type": "BLOCKED", "amount_cents": np.full(k * len(checks), 4_500),
-        "check_date": [epoch + timedelta(days=int(d)) for d in np.tile(day - checks, k)]})
+        "check_date": [epoch + timedelta(days=int(d)) for d in np.tile(day - checks, k)],
+        "premium_method": np.where(np.repeat(np.arange(k), len(checks)) % 2 == 0, "PAY_AS_YOU_GO", "CATCH_UP")})
     arrears = arrears.reindex(columns=list(ARREARS_COLUMNS))
     feeds = [("harbor_leave", "leave_periods"), ("harbor_leave", "benefit_payments"),
              ("northwind_hris", "workers"), ("northwind_hris", "employment")]

@@ -8,7 +8,10 @@ employee owes, and what the 30-days-late notice is about.
 Recoveries pay the OLDEST arrears first (first in, first out), per employee, plan and deduction code; what is
 left of each BLOCKED entry is aged from its check date to the reconciliation's check date. An employee with
 any share more than 30 days late gets a PREMIUM_30_DAYS_LATE exception (money: the share over 30 days) -
-coverage may end only after that notice and 15 more days. FIFO is a cumulative sum per group, not a loop.
+coverage may end only after that notice and 15 more days. As in the premium ledger
+(``leavehub.rules.premium_ledger``, the home of the rule), a share is late from 30 days and only for an employee
+who pays directly (prepay, pay-as-you-go): under catch-up the employer advances the share. FIFO is a cumulative
+sum per group, not a loop.
 
 Example::
 
@@ -24,13 +27,13 @@ import pandas as pd
 
 from leavehub.reconcile.exceptions import dollars, exception_frame, iso_dates, text_column
 from leavehub.rules.money import day_number, days_column
+from leavehub.rules.premium_ledger import DIRECT_PAY, LATE_AFTER_DAYS
 
-__all__ = ["AGING_BUCKETS", "AGING_COLUMNS", "LATE_AFTER_DAYS", "arrears_aging"]
+__all__ = ["AGING_BUCKETS", "AGING_COLUMNS", "arrears_aging"]
 
 AGING_BUCKETS = ("0-30", "31-60", "61-90", "90+")
 AGING_COLUMNS = ("employee_id", "plan_type", "deduction_code", *AGING_BUCKETS, "outstanding_cents", "oldest_days")
-LATE_AFTER_DAYS = 30
-_EDGES = np.array([30, 60, 90])  # a share 30 days old is still in 0-30; 31 is late
+_EDGES = np.array([30, 60, 90])  # a share 30 days old is in the 0-30 bucket (and, paid directly, late)
 
 
 def arrears_aging(arrears: pd.DataFrame, *, check_date: date) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -40,6 +43,7 @@ def arrears_aging(arrears: pd.DataFrame, *, check_date: date) -> tuple[pd.DataFr
                          "plan_type": text_column(arrears, "plan_type"),
                          "deduction_code": text_column(arrears, "deduction_code"),
                          "share": text_column(arrears, "share") if "share" in arrears else "EMPLOYEE",
+                         "method": text_column(arrears, "premium_method"),
                          "cents": np.asarray(arrears["amount_cents"], dtype=np.int64) if len(arrears) else [],
                          "day": days_column(arrears["check_date"]) if len(arrears) else []})
     rows = rows.loc[(rows["share"] == "EMPLOYEE") & (rows["day"] <= day)]
@@ -64,7 +68,7 @@ def arrears_aging(arrears: pd.DataFrame, *, check_date: date) -> tuple[pd.DataFr
     aging["outstanding_cents"] = aging[list(AGING_BUCKETS)].sum(axis=1).astype(np.int64)
     aging = aging[list(AGING_COLUMNS)].sort_values(group).reset_index(drop=True)
 
-    late = owed.loc[owed["age"] > LATE_AFTER_DAYS]
+    late = owed.loc[(owed["age"] >= LATE_AFTER_DAYS) & owed["method"].isin(DIRECT_PAY)]
     per = late.groupby(group, as_index=False).agg(cents=("left", "sum"), since=("day", "min"), age=("age", "max"))
     key = (per["employee_id"] + "/" + per["plan_type"] + "/" + per["deduction_code"]).to_numpy(dtype=object)
     reason = (per["plan_type"] + " premium share of " + dollars(per["cents"]) + " (deduction "

@@ -68,7 +68,7 @@ EXCEPTION_TYPES: dict[str, ExceptionType] = {
         "834 set rejected or partially accepted, not yet resent", "carrier",
         "Correct the enrollment data named in the 999 and resend the file with new control numbers"),
     "PREMIUM_30_DAYS_LATE": ExceptionType(
-        "Employee premium share more than 30 days late", "premiums",
+        "Employee premium share 30 days late or more", "premiums",
         "Send the 30-days-late notice; coverage may end only 15 days after the written notice"),
 }
 """Every exception type the reconciliation reports today, in report order."""

@@ -13,13 +13,15 @@ CHECK = date(2026, 3, 13)
 
 
 def arrears(*rows: tuple) -> pd.DataFrame:
-    """(employee, entry_type, cents, check_date[, share]) -> ARREARS_COLUMNS rows."""
+    """(employee, entry_type, cents, check_date[, share[, premium method]]) -> ARREARS_COLUMNS rows."""
     out = []
-    for employee, entry, cents, day, *share in rows:
+    for employee, entry, cents, day, *rest in rows:
+        share = rest[:1]
+        method = rest[1] if len(rest) > 1 else "PAY_AS_YOU_GO"
         out.append({"employee_id": employee, "plan_type": "MEDICAL", "deduction_code": "MED", "share":
                     share[0] if share else "EMPLOYEE", "entry_type": entry, "coverage_start": day,
                     "coverage_end": day, "plan_year": day.year, "amount_cents": cents, "check_date": day,
-                    "case_number": "C1", "premium_method": "PAY_AS_YOU_GO", "rule_version": "t"})
+                    "case_number": "C1", "premium_method": method, "rule_version": "t"})
     return pd.DataFrame(out, columns=list(ARREARS_COLUMNS))
 
 
@@ -32,8 +34,10 @@ def test_aging_buckets_and_fifo_recovery() -> None:
         ("E1", "RECOVERED", -12_500, date(2026, 3, 13)),  # pays the oldest first: 100 + 25 of the second
         ("E1", "BLOCKED", 99_999, date(2026, 3, 6), "EMPLOYER"),  # employer share: not aged
         ("E2", "BLOCKED", 5_000, date(2026, 2, 13)),     # exactly 28 days: not late
-        ("E3", "BLOCKED", 7_000, date(2026, 2, 11)),     # 30 days: still 0-30
+        ("E3", "BLOCKED", 7_000, date(2026, 2, 12)),     # 29 days: not late
         ("E3", "BLOCKED", 7_000, date(2026, 3, 27)),     # after the check date: not yet
+        ("E4", "BLOCKED", 3_000, date(2025, 11, 28), "EMPLOYEE", "CATCH_UP"),  # the employer advances it
+        ("E5", "BLOCKED", 2_000, date(2026, 2, 11), "EMPLOYEE", "PREPAY"),     # exactly 30 days: late
     )
     aging, late = arrears_aging(frame, check_date=CHECK)
     by = aging.set_index("employee_id")
@@ -41,8 +45,9 @@ def test_aging_buckets_and_fifo_recovery() -> None:
     assert int(by.loc["E1", "outstanding_cents"]) == 27_500
     assert [int(by.loc["E3", b]) for b in AGING_BUCKETS] == [7_000, 0, 0, 0]
     total = aging[list(AGING_BUCKETS)].to_numpy().sum()
-    assert total == aging["outstanding_cents"].sum() == 27_500 + 5_000 + 7_000
-    assert list(late["employee_id"]) == ["E1"]
+    assert total == aging["outstanding_cents"].sum() == 27_500 + 5_000 + 7_000 + 3_000 + 2_000
+    assert [int(by.loc["E4", b]) for b in AGING_BUCKETS] == [0, 0, 0, 3_000]
+    assert list(late["employee_id"]) == ["E1", "E5"]
     assert late.loc[0, "amount_cents"] == 17_500 and late.loc[0, "exception_type"] == "PREMIUM_30_DAYS_LATE"
     assert "2026-01-09" in late.loc[0, "reason"] and "63 days" in late.loc[0, "reason"]
 

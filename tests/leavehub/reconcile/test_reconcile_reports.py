@@ -46,6 +46,7 @@ def crafted() -> Reconciliation:
     found.loc[found["subject_key"] == "PAY10", "subject_key"] = FULL_SSN
     arrears = pd.DataFrame([{"employee_id": "E1", "plan_type": "MEDICAL", "deduction_code": "MED",
                              "share": "EMPLOYEE", "entry_type": "BLOCKED", "amount_cents": cents,
+                             "premium_method": "PAY_AS_YOU_GO",
                              "check_date": day} for cents, day in ((4_000, date(2025, 11, 28)),
                                                                    (4_000, date(2026, 2, 6)),
                                                                    (4_000, date(2026, 3, 13)))],
