@@ -189,8 +189,9 @@ def receive_rejected(path: Path, home: Path) -> tuple[float, int, str]:
     """
     import base64
 
+    from leavehub.pipeline.at_rest import sha256_file
     from leavehub.pipeline.feeds import load_feed
-    from leavehub.pipeline.inbound import Plaintext, receive_file, sha256_file
+    from leavehub.pipeline.inbound import Plaintext, receive_file
     from leavehub.settings import Settings
     from leavehub.store import PiiCipher, Store
 

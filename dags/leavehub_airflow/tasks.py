@@ -81,15 +81,15 @@ def airflow_connection(conn_id: str) -> Any:
     metadata database, or ``AIRFLOW_CONN_*``), adapted to LeaveHub's own Connection type."""
     from airflow.sdk import Connection
 
-    from connectors.connections import from_airflow
+    from leavehub.pipeline.exchange import connection_from
 
-    return from_airflow(Connection.get(conn_id))
+    return connection_from(Connection.get(conn_id))
 
 
 def alert_on_failure(context: Mapping[str, Any]) -> None:
     """Called once when a feed task has failed for good (after its retries): raise the alarm.
 
-    The alert goes to the employer's channel (webhook, e-mail or log; ``leavehub.operations.alerts``). Only
+    The alert goes to the employer's channel (webhook, e-mail or log; ``leavehub.alerts``). Only
     LeaveHub's own errors have their message included: they are written to carry where and why, never a PII
     value; for any other exception only the class is named, since its text may quote a record.
     """
@@ -108,7 +108,7 @@ def alert_on_failure(context: Mapping[str, Any]) -> None:
         getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), getattr(ti, "run_id", "?"),
         getattr(ti, "try_number", "?"), what,
     )
-    from leavehub.operations.alerts import Alert, send_alert
+    from leavehub.alerts import Alert, send_alert
 
     dag_id = str(getattr(ti, "dag_id", "?"))
     send_alert(Alert(kind="task_failed", feed=dag_id.replace("__", ".", 1), business_date=None,

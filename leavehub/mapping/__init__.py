@@ -4,6 +4,7 @@ Public API (imported lazily, so ``import leavehub.mapping`` stays cheap and pull
 
     load_mapping(path) -> MappingFile          # validated; errors name file, key path and line
     load_mapper(path) -> InboundMapper | OutboundMapper
+    load_compiled(path) -> (MappingFile, mapper)  # one load, one compilation (what a FeedPlan holds)
     compile_mapping(mapping, codes) -> InboundMapper | OutboundMapper
     InboundMapper.apply(frame, first_row, business_date) -> MappedChunk(frames, errors)
     OutboundMapper.apply(frames, business_date) -> DataFrame; OutboundMapper.required_entities
@@ -29,6 +30,7 @@ __all__ = [
     "OutboundMapper",
     "compile_mapping",
     "load_codes",
+    "load_compiled",
     "load_mapper",
     "load_mapping",
     "mapping_in_effect",
@@ -41,7 +43,8 @@ _HOME = {
     "CodesFile": "model", "MappingFile": "model",
     "InboundMapper": "compiler", "MappedChunk": "compiler", "OutboundMapper": "compiler",
     "compile_mapping": "compiler",
-    "load_codes": "loader", "load_mapper": "loader", "load_mapping": "loader", "mapping_in_effect": "loader",
+    "load_codes": "loader", "load_compiled": "loader", "load_mapper": "loader", "load_mapping": "loader",
+    "mapping_in_effect": "loader",
     "publish_json_schema": "loader",
     "register_transform": "transforms",
     "validate_frame": "validate",

@@ -1,6 +1,5 @@
 """Operations: what keeps the nightly exchanges honest when nobody is watching.
 
-    alerts     send_alert(Alert(...)) to the employer's channel (log | webhook | email); never raises
     arrivals   check_arrivals: a file not here by its arrival window -> ledger MISSING (once) + alert
     sequence   check_sequences: a hole in a change feed's dates or {seq} numbers -> MISSING + alert
     releases   quarantine list / show / release (re-run through receive_file, then archive)
@@ -12,7 +11,9 @@ until a function is used).
 
 Example::
 
-    from leavehub.operations import Alert, send_alert
+    from leavehub.operations import check_arrivals
+
+Alerts are sent through ``leavehub.alerts`` (a leaf the pipeline and operations both use).
 """
 
 from __future__ import annotations
@@ -21,9 +22,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __all__ = [
-    "Alert",
     "BackfillResult",
-    "Delivery",
     "HeldFile",
     "MissingFile",
     "SequenceGap",
@@ -33,13 +32,9 @@ __all__ = [
     "find_entry",
     "held_files",
     "release",
-    "send_alert",
 ]
 
 _HOME = {
-    "Alert": "leavehub.operations.alerts",
-    "Delivery": "leavehub.operations.alerts",
-    "send_alert": "leavehub.operations.alerts",
     "MissingFile": "leavehub.operations.arrivals",
     "check_arrivals": "leavehub.operations.arrivals",
     "SequenceGap": "leavehub.operations.sequence",
@@ -53,7 +48,6 @@ _HOME = {
 }
 
 if TYPE_CHECKING:
-    from leavehub.operations.alerts import Alert, Delivery, send_alert
     from leavehub.operations.arrivals import MissingFile, check_arrivals
     from leavehub.operations.backfill import BackfillResult, backfill
     from leavehub.operations.releases import HeldFile, find_entry, held_files, release

@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from leavehub.alerts import Alert, Delivery, send_alert
 from leavehub.config.vendor import ArrivalWindow, FeedSpec, VendorConfig, VendorSet
-from leavehub.operations.alerts import Alert, Delivery, send_alert
 
 __all__ = ["DEFAULT_LOOKBACK_DAYS", "MissingFile", "check_acknowledgements", "check_arrivals", "due_dates",
            "expected_name", "inbound_feeds"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-from leavehub.operations.alerts import Alert, send_alert
+from leavehub.alerts import Alert, send_alert
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 

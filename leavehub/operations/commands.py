@@ -122,7 +122,7 @@ def quarantine_release(
 
     With --reprocess a file rejected again gets a new quarantine entry with the current errors.
     """
-    from leavehub.operations.alerts import Alert, send_alert
+    from leavehub.alerts import Alert, send_alert
     from leavehub.operations.releases import find_entry, release
 
     settings = Settings.from_env()

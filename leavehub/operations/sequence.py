@@ -26,8 +26,8 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import Any, Literal
 
+from leavehub.alerts import Alert, Delivery, send_alert
 from leavehub.config.vendor import FeedSpec, VendorConfig, VendorSet
-from leavehub.operations.alerts import Alert, Delivery, send_alert
 from leavehub.operations.arrivals import expected_name, inbound_feeds
 
 __all__ = ["DEFAULT_SEQUENCE_LOOKBACK_DAYS", "SEQ_VARIABLE", "SequenceGap", "check_sequences"]

@@ -204,9 +204,9 @@ def run_pay(store: Any, settings: Any, company: str, check_date: date, *, now: d
 def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tuple[str, int, str, str]:
     """Write the import into encrypted staging, seal it (OpenPGP when the vendor has it), put it on the wire."""
     from connectors.staging import StagingArea
+    from leavehub.pipeline.at_rest import work_dir
     from leavehub.pipeline.exchange import open_file_transport, resolve_connection
     from leavehub.pipeline.feeds import load_feed
-    from leavehub.pipeline.inbound import work_dir
 
     feed = load_feed(f"{VENDOR}.pay_calendar", settings)  # the vendor's transport and keys
     codes = pay_codes(feed.folder)

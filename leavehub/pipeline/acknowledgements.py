@@ -23,9 +23,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from leavehub.pipeline.at_rest import sha256_file, work_dir
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport
 from leavehub.pipeline.feeds import FeedPlan
-from leavehub.pipeline.inbound import sha256_file, verified_plaintext, work_dir
+from leavehub.pipeline.inbound import verified_plaintext
 from leavehub.pipeline.outcome import Rejection
 from leavehub.pipeline.quarantine import quarantine
 from schemas.errors import ConfigError, DuplicateInput, RejectedInput
@@ -170,7 +171,7 @@ def overdue_acknowledgements(feed: FeedPlan, *, store: Any, now: datetime, alert
 
 def _alert(feed: FeedPlan, kind: str, summary: str, details: dict[str, Any], settings: Any,
            business_date: Any = None) -> None:
-    from leavehub.operations.alerts import Alert, send_alert
+    from leavehub.alerts import Alert, send_alert
 
     send_alert(Alert(kind, f"{feed.vendor.vendor}.{ACK_FEED}", business_date, summary,  # type: ignore[arg-type]
                      details), settings=settings or feed.settings)

@@ -28,14 +28,19 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from connectors.staging import SEALED_SUFFIX
 
-__all__ = ["SEALED_SUFFIX", "KeptKind", "at_rest_key", "open_sealed", "private_dir", "seal"]
+if TYPE_CHECKING:
+    from leavehub.pipeline.feeds import FeedPlan
+
+__all__ = ["SEALED_SUFFIX", "KeptKind", "at_rest_key", "open_sealed", "private_dir", "seal", "sha256_file",
+           "work_dir"]
 
 KeptKind = Literal["archive", "outbox", "quarantine"]
 FOLDER_MODE = 0o700
@@ -76,3 +81,17 @@ def open_sealed(path: Path, key: bytes) -> BinaryIO:
     from connectors.staging import open_staged
 
     return open_staged(path, key)  # type: ignore[return-value]
+
+
+def work_dir(feed: FeedPlan) -> Path:
+    """Private scratch space under LEAVEHUB_HOME (encrypted staging, downloads); never the system temp folder."""
+    return private_dir(feed.settings.home / "work", under=feed.settings.home)
+
+
+def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
+    """The SHA-256 of a file's bytes, read in blocks (the identity the ledger knows a file by)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(bufsize):
+            digest.update(block)
+    return digest.hexdigest()

@@ -24,10 +24,18 @@ from leavehub.pipeline.feeds import FeedPlan
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, RejectedInput
 
-__all__ = ["ApiPull", "ConnectionResolver", "local_folder", "open_api_client", "open_file_transport",
-           "pickup_glob", "pull_api", "resolve_connection"]
+__all__ = ["ApiPull", "ConnectionResolver", "connection_from", "local_folder", "open_api_client",
+           "open_file_transport", "pickup_glob", "pull_api", "resolve_connection"]
 
 ConnectionResolver = Callable[[str], Any]
+
+
+def connection_from(obj: Any) -> Any:
+    """Adapt a connection object of a scheduler (Airflow's ``Connection``, duck-typed) to the connectors' one,
+    so the DAG layer reaches connectors only through the engine."""
+    from connectors.connections import from_airflow
+
+    return from_airflow(obj)
 
 
 def resolve_connection(conn_id: str) -> Any:

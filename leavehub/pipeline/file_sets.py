@@ -292,8 +292,8 @@ def fetch_and_post_sets(feed: FeedPlan, store: Any, connections: ConnectionResol
     import shutil
     import tempfile
 
+    from leavehub.pipeline.at_rest import work_dir
     from leavehub.pipeline.exchange import open_file_transport, pickup_glob
-    from leavehub.pipeline.inbound import work_dir
 
     downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
     try:

@@ -33,25 +33,17 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from leavehub.mapping.drift import Drift, merge_drift
+from leavehub.pipeline.at_rest import sha256_file, work_dir
 from leavehub.pipeline.exchange import ConnectionResolver, resolve_connection
 from leavehub.pipeline.feeds import FeedPlan
 from leavehub.pipeline.outcome import Receipt, Rejection
 from leavehub.pipeline.quarantine import quarantine
 from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowError
 
-__all__ = ["Plaintext", "apply_plaintext", "quarantine_file", "receive_file", "sha256_file",
-           "verified_plaintext"]
+__all__ = ["Plaintext", "apply_plaintext", "quarantine_file", "receive_file", "verified_plaintext"]
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
-
-
-def sha256_file(path: Path, bufsize: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(bufsize):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def business_date_of(feed: FeedPlan, name: str, default: date | None) -> date | None:
@@ -106,7 +98,6 @@ def sealed_download(name: str, path: Path, key: bytes) -> Plaintext:
     """A plaintext vendor's file downloaded sealed (``Transport.get(..., seal_key=key)``), as content in hand:
     hashed once through the reader, read again by the mapping, sealed again under the quarantine key if it is
     rejected; its plaintext never touches disk."""
-    import hashlib
 
     from connectors.staging import open_staged
 
@@ -123,13 +114,6 @@ def sends_plaintext(feed: FeedPlan) -> bool:
     """True when the vendor's files are not OpenPGP (nothing to verify): their downloads are sealed at once."""
     pgp = getattr(feed.vendor, "pgp", None)
     return pgp is None or not pgp.verify
-
-
-def work_dir(feed: FeedPlan) -> Path:
-    """Private scratch space under LEAVEHUB_HOME (encrypted staging, downloads); never the system temp folder."""
-    from leavehub.pipeline.at_rest import private_dir
-
-    return private_dir(feed.settings.home / "work", under=feed.settings.home)
 
 
 def receive_file(feed: FeedPlan, path: Path, *, store: Any, business_date: date | None = None,

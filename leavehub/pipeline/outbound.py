@@ -28,10 +28,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed, private_dir
+from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed, private_dir, work_dir
 from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, resolve_connection
 from leavehub.pipeline.feeds import FeedPlan
-from leavehub.pipeline.inbound import work_dir
 from schemas.errors import ConfigError
 
 __all__ = ["Sent", "build_frame", "send_feed"]

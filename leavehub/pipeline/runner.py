@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from leavehub.pipeline.at_rest import work_dir
 from leavehub.pipeline.exchange import (
     ConnectionResolver,
     open_api_client,
@@ -48,7 +49,6 @@ from leavehub.pipeline.inbound import (
     receive_file,
     sealed_download,
     sends_plaintext,
-    work_dir,
 )
 from leavehub.pipeline.outbound import send_feed
 from leavehub.pipeline.outcome import Receipt, Rejection, RunOutcome
@@ -143,7 +143,7 @@ def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
     every applied file with schema drift."""
     if outcome.ok and not any(r.warnings for r in outcome.receipts):
         return
-    from leavehub.operations.alerts import alerts_for_receipts, send_alert
+    from leavehub.alerts import alerts_for_receipts, send_alert
 
     for alert in alerts_for_receipts(outcome.receipts):
         send_alert(alert, settings=settings)

@@ -93,7 +93,7 @@ def test_a_rejected_or_partial_file_is_resent_with_new_control_numbers(exchange,
     first = run_feed("summit_mutual.enrollment_full", business_date=DAY, settings=settings, store=store).sent
     summit.answer_pending()
     summit.mode = "accept"
-    with caplog.at_level(logging.WARNING, logger="leavehub.operations.alerts"):
+    with caplog.at_level(logging.WARNING, logger="leavehub.alerts"):
         rerun = run_feed("summit_mutual.enrollment_full", business_date=DAY, settings=settings, store=store)
     sets = _sets(store)
     assert sets[1].status == status and sets[1].errors and sets[1].errors[0]["segment_id"] in ("INS", "DMG")
@@ -120,7 +120,7 @@ def test_an_interchange_not_answered_in_time_is_alerted_once(exchange, caplog):
     vendors = load_vendors(settings.mappings_root)
     now = datetime.now(UTC)
     assert check_acknowledgements(store, vendors, now + timedelta(hours=23), settings=settings) == []
-    with caplog.at_level(logging.WARNING, logger="leavehub.operations.alerts"):
+    with caplog.at_level(logging.WARNING, logger="leavehub.alerts"):
         late = check_acknowledgements(store, vendors, now + timedelta(hours=25), settings=settings)
     assert [(s.control_number, s.status) for s in late] == [(1, "SENT")]
     assert any("not_acknowledged" in r.getMessage() for r in caplog.records)
@@ -155,7 +155,7 @@ def test_an_unreadable_acknowledgement_is_quarantined_and_alerted_and_the_send_g
 
     store, summit, settings = exchange
     (summit.home / "from_summit" / "SUMMIT_999_000000077.x12.pgp").write_bytes(b"ISA*not sealed, not signed~")
-    with caplog.at_level(logging.WARNING, logger="leavehub.operations.alerts"):
+    with caplog.at_level(logging.WARNING, logger="leavehub.alerts"):
         outcome = run_feed("summit_mutual.enrollment_full", business_date=DAY, settings=settings, store=store)
     (ack,) = outcome.acknowledgements
     assert ack.status == "REJECTED" and ack.reason and outcome.sent.status == "SENT"

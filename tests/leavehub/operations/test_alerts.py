@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from leavehub.alerts import Alert, alert_channel, alerts_for_receipts, send_alert
 from leavehub.config.employer import EmailAlerts, LogAlerts, WebhookAlerts
-from leavehub.operations.alerts import Alert, alert_channel, alerts_for_receipts, send_alert
 
 pytestmark = pytest.mark.realpeer
 

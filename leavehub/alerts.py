@@ -1,5 +1,7 @@
 """Alerts: tell a person that a file is missing, a sequence has a hole, or a file was quarantined.
 
+A leaf of the engine (it imports only settings and config): the pipeline and operations both send through it.
+
 The channel is employer config (``employer.yaml`` ``alerts:``), a closed set:
 
     log       the log only (the default)
