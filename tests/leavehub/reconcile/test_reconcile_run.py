@@ -3,7 +3,9 @@ both reports out, the exceptions kept; the next check date says since when an ex
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 from openpyxl import load_workbook
+from pg_databases import scratch_database
 from reconcile_frames import clean, replace
 from typer.testing import CliRunner
 
@@ -41,17 +44,25 @@ def load(store: Store, frames: dict[str, pd.DataFrame], day: date) -> None:
             intake.stage(ENTITY[name], typed, SupersedeRule.FILE_DATE)
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """LEAVEHUB_HOME in tmp_path and a migrated store (SQLite there, or a scratch PostgreSQL database);
+    yields the store's URL."""
     monkeypatch.setenv("LEAVEHUB_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("LEAVEHUB_DB_URL", raising=False)
-    result = CliRunner().invoke(app, ["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    return tmp_path / "home"
+    with contextlib.ExitStack() as stack:
+        if request.param == "postgres":
+            url = stack.enter_context(scratch_database("leavehub_reconcile"))
+            monkeypatch.setenv("LEAVEHUB_DB_URL", url)
+        else:
+            url = f"sqlite:///{tmp_path / 'home' / 'leavehub.db'}"
+            monkeypatch.delenv("LEAVEHUB_DB_URL", raising=False)
+        result = CliRunner().invoke(app, ["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        yield url
 
 
-def test_reconcile_command_writes_both_reports_and_carries_open_since(home: Path, tmp_path: Path) -> None:
-    store = Store.open(f"sqlite:///{home / 'leavehub.db'}")
+def test_reconcile_command_writes_both_reports_and_carries_open_since(home: str, tmp_path: Path) -> None:
+    store = Store.open(home)
     load(store, replace(clean(), "employment", "employee_id", "E1", status="ACTIVE"), date(2026, 3, 6))
     store.record_missing("harbor_leave", "leave_periods", date(2026, 3, 9))
     inputs = load_inputs(store, check_date=date(2026, 3, 13), weeks=8)
@@ -81,6 +92,6 @@ def test_reconcile_command_writes_both_reports_and_carries_open_since(home: Path
     store.dispose()
 
 
-def test_bad_check_date_is_refused(home: Path) -> None:
+def test_bad_check_date_is_refused(home: str) -> None:
     result = CliRunner().invoke(app, ["reconcile", "--check-date", "13/03/2026"])
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
