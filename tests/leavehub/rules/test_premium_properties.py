@@ -48,17 +48,17 @@ def _inputs(people: list[dict]):
     enrollments, leaves = [], []
     for n, p in enumerate(people):
         eid = f"E{n}"
-        for k, (plan, before, after, change) in enumerate(p["plans"]):
+        for plan, before, after, change in p["plans"]:
             plan_type, code = PLANS[plan]
+            base = {"employee_id": eid, "plan_type": plan_type, "deduction_code": code}
             if change:  # the rate changes on Jan 1: two enrollment versions
-                enrollments.append({"employee_id": eid, "plan_type": plan_type, "deduction_code": code,
-                                    "employee_premium_per_period": _money(before), "effective_from": date(2025, 1, 1),
-                                    "effective_to": date(2025, 12, 31)})
-                enrollments.append({"employee_id": eid, "plan_type": plan_type, "deduction_code": code,
-                                    "employee_premium_per_period": _money(after), "effective_from": date(2026, 1, 1)})
+                enrollments.append({**base, "employee_premium_per_period": _money(before),
+                                    "effective_from": date(2025, 1, 1), "effective_to": date(2025, 12, 31)})
+                enrollments.append({**base, "employee_premium_per_period": _money(after),
+                                    "effective_from": date(2026, 1, 1)})
             else:
-                enrollments.append({"employee_id": eid, "plan_type": plan_type, "deduction_code": code,
-                                    "employee_premium_per_period": _money(before), "effective_from": date(2025, 1, 1)})
+                enrollments.append({**base, "employee_premium_per_period": _money(before),
+                                    "effective_from": date(2025, 1, 1)})
         for k, (offset, days, method, revoked) in enumerate(p["leaves"]):
             first = START + timedelta(days=offset)
             leaves.append({"case_number": f"C{n}", "absence_period_key": f"{eid}-{k}", "employee_id": eid,
@@ -121,7 +121,7 @@ def test_every_bucket_balances_and_nothing_collected_is_lost(people):
     assert len(ledger) == len(expected)                               # the same buckets, whatever was paid
     assert (ledger["due"].to_numpy() == expected["due"].to_numpy()).all()
     # a bucket spanning Jan 1 is split: each half has its own plan year
-    assert ((pd.to_datetime(ledger["coverage_start"]).dt.year == ledger["plan_year"])).all()
+    assert (pd.to_datetime(ledger["coverage_start"]).dt.year == ledger["plan_year"]).all()
     plan = ["employee_id", "plan_type", "deduction_code"]
     sums = ledger.groupby(plan)[["recovered", "waived"]].sum()
     revoked_part = ledger.loc[ledger["coverage_revoked"]].assign(rest=lambda f: f["due"] - f["deducted"]) \
