@@ -23,11 +23,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from leavehub.rules.money import OPEN_END, from_day_numbers
 
 __all__ = ["EXCEPTION_COLUMNS", "EXCEPTION_TYPES", "ExceptionType", "carry_open_since", "combine", "dollars",
-           "empty_exceptions", "exception_frame", "iso_dates", "text_column", "to_decimal"]
+           "empty_exceptions", "exception_frame", "iso_dates", "member", "text_column", "to_decimal"]
 
 EXCEPTION_COLUMNS = ("exception_type", "employee_id", "subject_key", "amount_cents", "reason", "action",
                      "first_seen", "check_date")
@@ -131,11 +133,26 @@ def to_decimal(cents: Any) -> Decimal:
 
 
 def text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    """A column as plain ``str`` values (null -> ""); a missing column is all "" ."""
+    """A column as plain ``str`` values (null -> "", a date as ISO text); a missing column is all "".
+
+    Through Arrow (one cast, one fill), not a Python ``str()`` per value: the store's frames are Arrow-backed.
+    """
     if column not in frame or not len(frame):
         return np.full(len(frame), "", dtype=object)
-    values = frame[column].astype(object)
-    return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
+    try:
+        arr = pa.array(frame[column], from_pandas=True)
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if not pa.types.is_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        return np.asarray(pc.fill_null(arr, "").to_numpy(zero_copy_only=False), dtype=object)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):  # mixed Python objects
+        values = frame[column].astype(object)
+        return values.where(values.notna(), "").astype(str).to_numpy(dtype=object)
+
+
+def member(values: Any, choices: Any) -> np.ndarray:
+    """``values`` in ``choices``, element-wise, by hashing (``np.isin`` sorts object arrays: slow)."""
+    return pd.Series(np.asarray(values, dtype=object), dtype=object).isin(list(choices)).to_numpy()
 
 
 def iso_dates(days: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from leavehub.reconcile.exceptions import combine, exception_frame, iso_dates, text_column
+from leavehub.reconcile.exceptions import combine, exception_frame, iso_dates, member, text_column
 from leavehub.rules.money import OPEN_END, day_number, days_column, scaled_integers
 
 __all__ = ["OPEN_DECISIONS", "hris_on", "leave_vs_hris", "weekly_pay_cents"]
@@ -61,7 +61,7 @@ def hris_on(employment: pd.DataFrame, check_date: date) -> pd.DataFrame:
 def _on_leave_at_tpa(periods: pd.DataFrame, day: int) -> pd.DataFrame:
     start, end = days_column(periods["period_start"]), days_column(periods["period_end"])
     rtw = days_column(periods["rtw_date"]) if "rtw_date" in periods else np.full(len(periods), OPEN_END)
-    out = np.isin(text_column(periods, "decision"), OPEN_DECISIONS) \
+    out = member(text_column(periods, "decision"), OPEN_DECISIONS) \
         & (text_column(periods, "period_type") == "CONTINUOUS") & (start <= day) & (end >= day) & (rtw > day)
     rows = periods.loc[out].assign(employee_id=text_column(periods.loc[out], "employee_id"), _start=start[out])
     return rows.sort_values(["employee_id", "_start"]).drop_duplicates("employee_id", keep="last")
@@ -88,7 +88,7 @@ def leave_vs_hris(leave_periods: pd.DataFrame, employment: pd.DataFrame, *, chec
         + iso_dates(rows["_start"].to_numpy(np.int64)) + " is open; the HRIS shows ACTIVE", check_date))
 
     on_leave = status.index[status.to_numpy(dtype=object) == "ON_LEAVE"].to_numpy(dtype=object)
-    missing = on_leave[~np.isin(on_leave, tpa_ids)]
+    missing = on_leave[~member(on_leave, tpa_ids)]
     found.append(exception_frame(
         "HRIS_LEAVE_NOT_AT_TPA", missing, missing, weekly.reindex(missing).to_numpy(np.int64),
         np.full(len(missing), f"the HRIS shows ON_LEAVE on {check_date.isoformat()}; the TPA has no open "
@@ -107,7 +107,7 @@ def _return_dates(periods: pd.DataFrame, employment: pd.DataFrame, weekly: pd.Se
         return combine([])
     rtw = days_column(periods["rtw_date"])
     back = (rtw <= day) & (text_column(periods, "period_type") == "CONTINUOUS") \
-        & ~np.isin(text_column(periods, "decision"), ("DENIED", "CANCELLED", "WITHDRAWN"))
+        & ~member(text_column(periods, "decision"), ("DENIED", "CANCELLED", "WITHDRAWN"))
     leaves = pd.DataFrame({"employee_id": text_column(periods, "employee_id")[back],
                            "key": text_column(periods, "absence_period_key")[back],
                            "start": days_column(periods["period_start"])[back], "rtw": rtw[back]})
@@ -144,7 +144,7 @@ def _terminated_open(periods: pd.DataFrame, now: pd.DataFrame, check_date: date)
     ids = text_column(periods, "employee_id")
     term_day = term.reindex(ids).fillna(-1).to_numpy(np.int64)
     end = days_column(periods["period_end"])
-    hit = (term_day >= 0) & np.isin(text_column(periods, "decision"), OPEN_DECISIONS) & (end > term_day)
+    hit = (term_day >= 0) & member(text_column(periods, "decision"), OPEN_DECISIONS) & (end > term_day)
     rows = periods.loc[hit]
     benefit = scaled_integers(rows["weekly_benefit"]) if "weekly_benefit" in rows \
         else np.zeros(len(rows), np.int64)

@@ -25,7 +25,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from leavehub.reconcile.exceptions import combine, dollars, exception_frame, iso_dates, text_column
+from leavehub.reconcile.exceptions import combine, dollars, exception_frame, iso_dates, member, text_column
 from leavehub.rules.money import OPEN_END, days_column, scaled_integers
 
 __all__ = ["payments_vs_periods"]
@@ -47,7 +47,7 @@ def payments_vs_periods(payments: pd.DataFrame, periods: pd.DataFrame, *, check_
     pay["end"] = np.where(pay["end"] >= OPEN_END, pay["start"], pay["end"])
     cancels = pay.loc[pay["txn"] == "CANCELLATION"]
     reversed_keys = set(cancels["reverses"])
-    standard = pay.loc[(pay["txn"] == "STANDARD") & ~pay["payment_key"].isin(reversed_keys)]
+    standard = pay.loc[(pay["txn"] == "STANDARD").to_numpy() & ~member(pay["payment_key"], reversed_keys)]
     return combine([_unsupported(standard, periods, check_date), _unmatched(cancels, pay, check_date)])
 
 
@@ -61,11 +61,12 @@ def _unsupported(standard: pd.DataFrame, periods: pd.DataFrame, check_date: date
     overlap = (pairs["p_start"] <= pairs["end"]) & (pairs["p_end"] >= pairs["start"])
     pairs = pairs.loc[overlap]
     approved = set(pairs.loc[pairs["decision"] == "APPROVED", "payment_key"])
-    ended = set(pairs.loc[pairs["decision"].isin(ENDED), "payment_key"])
+    ended = set(pairs.loc[member(pairs["decision"], ENDED), "payment_key"])
     keys = standard["payment_key"]
     span = iso_dates(standard["start"].to_numpy(np.int64)) + " to " + iso_dates(standard["end"].to_numpy(np.int64))
-    not_reversed = (keys.isin(ended) & ~keys.isin(approved)).to_numpy()
-    nothing = (~keys.isin(ended) & ~keys.isin(approved)).to_numpy()
+    in_ended, in_approved = member(keys, ended), member(keys, approved)
+    not_reversed = in_ended & ~in_approved
+    nothing = ~in_ended & ~in_approved
     pick = standard.loc[not_reversed]
     first = exception_frame(
         "PAYMENT_NOT_REVERSED", pick["employee_id"], pick["payment_key"], pick["cents"],
@@ -83,7 +84,7 @@ def _unsupported(standard: pd.DataFrame, periods: pd.DataFrame, check_date: date
 def _unmatched(cancels: pd.DataFrame, pay: pd.DataFrame, check_date: date) -> pd.DataFrame:
     original = pd.Series(pay["cents"].to_numpy(np.int64), index=pay["payment_key"].to_numpy(dtype=object))
     original = original[~original.index.duplicated(keep="last")]
-    known = cancels["reverses"].isin(original.index).to_numpy()
+    known = member(cancels["reverses"], original.index)
     first = original.reindex(cancels["reverses"].to_numpy(dtype=object)).fillna(0).to_numpy(np.int64)
     left = first + cancels["cents"].to_numpy(np.int64)  # a cancellation is negative: 0 when it reverses all
     bad = ~known | (left != 0)
