@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -15,11 +15,14 @@ import pytest
 from openpyxl import load_workbook
 from pg_databases import scratch_database
 from reconcile_frames import clean, replace
+from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from leavehub.cli import app
+from leavehub.reconcile.compute import compute
 from leavehub.reconcile.loader import check_date_for_run, load_inputs
 from leavehub.store import FileArrival, Store, SupersedeRule
+from leavehub.store.tables import X12_TRANSACTION_SET
 
 KEYS = {"employment": ("employee_id", "effective_from"), "leave_periods": ("absence_period_key",),
         "benefit_payments": ("payment_key",)}
@@ -95,3 +98,26 @@ def test_reconcile_command_writes_both_reports_and_carries_open_since(home: str,
 def test_bad_check_date_is_refused(home: str) -> None:
     result = CliRunner().invoke(app, ["reconcile", "--check-date", "13/03/2026"])
     assert result.exit_code == 1 and "YYYY-MM-DD" in result.output
+
+
+def test_834_sets_in_the_store_reach_the_detector_and_the_scorecard(home: str) -> None:
+    """Sets as the X12 side records them (x12_transaction_set): a rejected one not resent is an exception,
+    the carrier's acceptance rate is on the scorecard."""
+    store = Store.open(home)
+    sent = store.record_missing("summit_mutual", "enrollment_change", date(2026, 3, 10))  # any ledger row
+    rows = [("0001", 41, "REJECTED", date(2026, 3, 10), datetime(2026, 3, 10, 12, tzinfo=UTC)),
+            ("0001", 42, "ACCEPTED", date(2026, 3, 9), datetime(2026, 3, 9, 12, tzinfo=UTC))]
+    with store.engine.begin() as connection:
+        connection.execute(insert(X12_TRANSACTION_SET), [
+            {"vendor": "summit_mutual", "feed": "enrollment_change", "batch_id": f"B{n}", "file_id": sent,
+             "business_date": day, "control_number": n, "set_control": st, "status": status, "sent_at": at,
+             "acknowledged_at": at + timedelta(hours=2)} for st, n, status, day, at in rows])
+    check = date(2026, 3, 13)
+    inputs = load_inputs(store, check_date=check, weeks=8)
+    result = compute(inputs, {}, check_date=check, weeks=8)
+    found = result.exceptions
+    assert list(found["exception_type"]) == ["X12_SET_NOT_RESENT"]
+    assert "ISA 41" in found.iloc[0]["subject_key"] and "2026-03-10" in found.iloc[0]["reason"]
+    card = result.scorecard.set_index(["vendor", "feed"]).loc[("summit_mutual", "enrollment_change")]
+    assert (card["sets_acknowledged"], card["sets_accepted"], card["acceptance_pct"]) == (2, 1, 50.0)
+    store.dispose()
