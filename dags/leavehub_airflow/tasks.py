@@ -48,10 +48,10 @@ __all__ = [
     "ReconcileOperator",
     "alert_on_failure",
     "executor_names",
-    "receive_feed",
+    "receive_task",
     "require_shared_store",
     "resolve_business_date",
-    "send_feed",
+    "send_task",
 ]
 
 log = logging.getLogger(__name__)
@@ -245,7 +245,7 @@ def _publish(context: Mapping[str, Any], feed_id: str, extra: dict[str, Any]) ->
 # --- the task callables -------------------------------------------------------------------------------
 
 
-def receive_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
+def receive_task(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Inbound: take every file waiting for ``feed_id`` through the whole pipeline, in this one task.
 
     Each file is all or nothing on its own; a rejected file is quarantined (and alerted by the run) and the
@@ -276,7 +276,7 @@ def receive_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def send_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
+def send_task(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Outbound: build, write, encrypt, send and record the batch for the run's business date, in one task.
 
     The batch gets its id and control numbers when built, so a retry after a transient failure resends the
@@ -300,7 +300,7 @@ def send_feed(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class FeedRunOperator(BaseOperator):
-    """The one task of a feed DAG: ``receive_feed`` (direction "in") or ``send_feed`` ("out") for ``feed_id``.
+    """The one task of a feed DAG: ``receive_task`` (direction "in") or ``send_task`` ("out") for ``feed_id``.
 
     A small operator of our own rather than ``@task``: the TaskFlow decorator pulls in the standard provider's
     PythonOperator module at every parse (about 0.2 s), and a feed task needs nothing of it. The return value
@@ -317,7 +317,7 @@ class FeedRunOperator(BaseOperator):
         self.direction = direction
 
     def execute(self, context: Any) -> dict[str, Any]:
-        run = receive_feed if self.direction == "in" else send_feed
+        run = receive_task if self.direction == "in" else send_task
         return run(self.feed_id, context)
 
 

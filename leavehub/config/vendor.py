@@ -98,7 +98,6 @@ class SftpTransport(_Section):
     inbound_dir: NonEmpty = Field(description="where the vendor drops files for us")
     outbound_dir: NonEmpty = Field(description="where we put files for the vendor")
     archive_dir: NonEmpty | None = None
-    pickup_glob: NonEmpty | None = Field(default=None, description="what the vendor picks up, e.g. *.pgp")
 
 
 class HttpTransport(_Section):
@@ -216,13 +215,11 @@ Schedule = Annotated[
 
 
 class Endpoint(_Section):
-    """One API endpoint of an http feed."""
+    """One API endpoint of an http feed, read with GET (a write-back names its own endpoint in code)."""
 
     path: NonEmpty = Field(pattern=r"^/")
-    method: Literal["GET", "POST"] = "GET"
     pagination: Pagination | None = None
     params: dict[str, str | int | bool] = Field(default_factory=dict)
-    idempotency_header: NonEmpty | None = None
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -446,37 +446,37 @@ def _receipt(status: str, day: date | None) -> Any:
 
 
 def test_receive_publishes_latest_business_date_posted(fake_run: SimpleNamespace) -> None:
-    from leavehub_airflow.tasks import receive_feed
+    from leavehub_airflow.tasks import receive_task
 
     fake_run.receipts = [_receipt("APPLIED", date(2026, 2, 28)), _receipt("APPLIED", date(2026, 3, 1)),
                          _receipt("DUPLICATE", date(2026, 2, 27))]
-    summary = receive_feed("harbor_leave.leave_periods", fake_run.context)
+    summary = receive_task("harbor_leave.leave_periods", fake_run.context)
     assert fake_run.calls == [("harbor_leave.leave_periods", date(2026, 3, 1))]  # 06:30 UTC = Mar 1 in LA
     assert summary["business_date"] == "2026-03-01"
     assert fake_run.outlets.by_name["harbor_leave.leave_periods"].extra["business_date"] == "2026-03-01"
 
 
 def test_receive_fails_without_retry_when_a_file_is_rejected(fake_run: SimpleNamespace) -> None:
-    from leavehub_airflow.tasks import receive_feed
+    from leavehub_airflow.tasks import receive_task
 
     from schemas.errors import RejectedInput
 
     fake_run.receipts = [_receipt("APPLIED", date(2026, 3, 1)), _receipt("REJECTED", None)]
     with pytest.raises(RejectedInput, match="1 of 2 file"):
-        receive_feed("harbor_leave.leave_periods", fake_run.context)
+        receive_task("harbor_leave.leave_periods", fake_run.context)
     assert fake_run.outlets.by_name == {}
 
 
 def test_a_rejected_file_alerts_once_the_failure_callback_only_alerts_what_the_run_did_not(
         fake_run: SimpleNamespace, caplog: pytest.LogCaptureFixture) -> None:
     """The run alerts each rejected file with its report; the task's final failure must not alert it again."""
-    from leavehub_airflow.tasks import alert_on_failure, receive_feed
+    from leavehub_airflow.tasks import alert_on_failure, receive_task
 
     from schemas.errors import ConfigError, RejectedInput
 
     fake_run.receipts = [_receipt("REJECTED", None)]
     with pytest.raises(RejectedInput) as rejected:
-        receive_feed("harbor_leave.leave_periods", fake_run.context)
+        receive_task("harbor_leave.leave_periods", fake_run.context)
     ti = SimpleNamespace(dag_id="harbor_leave__leave_periods", task_id="receive", run_id="r1", try_number=1)
     caplog.set_level("WARNING")
     alert_on_failure({"ti": ti, "exception": rejected.value})
@@ -487,33 +487,33 @@ def test_a_rejected_file_alerts_once_the_failure_callback_only_alerts_what_the_r
 
 def test_receive_skips_without_asset_event_when_nothing_new(fake_run: SimpleNamespace) -> None:
     from airflow.sdk.exceptions import AirflowSkipException
-    from leavehub_airflow.tasks import receive_feed
+    from leavehub_airflow.tasks import receive_task
 
     fake_run.receipts = [_receipt("DUPLICATE", date(2026, 3, 1))]
     with pytest.raises(AirflowSkipException):
-        receive_feed("harbor_leave.leave_periods", fake_run.context)
+        receive_task("harbor_leave.leave_periods", fake_run.context)
     assert fake_run.outlets.by_name == {}
 
 
 def test_send_refuses_sqlite_under_celery_before_touching_the_store(fake_run: SimpleNamespace,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from leavehub_airflow.tasks import send_feed
+    from leavehub_airflow.tasks import send_task
 
     from schemas.errors import ConfigError
 
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", "CeleryExecutor")
     with pytest.raises(ConfigError, match="PostgreSQL"):
-        send_feed("harbor_leave.eligibility", fake_run.context)
+        send_task("harbor_leave.eligibility", fake_run.context)
     assert fake_run.calls == []
 
 
 def test_send_publishes_the_batch_business_date(fake_run: SimpleNamespace) -> None:
-    from leavehub_airflow.tasks import send_feed
+    from leavehub_airflow.tasks import send_task
 
     fake_run.sent = SimpleNamespace(feed="harbor_leave.eligibility", file="HARBOR_ELIG_20260301.txt.pgp",
                                     path=Path("/x"), records=12, business_date=date(2026, 3, 1), batch_id="B7",
                                     status="SENT", sha256="0" * 64)
-    summary = send_feed("harbor_leave.eligibility", fake_run.context)
+    summary = send_task("harbor_leave.eligibility", fake_run.context)
     assert summary == {"feed": "harbor_leave.eligibility", "business_date": "2026-03-01",
                        "file": "HARBOR_ELIG_20260301.txt.pgp", "records": 12, "status": "SENT",
                        "batch_id": "B7"}

@@ -30,7 +30,6 @@ transport:
   connection_id: harbor_sftp
   inbound_dir: /outbound/
   outbound_dir: /inbound/
-  pickup_glob: "*.pgp"
 pgp:
   connection_id: harbor_pgp
   armor: false
