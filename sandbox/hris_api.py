@@ -11,6 +11,10 @@ answers 503, stalls and drops connections mid-body - not against mocks. The serv
     GET  /v1/time_off_balances          ?as_of=
     POST /v1/leave_status_updates       Idempotency-Key replay, 409 newer update, 422 field errors
     POST /_admin/faults                 set faults at run time (JSON, see ``Faults``); GET /_admin/stats: counters
+    GET  /_admin/updates                the write-backs applied (id, key, worker, date, status) and how many
+                                        times each Idempotency-Key was applied (never more than once)
+    POST /_admin/updates                an update keyed in at the HRIS itself ({"worker_id", "effective_date"}):
+                                        the hub's older updates for that worker then answer 409
 
 Run ``python -m sandbox.hris_api --data DIR --port 0``; it prints one JSON ready line with its port on stdout and
 logs request lines (query values redacted) on stderr. ``HrisSimulator`` starts and stops it for tests and benches:
@@ -98,6 +102,8 @@ class HrisState:
         self.stats: collections.Counter[str] = collections.Counter()
         self.idempotency: dict[str, tuple[str, int, bytes]] = {}
         self.latest_update: dict[str, str] = {}  # worker_id -> newest effective_date applied
+        self.applied: list[dict[str, Any]] = []  # every write-back applied, in order
+        self.applied_per_key: collections.Counter[str] = collections.Counter()
         self.rows: dict[str, list[tuple[str, dict[str, Any]]]] = {e: self._load(data_dir / f"{e}.jsonl")
                                                                   for e in ENDPOINTS}
         self.worker_ids = {keys["id"] for _, keys in self.rows["workers"]}
@@ -250,12 +256,28 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 stats = dict(self.state.stats)
             return self._send(200, stats)
+        if path == "/_admin/updates":
+            return self._admin_updates(method, body)
         if method == "POST" and path == "/_admin/faults":
             try:
                 return self._send(200, self.state.set_faults(json.loads(body or b"{}")))
             except (ValueError, TypeError) as exc:
                 return self._send(400, {"error": str(exc)})
         self._send(404, {"error": "not_found"})
+
+    def _admin_updates(self, method: str, body: bytes) -> None:
+        st = self.state
+        if method == "GET":
+            with st.lock:
+                return self._send(200, {"updates": list(st.applied), "applied_per_key": dict(st.applied_per_key)})
+        try:
+            entered = json.loads(body or b"{}")
+            worker, day = entered["worker_id"], str(date.fromisoformat(entered["effective_date"]))
+        except (ValueError, KeyError, TypeError):
+            return self._send(400, {"error": "needs worker_id and an ISO effective_date"})
+        with st.lock:
+            st.latest_update[worker] = max(day, st.latest_update.get(worker, day))
+        self._send(200, {"worker_id": worker, "effective_date": day})
 
     def _token(self, body: bytes) -> None:
         st = self.state
@@ -398,6 +420,10 @@ class Handler(BaseHTTPRequestHandler):
                     st.latest_update[update["worker_id"]] = update["effective_date"]
                     st.stats["updates_applied"] += 1
                     answer = {"id": f"LSU-{st.stats['updates_applied']:06d}", "applied": True}
+                    st.applied.append({"id": answer["id"], "key": key, **{k: update.get(k) for k in (
+                        "worker_id", "status", "leave_type", "paid", "effective_date", "expected_return_date",
+                        "source_case")}})
+                    st.applied_per_key[key] += 1
                     seen = (digest, 201, json.dumps(answer).encode())
                 st.idempotency[key] = seen
         if seen is None:
@@ -567,6 +593,14 @@ class HrisSimulator:
     def stats(self) -> dict[str, int]:
         """Counters: token_requests, tokens_issued, requests_<endpoint>, status_<code>, dropped, replays ..."""
         return self._admin("GET", "/_admin/stats")
+
+    def updates(self) -> dict[str, Any]:
+        """The write-backs applied (``updates``: id, key, body fields) and ``applied_per_key``: key -> count."""
+        return self._admin("GET", "/_admin/updates")
+
+    def enter_update(self, worker_id: str, effective_date: str) -> dict[str, Any]:
+        """An update keyed in at the HRIS for ``worker_id`` on ``effective_date`` (older ones then get 409)."""
+        return self._admin("POST", "/_admin/updates", {"worker_id": worker_id, "effective_date": effective_date})
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -292,6 +292,8 @@ class JsonLayout(_Strict):
 
     type: Literal["json"] = "json"
     records_path: str = "data"
+    booleans: list[str] = Field(default_factory=list, description="outbound: columns sent as JSON true/false "
+                                                                  "(from the text true/false)")
 
 
 Layout = Annotated[DelimitedLayout | FixedWidthLayout | JsonLayout | X12Layout, Field(discriminator="type")]

@@ -7,7 +7,7 @@ archive folder - a rejected file too, once it is safe in quarantine. Each file i
 with one file's content or name quarantines THAT file and the run goes on to the next, so one bad file never
 stalls its feed. Only a transport, store or configuration failure stops a run (an exception). Inbound API feeds:
 pull every page into encrypted staging and post the pull like a file. Outbound: build and send one file per
-business date.
+business date; outbound API feeds POST each changed record (``leavehub.pipeline.writeback``).
 
 The run returns a ``RunOutcome`` (values, see ``leavehub.pipeline.outcome``) and raises one alert per rejected
 file; the caller (CLI, Airflow task) turns the outcome into an exit code or a task state, and alerts nothing
@@ -110,7 +110,12 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
 
             outcome.acknowledgements = collect_acknowledgements(feed, store=store, connections=connections,
                                                                 settings=settings)
-        outcome.sent = send_feed(feed, store=store, business_date=bday, connections=connections)
+        if feed.vendor.transport.type == "http":  # an API write-back: one POST per changed record
+            from leavehub.pipeline.writeback import send_updates
+
+            outcome.sent = send_updates(feed, store=store, business_date=bday, connections=connections)
+        else:
+            outcome.sent = send_feed(feed, store=store, business_date=bday, connections=connections)
     elif files is not None and feed.spec.file_set is not None:
         from leavehub.pipeline.file_sets import post_local_sets
 

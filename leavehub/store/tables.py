@@ -61,6 +61,7 @@ __all__ = [
     "RECONCILIATION_EXCEPTION",
     "SYSTEM_COLUMNS",
     "VERSIONED_ENTITIES",
+    "WRITEBACK_UPDATE",
     "X12_TRANSACTION_SET",
     "EntityColumn",
     "ExactDecimal",
@@ -205,6 +206,31 @@ RECONCILIATION_EXCEPTION = Table(
     Index(None, "check_date"),
 )
 """What each reconciliation found, per check date: the next one carries ``first_seen`` ("open since")."""
+
+WRITEBACK_UPDATE = Table(
+    "writeback_update",
+    METADATA,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("vendor", String(64), nullable=False),
+    Column("feed", String(64), nullable=False),
+    Column("batch_id", String(64), nullable=False),  # the outbound_batch that built it
+    Column("idempotency_key", String(64), nullable=False),  # fixed when built: a resend uses the same one
+    Column("employee_id", String(120), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("body", JSON, nullable=False),  # the request body exactly as sent (no PII: status, type, dates, case)
+    Column("business_date", Date, nullable=False),
+    Column("status", String(12), nullable=False),  # PENDING | APPLIED | SUPERSEDED | REJECTED
+    Column("http_status", Integer, nullable=True),
+    Column("vendor_ref", String(120), nullable=True),  # the vendor's id of the applied update
+    Column("errors", JSON, nullable=True),  # 422: [{field, reason}] - never a value
+    Column("attempts", Integer, nullable=False),
+    Column("built_at", Utc, nullable=False),
+    Column("answered_at", Utc, nullable=True),
+    UniqueConstraint("idempotency_key"),
+    Index(None, "vendor", "feed", "employee_id"),
+    Index(None, "vendor", "feed", "status"),
+)
+"""Each update an outbound API feed built, and what the vendor answered: a crash mid-batch resumes from here."""
 
 SYSTEM_COLUMNS = (
     "version_id", "record_key", "source_vendor", "source_feed", "valid_from", "valid_to", "recorded_at",
