@@ -197,7 +197,7 @@ def _close_batch(feed: FeedPlan, store: Any, batch_id: str, result: WriteBackRes
 
 def _alert_rejections(feed: FeedPlan, result: WriteBackResult) -> None:
     """One alert per run for the updates the vendor refused: counts and field names, never a value."""
-    from leavehub.operations.alerts import Alert, send_alert
+    from leavehub.alerts import Alert, send_alert
 
     send_alert(Alert("rejected_by_vendor", feed.id, result.business_date,
                      f"{result.rejected} update(s) refused (HTTP 422)",
