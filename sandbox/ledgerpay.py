@@ -5,10 +5,12 @@ when it runs a check date, writes the register ``LEDGERPAY_REGISTER_<CO>_<YYYYMM
 How payroll applies an import (``PR<CO>EPI_<BATCHID>.csv.pgp``, read with gpg, the signature checked):
 a ``NEW`` batch is held for the next payroll run; the same Batch ID with identical content again is a duplicate
 and ignored; ``REPLACE`` swaps the held lines of that Batch ID, and is refused once the batch was processed.
-Running payroll turns each held line into one register line carrying its Batch ID: Cancel Pay -> ``EARN REG``
+Running payroll turns each held line into a register line carrying its Batch ID: Cancel Pay -> ``EARN REG``
 with Reg Earnings (0.00 when none), hours -> ``EARN <code>`` with the hours, earnings -> ``EARN <code>``, memo ->
-``MEMO <code>``, Adjust Ded -> ``DED <code>``, Block Ded -> ``DED <code>`` 0.00 (not taken). So after a clean
-run the register's lines are the instructions sent, line for line.
+``MEMO <code>``, Adjust Ded -> ``DED <code>``, Block Ded -> ``DED <code>`` 0.00 (not taken); lines of one
+employee with the same type and code in one batch add up (the register's key: company, file number, check,
+type, code, batch). So after a clean run the register's lines are the instructions sent, line for line (summed
+per code).
 
 Switches (``PayrollErrors``) make payroll err, each on the first N lines it applies to, and every injected error
 is written to the manifest (JSON, beside the SFTP home, never sent to the hub): ``drop_line`` (a line missing),
@@ -147,7 +149,7 @@ class LedgerPaySimulator:
             self.processed[batch] = self.held.pop(batch)
         base = {"CO_CODE": company, "PAY_PERIOD_START": period[0].isoformat(),
                 "PAY_PERIOD_END": period[1].isoformat(), "CHECK_DATE": check_date.isoformat()}
-        lines = [{**base, **line} for line in lines]
+        lines = [{**base, **line} for line in _summed(lines)]
         lines, injected = self._inject(lines, base)
         out = io.StringIO(newline="")
         writer = csv.DictWriter(out, fieldnames=REGISTER_COLUMNS, lineterminator="\n")
@@ -205,3 +207,19 @@ class LedgerPaySimulator:
             note("line_dropped", line)
             out.remove(line)
         return out, injected
+
+
+def _summed(lines: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One register line per employee, type, code and batch (the register's key): hours and amounts of the
+    import's lines with the same code add up (two cases' LOA hours, two payments' memo lines)."""
+    out: dict[tuple[str, str, str, str], dict[str, str]] = {}
+    for line in lines:
+        key = (line["FILE_NO"], line["LINE_TYPE"], line["CODE"], line["BATCH_ID"])
+        if key not in out:
+            out[key] = dict(line)
+            continue
+        kept = out[key]
+        for name in ("HOURS", "AMOUNT"):
+            if line[name] or kept[name]:
+                kept[name] = f"{Decimal(kept[name] or '0') + Decimal(line[name] or '0'):.2f}"
+    return list(out.values())

@@ -156,3 +156,13 @@ def test_a_resent_identical_batch_is_a_duplicate_and_a_replace_after_processing_
     manifest = json.loads((payroll.home.parent / "ledgerpay_manifest_NWD_20260320.json").read_text())
     assert [e["event"] for e in manifest["events"]] == ["duplicate_ignored", "replaced"]
     assert payroll.processed["B1"][0]["Reg Earnings"] == "900.00"
+
+
+def test_lines_of_one_code_in_one_batch_add_up_on_the_register():
+    from sandbox.ledgerpay import _summed
+
+    base = {"FILE_NO": "W1", "LINE_TYPE": "EARN", "CODE": "LOA", "BATCH_ID": "B1", "HOURS": "8.00",
+            "AMOUNT": "0.00"}
+    other = {**base, "CODE": "STU", "HOURS": "", "AMOUNT": "100.00"}
+    assert _summed([base, {**base, "HOURS": "2.50"}, other, {**other, "BATCH_ID": "B2"}]) == [
+        {**base, "HOURS": "10.50"}, other, {**other, "BATCH_ID": "B2"}]
