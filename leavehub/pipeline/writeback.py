@@ -121,11 +121,11 @@ def send_updates(feed: FeedPlan, *, store: Any, business_date: date,
                  connections: ConnectionResolver | None = None) -> WriteBackResult:
     """Resume what an earlier run left PENDING, then derive, record and send today's changes."""
     endpoint = feed.spec.endpoint
-    if feed.spec.direction != "out" or endpoint is None or endpoint.method != "POST":
-        raise ConfigError(f"{feed.id}: an outbound API feed needs an endpoint with method POST",
+    if feed.spec.direction != "out" or endpoint is None:
+        raise ConfigError(f"{feed.id}: an outbound API feed needs the endpoint it POSTs to",
                           file=str(feed.folder / "vendor.yaml"), key_path=f"feeds.{feed.name}.endpoint")
     vendor, engine = feed.vendor.vendor, store.engine
-    result = WriteBackResult(feed.id, f"{endpoint.method} {endpoint.path}", business_date)
+    result = WriteBackResult(feed.id, f"POST {endpoint.path}", business_date)
     with contextlib.closing(open_api_client(feed, connections)) as client:
         left = writebacks.pending_updates(engine, vendor, feed.name)
         if left:
@@ -148,10 +148,7 @@ def send_updates(feed: FeedPlan, *, store: Any, business_date: date,
 
 def _send(feed: FeedPlan, client: Any, store: Any, pending: list[StoredUpdate], result: WriteBackResult) -> None:
     """POST each update under its stored key and record the answer; then close its batch in the ledger."""
-    path, header = feed.spec.endpoint.path, feed.spec.endpoint.idempotency_header or "Idempotency-Key"
-    if header != "Idempotency-Key":
-        raise ConfigError(f"{feed.id}: only the Idempotency-Key header is supported",
-                          file=str(feed.folder / "vendor.yaml"), key_path=f"feeds.{feed.name}.endpoint")
+    path = feed.spec.endpoint.path
     for item in pending:
         try:
             answer = client.post_json(path, item.body, idempotency_key=item.idempotency_key)
