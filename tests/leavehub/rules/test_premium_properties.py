@@ -74,8 +74,10 @@ def _history(people: list[dict], expected: pd.DataFrame) -> tuple[pd.DataFrame, 
     for n, p in enumerate(people):
         rng = random.Random(p["seed"])
         mine = expected.loc[expected["employee_id"] == f"E{n}"]
+        checks = sorted(set(mine["check_date"]))
+        unpaid_checks = {c for c in checks if rng.random() < p["blocked_share"]}  # a check pays nothing, or pays
         for r in mine.itertuples():
-            unpaid = rng.random() < p["blocked_share"]
+            unpaid = r.check_date in unpaid_checks
             if unpaid and r.due > 0:
                 moves.append({"employee_id": r.employee_id, "plan_type": r.plan_type,
                               "deduction_code": r.deduction_code, "share": "EMPLOYEE", "entry_type": "BLOCKED",
