@@ -107,6 +107,7 @@ def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, dir
         remote_same = _remote_files(stack) == before_second[1]
         census = sorted(stack.harbor_dir("inbound").glob("*.pgp"))
         _summary(console, settings, steps, census, home, direct=direct)
+        _reconcile(console, settings, business_date)
     idempotent = not new_rows and remote_same
     if idempotent:
         console.print("[green]second pass: nothing new posted or sent[/] (ledger and Harbor's files unchanged)")
@@ -273,6 +274,25 @@ def _remote_files(stack: SandboxStack) -> dict[str, str]:
             if path.is_file():
                 found[f"{folder}/{path.name}"] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found
+
+
+def _reconcile(console: Console, settings: Settings, check_date: date) -> None:
+    """The reconciliation of the demo's last day (what `leavehub reconcile --check-date D` does): both reports."""
+    from leavehub.config.vendor import load_vendors
+    from leavehub.pipeline.runner import open_store
+    from leavehub.reconcile.run import run_reconciliation
+
+    store = open_store(settings)
+    try:
+        files = run_reconciliation(store, load_vendors(settings.mappings_root), check_date=check_date,
+                                   out_dir=settings.home / "reports",
+                                   weeks=settings.employer.reconciliation.scorecard_weeks)
+    finally:
+        store.dispose()
+    console.print(f"reconciled:  {check_date.isoformat()}: {files.exceptions} exception(s), "
+                  f"${files.amount_cents / 100:,.2f} at stake")
+    console.print(f"  workbook:  {files.workbook}")
+    console.print(f"  html:      {files.html}")
 
 
 def _summary(console: Console, settings: Settings, steps: list[list[Step]], census: list[Path], home: Path,

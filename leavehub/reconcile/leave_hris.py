@@ -101,8 +101,9 @@ def leave_vs_hris(leave_periods: pd.DataFrame, employment: pd.DataFrame, *, chec
 
 def _return_dates(periods: pd.DataFrame, employment: pd.DataFrame, weekly: pd.Series, day: int,
                   check_date: date) -> pd.DataFrame:
-    """Returned periods (``rtw_date`` on or before D) whose HRIS return (first ACTIVE row after the leave
-    began) is another day, or missing while the HRIS already shows the employee back."""
+    """Returned periods (``rtw_date`` on or before D) that the HRIS recorded as a leave (an ON_LEAVE row
+    overlapping it) and whose HRIS return (first ACTIVE row after the leave began) is another day, or none. An
+    HRIS that never showed the leave has no return date to compare (that was LEAVE_NOT_IN_HRIS while it ran)."""
     if not len(periods) or "rtw_date" not in periods:
         return combine([])
     rtw = days_column(periods["rtw_date"])
@@ -113,10 +114,14 @@ def _return_dates(periods: pd.DataFrame, employment: pd.DataFrame, weekly: pd.Se
                            "start": days_column(periods["period_start"])[back], "rtw": rtw[back]})
     # one return per leave: the latest period of each case's continuous stretch reports the return
     leaves = leaves.sort_values(["employee_id", "rtw", "key"]).drop_duplicates(["employee_id", "rtw"], keep="last")
-    active = pd.DataFrame({"employee_id": text_column(employment, "employee_id"),
-                           "from": days_column(employment["effective_from"]),
-                           "status": text_column(employment, "status")})
-    active = active.loc[active["status"] == "ACTIVE", ["employee_id", "from"]]
+    rows = pd.DataFrame({"employee_id": text_column(employment, "employee_id"),
+                         "from": days_column(employment["effective_from"]),
+                         "to": days_column(employment["effective_to"]),
+                         "status": text_column(employment, "status")})
+    away = leaves.merge(rows.loc[rows["status"] == "ON_LEAVE"], on="employee_id")
+    recorded = away.loc[(away["from"] < away["rtw"]) & (away["to"] >= away["start"]), "key"]
+    leaves = leaves.loc[member(leaves["key"], set(recorded))]
+    active = rows.loc[rows["status"] == "ACTIVE", ["employee_id", "from"]]
     pairs = leaves.merge(active, on="employee_id", how="left")
     pairs = pairs.loc[pairs["from"].isna() | (pairs["from"] > pairs["start"])]
     first = pairs.groupby(["employee_id", "key"], as_index=False).agg(

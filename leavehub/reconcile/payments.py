@@ -5,7 +5,7 @@ A STANDARD payment is settled when a CANCELLATION names it (``reverses_payment_k
 employee and plan against the periods whose dates overlap the payment's (a payment without dates uses its
 payment date):
 
-- an APPROVED period overlaps it: fine;
+- an APPROVED period overlaps it (or one that was approved and has since been EXHAUSTED or CLOSED): fine;
 - only periods that were DENIED, CANCELLED or WITHDRAWN overlap it: PAYMENT_NOT_REVERSED (money: the gross);
 - no period overlaps it at all: PAYMENT_NO_APPROVED_PERIOD (money: the gross).
 
@@ -31,6 +31,8 @@ from leavehub.rules.money import OPEN_END, days_column, scaled_integers
 __all__ = ["payments_vs_periods"]
 
 ENDED = ("DENIED", "CANCELLED", "WITHDRAWN")
+PAID = ("APPROVED", "EXHAUSTED", "CLOSED")
+"""Decisions under which the TPA paid: approved, and approved periods that ran out or closed since."""
 
 
 def payments_vs_periods(payments: pd.DataFrame, periods: pd.DataFrame, *, check_date: date) -> pd.DataFrame:
@@ -60,7 +62,7 @@ def _unsupported(standard: pd.DataFrame, periods: pd.DataFrame, check_date: date
         per, on=["employee_id", "plan"], how="inner")
     overlap = (pairs["p_start"] <= pairs["end"]) & (pairs["p_end"] >= pairs["start"])
     pairs = pairs.loc[overlap]
-    approved = set(pairs.loc[pairs["decision"] == "APPROVED", "payment_key"])
+    approved = set(pairs.loc[member(pairs["decision"], PAID), "payment_key"])
     ended = set(pairs.loc[member(pairs["decision"], ENDED), "payment_key"])
     keys = standard["payment_key"]
     span = iso_dates(standard["start"].to_numpy(np.int64)) + " to " + iso_dates(standard["end"].to_numpy(np.int64))

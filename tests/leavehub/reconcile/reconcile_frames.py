@@ -53,7 +53,8 @@ def clean() -> dict[str, pd.DataFrame]:
         period("P1", "E1", date(2026, 3, 1), date(2026, 5, 23)),
         period("P1S", "E1", date(2026, 3, 1), date(2026, 4, 30), plan="STD"),
         period("P2", "E2", date(2026, 1, 5), date(2026, 2, 15), rtw_date=date(2026, 2, 16)),
-        period("P2S", "E2", date(2026, 1, 5), date(2026, 2, 15), plan="STD", rtw_date=date(2026, 2, 16)),
+        period("P2S", "E2", date(2026, 1, 5), date(2026, 2, 15), "EXHAUSTED", plan="STD",
+               rtw_date=date(2026, 2, 16)),  # ran out: its payments were still made under an approval
         period("P3", "E3", date(2026, 3, 9), date(2026, 3, 9), period_type="INTERMITTENT"),
     ]
     payments = [

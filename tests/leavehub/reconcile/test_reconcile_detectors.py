@@ -129,3 +129,13 @@ def test_open_since_is_carried_from_the_previous_period(seen_before: bool) -> No
         previous = previous.assign(subject_key="someone else")
     carried = carry_open_since(now, previous)
     assert carried.loc[0, "first_seen"] == (date(2026, 2, 27) if seen_before else CHECK)
+
+
+def test_no_return_date_to_compare_when_the_hris_never_showed_the_leave() -> None:
+    """An HRIS that kept E2 ACTIVE throughout has no return date; the disagreement was the leave itself."""
+    frames = clean()
+    table = frames["employment"]
+    kept = table.loc[(table["employee_id"] != "E2") | (table["effective_from"] == date(2020, 1, 1))].copy()
+    kept.loc[kept["employee_id"] == "E2", "effective_to"] = None
+    frames["employment"] = kept
+    assert detect(frames).empty
