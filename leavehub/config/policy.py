@@ -115,9 +115,11 @@ class OverpaymentPolicy(_Section):
 
 
 class CatchUpPolicy(_Section):
-    """Catch-up of premium arrears after return: a cap per check, per plan or one total."""
+    """Catch-up of premium arrears after return: a cap per check, per plan or one total, and a floor the
+    check's net pay never goes below (the payroll register's net)."""
 
     cap_per_check: MoneyAmount
+    net_pay_floor: MoneyAmount = Decimal(0)
     cap_scope: Literal["per_plan", "total"] = "per_plan"
     regular_deduction_counts: bool = False
 

@@ -55,6 +55,7 @@ class LeaveInputs:
     premium contributions behind third-party sick pay's taxable share). ``receivables``: outstanding
     overpayments (``employee_id, case_number, outstanding, recovery, cap_percent, rule_version``).
     ``average_weekly_wages``: ``employee_id, average_weekly_wage`` where the state's AWW is known.
+    ``net_pay``: ``employee_id, net_pay``, the net of the latest payroll register check (catch-up's floor).
     """
 
     employment: pd.DataFrame
@@ -68,6 +69,7 @@ class LeaveInputs:
     premium_ledger: pd.DataFrame = field(default_factory=_empty)
     receivables: pd.DataFrame = field(default_factory=_empty)
     average_weekly_wages: pd.DataFrame = field(default_factory=_empty)
+    net_pay: pd.DataFrame = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,8 @@ def _only_employees_with_business(inputs: LeaveInputs) -> LeaveInputs:
         return frame.loc[np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)]
 
     return replace(inputs, employment=only(inputs.employment), enrollments=only(inputs.enrollments),
-                   time_off=only(inputs.time_off), average_weekly_wages=only(inputs.average_weekly_wages))
+                   time_off=only(inputs.time_off), average_weekly_wages=only(inputs.average_weekly_wages),
+                   net_pay=only(inputs.net_pay))
 
 
 def _classify_days(periods: pd.DataFrame, window: PayWindow, staff: pd.DataFrame, policy: PayPolicy,
@@ -268,7 +271,8 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
                                                        policy)
     blocks.append(block_lines)
     at_work = ids[~touched & (pay > 0)]
-    catch_lines, recovered = premiums.catch_up(inputs.premium_ledger, inputs.enrollments, at_work, window, policy)
+    catch_lines, recovered = premiums.catch_up(inputs.premium_ledger, inputs.enrollments, at_work, window, policy,
+                                               inputs.net_pay if len(inputs.net_pay) else None)
     blocks.append(catch_lines)
     blocks.append(overpayments.recovery_lines(inputs.receivables, pd.Series(gross, index=idx), window, policy))
     frame = gather(blocks, window)

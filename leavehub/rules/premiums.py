@@ -100,8 +100,15 @@ def blocked_deductions(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, u
 
 
 def catch_up(ledger: pd.DataFrame, enrollments: pd.DataFrame, paid: np.ndarray, window: PayWindow,
-             policy: PayPolicy) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Catch-up deductions for ``paid`` employees (at work, paid this check) with outstanding arrears."""
+             policy: PayPolicy, net_pay: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Catch-up deductions for ``paid`` employees (at work, paid this check) with outstanding arrears, and
+    refunds (negative adjustments, outside the cap) where a plan's ledger shows more collected than owed.
+
+    ``net_pay`` (``employee_id, net_pay``: the net of the employee's latest payroll register check) keeps the
+    check's net at or above ``catch_up.net_pay_floor``: plans are caught up in plan order until the room above
+    the floor is used. With a floor above zero and no known net, nothing is caught up (the floor cannot be
+    proven); with a zero floor the cap alone applies.
+    """
     none = emit([], "DEDUCTION_ADJUSTMENT", "premiums.catch_up", rule_version=None, explanation=None)
     if not len(ledger) or not len(paid):
         return none, _no_arrears()
@@ -109,12 +116,13 @@ def catch_up(ledger: pd.DataFrame, enrollments: pd.DataFrame, paid: np.ndarray, 
                       & ledger["employee_id"].astype(str).isin(set(paid))].copy()
     rows["cents"] = scaled_integers(rows["amount"])
     owed = rows.groupby(["employee_id", "plan_type", "deduction_code"], as_index=False)["cents"].sum()
-    owed = owed.loc[owed["cents"] > 0].sort_values(["employee_id", "plan_type"]).reset_index(drop=True)
+    owed = owed.loc[owed["cents"] != 0].sort_values(["employee_id", "plan_type"]).reset_index(drop=True)
     if not len(owed):
         return none, _no_arrears()
-    cap = int(policy.premiums.catch_up.cap_per_check * 100)
+    rules = policy.premiums.catch_up
+    cap = int(rules.cap_per_check * 100)
     regular = np.zeros(len(owed), np.int64)
-    if policy.premiums.catch_up.regular_deduction_counts and len(enrollments):
+    if rules.regular_deduction_counts and len(enrollments):
         now = _in_force(enrollments, window.first_day)
         per = pd.Series(scaled_integers(now["employee_premium_per_period"]),
                         index=now["employee_id"].astype(str) + "|" + now["deduction_code"].astype(str))
@@ -122,21 +130,36 @@ def catch_up(ledger: pd.DataFrame, enrollments: pd.DataFrame, paid: np.ndarray, 
         regular = per.reindex(owed["employee_id"].astype(str) + "|" + owed["deduction_code"].astype(str)) \
             .fillna(0).to_numpy(np.int64)
     owed_cents = owed["cents"].to_numpy(np.int64)
-    if policy.premiums.catch_up.cap_scope == "per_plan":
-        take = np.clip(np.minimum(owed_cents, cap - regular), 0, None)
+    due = np.maximum(owed_cents, 0)
+    employee = owed["employee_id"].astype(str)
+    if rules.cap_scope == "per_plan":
+        take = np.clip(np.minimum(due, cap - regular), 0, None)
     else:  # one total cap per check, filled plan by plan in plan order
-        room = cap - pd.Series(regular).groupby(owed["employee_id"]).transform("sum").to_numpy()
-        before = owed.assign(c=owed_cents).groupby("employee_id")["c"].cumsum().to_numpy() - owed_cents
-        take = np.clip(room - before, 0, owed_cents)
+        room = cap - pd.Series(regular).groupby(employee).transform("sum").to_numpy()
+        before = pd.Series(due).groupby(employee).cumsum().to_numpy() - due
+        take = np.clip(room - before, 0, due)
+    floor = int(rules.net_pay_floor * 100)
+    if floor or net_pay is not None:  # never below the net pay floor: the room above it, plan by plan
+        known = pd.Series(scaled_integers(net_pay["net_pay"]), index=net_pay["employee_id"].astype(str)) \
+            if net_pay is not None and len(net_pay) else pd.Series(dtype=np.int64)
+        known = known.groupby(level=0).last()
+        net = known.reindex(employee).to_numpy(dtype=float)
+        above = np.where(np.isnan(net), 0 if floor else np.inf, net - floor)
+        before = pd.Series(take).groupby(employee).cumsum().to_numpy() - take
+        take = np.clip(np.maximum(above, 0) - before, 0, take).astype(np.int64)
+    refund = np.minimum(owed_cents, 0)  # more collected than owed: paid back, whatever the cap
+    amount = take + refund
     lines = emit(owed["employee_id"].to_numpy(dtype=object), "DEDUCTION_ADJUSTMENT", "premiums.catch_up",
-                 amount_cents=take, deduction_code=owed["deduction_code"].to_numpy(dtype=object),
-                 rule_version=policy.label, keep=take > 0,
-                 explanation=f"catch-up of premium arrears, at most {policy.premiums.catch_up.cap_per_check} "
-                 f"per check ({policy.premiums.catch_up.cap_scope})")
-    recovered = pd.DataFrame({
+                 amount_cents=amount, deduction_code=owed["deduction_code"].to_numpy(dtype=object),
+                 rule_version=policy.label, keep=amount != 0,
+                 explanation=np.where(refund < 0, "refund of premium share collected beyond what was owed",
+                                      f"catch-up of premium arrears, at most {rules.cap_per_check} per check "
+                                      f"({rules.cap_scope}), net pay kept at or above {rules.net_pay_floor}"))
+    moved = pd.DataFrame({
         "employee_id": owed["employee_id"].to_numpy(), "plan_type": owed["plan_type"].to_numpy(),
-        "deduction_code": owed["deduction_code"].to_numpy(), "share": "EMPLOYEE", "entry_type": "RECOVERED",
+        "deduction_code": owed["deduction_code"].to_numpy(), "share": "EMPLOYEE",
+        "entry_type": np.where(refund < 0, "REFUND", "RECOVERED"),
         "coverage_start": window.period_start, "coverage_end": window.period_end,
-        "plan_year": window.check_date.year, "amount_cents": -take, "check_date": window.check_date,
+        "plan_year": window.check_date.year, "amount_cents": -amount, "check_date": window.check_date,
         "case_number": None, "premium_method": "CATCH_UP", "rule_version": policy.label})
-    return lines, recovered.loc[take > 0].reset_index(drop=True)
+    return lines, moved.loc[amount != 0].reset_index(drop=True)

@@ -139,3 +139,41 @@ def test_a_pay_as_you_go_share_30_days_late_is_on_the_notice_list_with_15_days_n
         ["E1", "MEDICAL", date(2026, 3, 20), 31]]
     assert _cents(late["amount_late"].iloc[0]) == "60.00"   # P1's $120 less the $60 catch-up applied to it
     assert late["coverage_may_end"].iloc[0] == date(2026, 5, 5)
+
+
+def _back_at_work(net: list[dict] | None, floor: str, ledger_cents: int):
+    """Scenario 1's first check back (Apr 13-26) with a given floor, register net and ledger balance."""
+    s = PREMIUMS["scenarios"]["1"]
+    history = policy("1")
+    version = history.versions[0]
+    rules = version.premiums.catch_up.model_copy(update={"net_pay_floor": Decimal(floor)})
+    premiums = version.premiums.model_copy(update={"catch_up": rules})
+    history = history.model_copy(update={"versions": [version.model_copy(update={"premiums": premiums})]})
+    entry = {"entry_id": "M1", "employee_id": "E1", "plan_type": "MEDICAL", "deduction_code": "MED",
+             "share": "EMPLOYEE", "entry_type": "BLOCKED", "coverage_start": date(2026, 3, 2),
+             "coverage_end": date(2026, 3, 15), "plan_year": 2026, "amount": Decimal(ledger_cents) / 100,
+             "recorded_at": RECORDED}
+    net_frame = pd.DataFrame(net or [], columns=["employee_id", "net_pay"])
+    net_frame["net_pay"] = pd.Series([Decimal(n["net_pay"]) for n in net or []], dtype=pd.ArrowDtype(
+        pa.decimal128(14, 2)))
+    data = dataclasses.replace(inputs("1"), premium_ledger=canonical_frame("premium_ledger_entry", [entry]),
+                               net_pay=net_frame)
+    p = calendar(s["calendar"]).iloc[3]
+    window = PayWindow("NWD", "BIWEEKLY", p.period_start, p.period_end, p.check_date)
+    priced = price_period(data, window, history, TABLES)
+    adj = priced.lines.loc[priced.lines["kind"] == "DEDUCTION_ADJUSTMENT"]
+    return [str(a) for a in adj["amount"]], priced.arrears[["entry_type", "amount_cents"]].values.tolist()
+
+
+def test_catch_up_never_takes_net_pay_below_the_floor_and_refunds_are_negative_adjustments():
+    # $360 owed, cap $60: with $1,000.00 net and a $980.00 floor only $20.00 fits
+    assert _back_at_work([{"employee_id": "E1", "net_pay": "1000.00"}], "980.00", 360_00) == (
+        ["20.00"], [["RECOVERED", -20_00]])
+    # net already at the floor: nothing; a floor and no known net: nothing either (it cannot be proven)
+    assert _back_at_work([{"employee_id": "E1", "net_pay": "980.00"}], "980.00", 360_00) == ([], [])
+    assert _back_at_work(None, "980.00", 360_00) == ([], [])
+    # no floor: the cap alone
+    assert _back_at_work(None, "0.00", 360_00) == (["60.00"], [["RECOVERED", -60_00]])
+    # $30 more collected than owed: paid back as a negative adjustment, whatever the cap and floor
+    assert _back_at_work([{"employee_id": "E1", "net_pay": "500.00"}], "980.00", -30_00) == (
+        ["-30.00"], [["REFUND", 30_00]])
