@@ -24,7 +24,7 @@ import csv
 import json
 import logging
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -49,6 +49,8 @@ app.add_typer(mapping_app, name="mapping")
 app.add_typer(schema_app, name="schema")
 app.add_typer(archive_app, name="archive")
 app.add_typer(db_app, name="db")
+premiums_app = typer.Typer(help="Premiums during leave: the ledger per plan and bucket.", no_args_is_help=True)
+app.add_typer(premiums_app, name="premiums")
 app.add_typer(pay_app, name="pay")
 app.add_typer(fmla_app, name="fmla")
 register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
@@ -350,6 +352,37 @@ def history(
     if frame.empty:
         _fail(LookupError(f"no {entity} record with key {key!r} (see `leavehub show {entity}`)"))
     _print_frame(frame, fmt, f"{entity} {key}: {len(frame)} version(s)")
+
+
+@premiums_app.command("status")
+def premiums_status(
+    employee: Annotated[str | None, typer.Argument(help="one employee id (default: everyone with a bucket)")]
+    = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the day lateness is counted to (YYYY-MM-DD)")]
+    = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """Per plan and coverage bucket: due, deducted, recovered, waived, outstanding, days late; then the
+    shares 30+ days late (29 CFR 825.212 notice). Only employee ids are shown."""
+    from leavehub.operations.premiums import premium_status
+
+    try:
+        day = _date(as_of, "--as-of") or datetime.now(UTC).date()
+        ledger, late = premium_status(_read_store(), employee, as_of=day)
+    except LeaveHubError as exc:
+        _fail(exc)
+    if fmt != "table":
+        _print_frame(ledger, fmt, "premium ledger")
+        return
+    table = Table(*ledger.columns, title=f"premium ledger as of {day.isoformat()}: {len(ledger)} bucket(s)")
+    for row in ledger.itertuples(index=False):
+        table.add_row(*[_text(v) for v in row])
+    console.print(table)
+    if len(late):
+        notice = Table(*late.columns, title="30+ days late: written notice now, coverage may end 15 days after")
+        for row in late.itertuples(index=False):
+            notice.add_row(*[_text(v) for v in row])
+        console.print(notice)
 
 
 def _read_store():  # type: ignore[no-untyped-def]
