@@ -231,8 +231,10 @@ def main() -> int:
     }
     print(json.dumps(result))
     assert not forbidden, f"parsing the DAG file imported {forbidden}"
-    # one DAG per feed, plus the watchman DAG (leavehub__check_arrivals) when a feed declares an arrival window
-    assert first["dags"] in (feeds, feeds + 1), f"built {first['dags']} DAGs for {feeds} feeds: {first['errors']}"
+    # one DAG per feed, plus the watchman DAG (leavehub__check_arrivals) when a feed declares an arrival window,
+    # plus the reconciliation DAG (leavehub__reconcile, from employer.yaml)
+    assert first["dags"] in (feeds + 1, feeds + 2), \
+        f"built {first['dags']} DAGs for {feeds} feeds: {first['errors']}"
     return 0
 
 
