@@ -79,7 +79,7 @@ def build(n: int) -> ReconcileInputs:
     status[leave[kind == 0]] = "ACTIVE"                  # on leave at the TPA, active in the HRIS
     status[leave[kind == 2]] = "TERMINATED"              # terminated with an open case
     returned = kind == 1                                 # back at work: the TPA's return date is 7 days off
-    status[leave[returned]] = "ACTIVE"
+    status[leave[returned]] = "ON_LEAVE"  # until the return row below (the HRIS recorded the leave)
     employment = arrow({
         "employee_id": pa.array(np.concatenate([ids, ids[leave[returned]]])),
         "effective_from": dates(np.full(n + returned.sum(), day - 3000)),  # set below
