@@ -4,9 +4,9 @@
     -> encrypt + sign -> put under a temporary name, then rename -> ledger: SENT
 
 The batch gets its id and control number when it is built, and the artifact that goes on the wire is kept in the
-outbox until the ledger says SENT (OpenPGP to the vendor, or sealed under the outbox key when the vendor takes
-plaintext: ``leavehub.pipeline.at_rest``), so a retried task resends the SAME bytes instead of minting a new
-batch; a run for a business date that was already sent sends nothing.
+store (``outbound_artifact``) until the ledger says SENT (OpenPGP to the vendor, or sealed under the outbox key
+when the vendor takes plaintext: ``leavehub.pipeline.at_rest``), so a retried task resends the SAME bytes,
+whichever worker (whichever ``LEAVEHUB_HOME``) runs it; a business date already sent sends nothing.
 
 Example::
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -111,59 +110,52 @@ def send_feed(feed: FeedPlan, *, store: Any, business_date: date,
     # an ISA13 is unique per sender, and the full and change 834s describe one population
     scope = "vendor" if feed.spec.format == "x12" else "feed"
     batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
-    pending = _manifest(feed, batch.batch_id)
-    if pending is not None and pending["business_date"] != business_date.isoformat():
+    pending = store.artifact(batch.batch_id)
+    if pending is not None and pending.business_date != business_date:
         # An earlier run built this batch for another day and crashed before the ledger said SENT: finish
         # that send under its own date first, then build today's batch.
-        _deliver(feed, store, batch.batch_id, date.fromisoformat(pending["business_date"]), connections)
+        _deliver(feed, store, pending, connections)
         batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
         pending = None
-    if pending is None:  # else a retry of a built batch: its artifact is reused byte for byte
+    if pending is None:  # else a retry of a built batch (on this worker or another): the same bytes again
         _build_artifact(feed, store, business_date, batch, _outbox(feed, batch.batch_id), connections)
-    if _manifest(feed, batch.batch_id)["records"] == 0 and feed.spec.file_kind == "change" \
-            and feed.spec.format == "x12":
+        pending = store.artifact(batch.batch_id)
+        assert pending is not None, "a built batch keeps its artifact in the store"
+    if pending.record_count == 0 and feed.spec.file_kind == "change" and feed.spec.format == "x12":
         # an 834 must hold at least one member: a day without changes sends nothing (the batch stays BUILT
         # and is rebuilt with the next day's changes)
-        shutil.rmtree(_outbox(feed, batch.batch_id), ignore_errors=True)
+        store.drop_artifact(batch.batch_id)
         log.info("%s: no changes for %s; nothing sent", feed.id, business_date)
         return Sent(feed.id, "", 0, "", business_date, batch_id=batch.batch_id, status="NOTHING_TO_SEND")
-    return _deliver(feed, store, batch.batch_id, business_date, connections)
+    return _deliver(feed, store, pending, connections)
 
 
-def _manifest(feed: FeedPlan, batch_id: str) -> dict[str, Any] | None:
-    path = _outbox(feed, batch_id) / "manifest.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-
-
-def _deliver(feed: FeedPlan, store: Any, batch_id: str, business_date: date,
-             connections: ConnectionResolver | None) -> Sent:
-    """Put the batch's sealed artifact on the wire (temp name, then rename) and record it SENT."""
+def _deliver(feed: FeedPlan, store: Any, artifact: Any, connections: ConnectionResolver | None) -> Sent:
+    """Put the batch's kept artifact on the wire (temp name, then rename) and record it SENT."""
     from schemas.version import SCHEMA_VERSION
 
-    outbox = _outbox(feed, batch_id)
-    meta = _manifest(feed, batch_id)
-    assert meta is not None, "a batch is delivered only once its artifact is built"
-    store.set_batch_record_count(batch_id, meta["records"])
-    with _wire_copy(feed, outbox, meta["name"]) as artifact, open_file_transport(feed, connections) as transport:
-        transport.put(artifact, meta["name"])
-        size = artifact.stat().st_size
-    file_id = store.record_send(batch_id, file_name=meta["name"], size=size,
-                                sha256_sent=meta["sha256"], sha256_plaintext=meta["sha256_plaintext"],
-                                business_date=business_date, schema_version=SCHEMA_VERSION,
-                                mapping_version=feed.mapping_version)
-    if meta.get("x12_control_number") is not None:  # its TA1/999 will answer by this ISA13
+    batch_id, name, business_date = artifact.batch_id, artifact.file_name, artifact.business_date
+    store.set_batch_record_count(batch_id, artifact.record_count)
+    with _wire_copy(feed, artifact) as wire, open_file_transport(feed, connections) as transport:
+        transport.put(wire, name)
+        size = wire.stat().st_size
+    file_id = store.record_send(batch_id, file_name=name, size=size, sha256_sent=artifact.sha256_sent,
+                                sha256_plaintext=artifact.sha256_plaintext, business_date=business_date,
+                                schema_version=SCHEMA_VERSION, mapping_version=feed.mapping_version)
+    if artifact.x12_control_number is not None:  # its TA1/999 will answer by this ISA13
         from leavehub.store.x12_sets import record_sent
 
         record_sent(store.engine, vendor=feed.vendor.vendor, feed=feed.name, batch_id=batch_id, file_id=file_id,
-                    business_date=business_date, control_number=meta["x12_control_number"])
-    shutil.rmtree(outbox, ignore_errors=True)
-    log.info("%s: sent %s (%d records, batch %s)", feed.id, meta["name"], meta["records"], batch_id)
-    return Sent(feed.id, meta["name"], meta["records"], meta["sha256"], business_date, batch_id, path=meta["name"])
+                    business_date=business_date, control_number=artifact.x12_control_number)
+    store.drop_artifact(batch_id)
+    log.info("%s: sent %s (%d records, batch %s)", feed.id, name, artifact.record_count, batch_id)
+    return Sent(feed.id, name, artifact.record_count, artifact.sha256_sent, business_date, batch_id, path=name)
 
 
 def _build_artifact(feed: FeedPlan, store: Any, business_date: date, batch: Any, outbox: Path,
                     connections: ConnectionResolver | None) -> None:
-    """Write the vendor file (plaintext only inside encrypted staging), seal it, record a manifest."""
+    """Write the vendor file (plaintext only inside encrypted staging), seal it in ``outbox`` and keep it in the
+    store (``Store.keep_artifact``), so any worker's retry sends these bytes; the local copy is removed."""
     from connectors.formats import write_chunks
     from connectors.staging import StagedWriter, StagingArea
 
@@ -191,13 +183,16 @@ def _build_artifact(feed: FeedPlan, store: Any, business_date: date, batch: Any,
             with StagedWriter(kept, at_rest_key("outbox")) as sink:
                 written = write_chunks(feed.layout, [frame], sink, business_date=business_date, params=params)
             sha_sent = sha_plain = written.sha256 or _sha256_sealed(kept)
-    manifest = {"name": name, "records": written.records, "sha256": sha_sent, "sha256_plaintext": sha_plain,
-                "business_date": business_date.isoformat(),
-                "x12_control_number": batch.control_number if params is not None else None}
-    tmp = outbox / "manifest.json.part"
-    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
-        fh.write(json.dumps(manifest, sort_keys=True))
-    tmp.replace(outbox / "manifest.json")
+    from leavehub.store.ledger import OutboundArtifact
+
+    sealed_file = pgp is None or not pgp.sign
+    built = outbox / (f"{name}{SEALED_SUFFIX}" if sealed_file else name)
+    store.keep_artifact(OutboundArtifact(
+        batch_id=batch.batch_id, file_name=name, business_date=business_date, record_count=written.records,
+        sha256_sent=sha_sent, sha256_plaintext=sha_plain,
+        x12_control_number=batch.control_number if params is not None else None, sealed=sealed_file,
+        content=built.read_bytes()))
+    shutil.rmtree(outbox, ignore_errors=True)
 
 
 def _sha256_sealed(path: Path) -> str:
@@ -209,20 +204,20 @@ def _sha256_sealed(path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _wire_copy(feed: FeedPlan, outbox: Path, name: str) -> Iterator[Path]:
-    """The file to put on the wire: the OpenPGP artifact itself, or the sealed one opened into a private
-    scratch file (0600 in a 0700 folder under work/) that is removed as soon as the put is done."""
-    artifact = outbox / name
-    if artifact.is_file():
-        yield artifact
-        return
+def _wire_copy(feed: FeedPlan, artifact: Any) -> Iterator[Path]:
+    """The file to put on the wire, in a private scratch folder (0600 in 0700 under work/) removed as soon as the
+    put is done: the kept OpenPGP file as it is, or the sealed one opened."""
     scratch = Path(tempfile.mkdtemp(prefix="lh-send-", dir=work_dir(feed)))
     try:
-        plain = scratch / name
-        seal_source = outbox / f"{name}{SEALED_SUFFIX}"
-        with open_sealed(seal_source, at_rest_key("outbox")) as src, \
-                os.fdopen(os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            shutil.copyfileobj(src, out, 1 << 20)
-        yield plain
+        wire = scratch / artifact.file_name
+        kept = scratch / (f"{artifact.file_name}{SEALED_SUFFIX}" if artifact.sealed else artifact.file_name)
+        with os.fdopen(os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(artifact.content)
+        if artifact.sealed:
+            with open_sealed(kept, at_rest_key("outbox")) as src, \
+                    os.fdopen(os.open(wire, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+            kept.unlink()
+        yield wire
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

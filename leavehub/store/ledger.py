@@ -31,6 +31,7 @@ __all__ = [
     "FileKind",
     "FileStatus",
     "LedgerEntry",
+    "OutboundArtifact",
     "OutboundBatch",
     "aware",
     "build_batch",
@@ -176,6 +177,22 @@ def query_ledger(connection: Connection, *, file_id: int | None = None, vendor: 
 
 
 # -- outbound ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboundArtifact:
+    """The built file of a batch, kept in the store until SENT: ``content`` is the OpenPGP file as it goes on the
+    wire, or (``sealed``) the plaintext file sealed under the deployment's "outbox" key."""
+
+    batch_id: str
+    file_name: str
+    business_date: date
+    record_count: int
+    sha256_sent: str
+    sha256_plaintext: str
+    x12_control_number: int | None
+    sealed: bool
+    content: bytes
 
 
 @dataclass(frozen=True)

@@ -21,22 +21,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-from sqlalchemy import Engine, inspect, text, update
+from sqlalchemy import Engine, delete, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from leavehub.store import current_state, ledger
 from leavehub.store.engine import DB_URL_ENV, WRITE, open_engine, resolve_url
 from leavehub.store.identity import IdentityCrosswalk
-from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundBatch, utc_now
+from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundArtifact, OutboundBatch, utc_now
 from leavehub.store.pii import PiiCipher
 from leavehub.store.staging import create_stage_table, stage_rows, stage_table, write_rows
-from leavehub.store.tables import FILE_LEDGER, VERSIONED_ENTITIES, entity_columns
+from leavehub.store.tables import FILE_LEDGER, OUTBOUND_ARTIFACT, VERSIONED_ENTITIES, entity_columns
 from leavehub.store.versions import (
     MergeContext,
     RecordOutcomes,
@@ -222,6 +223,26 @@ class Store:
             except IntegrityError:  # a concurrent builder took the control number: read its batch
                 continue
         raise TransientError(f"could not allocate a control number for {vendor}/{feed}")
+
+    def keep_artifact(self, artifact: OutboundArtifact) -> None:
+        """Keep a built batch's file until it is SENT (a second build of the same batch keeps the first)."""
+        from sqlalchemy import insert
+
+        with self.engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            if connection.execute(select(OUTBOUND_ARTIFACT.c.batch_id)
+                                  .where(OUTBOUND_ARTIFACT.c.batch_id == artifact.batch_id)).first() is None:
+                connection.execute(insert(OUTBOUND_ARTIFACT).values(**artifact.__dict__, built_at=utc_now()))
+
+    def artifact(self, batch_id: str) -> OutboundArtifact | None:
+        """The kept file of a built, unsent batch (None when none is kept)."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(*(OUTBOUND_ARTIFACT.c[f.name] for f in fields(OutboundArtifact)))
+                                     .where(OUTBOUND_ARTIFACT.c.batch_id == batch_id)).mappings().first()
+        return None if row is None else OutboundArtifact(**row)
+
+    def drop_artifact(self, batch_id: str) -> None:
+        with self.engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            connection.execute(delete(OUTBOUND_ARTIFACT).where(OUTBOUND_ARTIFACT.c.batch_id == batch_id))
 
     def record_send(self, batch_id: str, *, file_name: str, size: int | None, sha256_sent: str | None,
                     sha256_plaintext: str | None, business_date: date | None = None,

@@ -57,6 +57,7 @@ __all__ = [
     "FILE_LEDGER",
     "METADATA",
     "NOT_VERSIONED",
+    "OUTBOUND_ARTIFACT",
     "OUTBOUND_BATCH",
     "RECONCILIATION_EXCEPTION",
     "SYSTEM_COLUMNS",
@@ -165,6 +166,24 @@ OUTBOUND_BATCH = Table(
     Column("file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=True),
     UniqueConstraint("batch_id"),
     UniqueConstraint("vendor", "feed", "control_number"),
+)
+
+OUTBOUND_ARTIFACT = Table(
+    "outbound_artifact",
+    METADATA,
+    # the built file of a batch not yet SENT, kept in the store so a retry on any worker sends the same bytes:
+    # the OpenPGP file as it goes on the wire, or (a vendor taking plaintext) the file sealed under the
+    # deployment's "outbox" key; deleted once the ledger says SENT
+    Column("batch_id", String(64), primary_key=True),
+    Column("file_name", String(255), nullable=False),
+    Column("business_date", Date, nullable=False),
+    Column("record_count", Integer, nullable=False),
+    Column("sha256_sent", String(64), nullable=False),
+    Column("sha256_plaintext", String(64), nullable=False),
+    Column("x12_control_number", Integer, nullable=True),
+    Column("sealed", Boolean, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("built_at", Utc, nullable=False),
 )
 
 X12_TRANSACTION_SET = Table(

@@ -376,6 +376,63 @@ def test_crash_between_remote_rename_and_ledger_write_is_retried_into_one_send(
     assert not any((first_pass.settings.home / "outbox").rglob("*.pgp"))
 
 
+def test_a_batch_built_on_one_worker_is_sent_from_another_with_the_same_bytes_once(
+        first_pass: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The built batch lives in the store, not a worker's LEAVEHUB_HOME: worker A builds and dies before the
+    upload; worker B (another home, the same store) sends A's bytes, without rebuilding, exactly once."""
+    import dataclasses
+
+    from sqlalchemy import select
+
+    import leavehub.pipeline.outbound as outbound
+    from leavehub.pipeline.feeds import load_feed
+    from leavehub.pipeline.runner import open_store
+    from leavehub.store.tables import OUTBOUND_ARTIFACT
+    from schemas.errors import TransientError
+
+    day = BUSINESS_DATE - timedelta(days=3)
+    inbound = first_pass.stack.harbor_dir("inbound")
+    before = sha256_tree(inbound)
+    worker_a = first_pass.settings
+    worker_b = dataclasses.replace(worker_a, home=first_pass.root / "worker_b")
+    assert worker_b.db_url == worker_a.db_url and worker_b.home != worker_a.home
+
+    def worker_dies(*args: Any, **kwargs: Any) -> Any:
+        raise TransientError("worker A was lost after the build, before the upload")
+
+    with monkeypatch.context() as crash:
+        crash.setattr(outbound, "_deliver", worker_dies)
+        with pytest.raises(TransientError):
+            outbound.send_feed(load_feed("harbor_leave.eligibility", worker_a), store=open_store(worker_a),
+                               business_date=day)
+    store = open_store(worker_b)
+    with store.engine.connect() as connection:
+        [batch_id] = connection.execute(select(OUTBOUND_ARTIFACT.c.batch_id)).scalars().all()
+    built = store.artifact(batch_id)
+    assert built is not None and built.business_date == day
+    assert sha256_tree(inbound) == before, "nothing reached the vendor from worker A"
+    assert not [p for p in (worker_a.home / "outbox").rglob("*") if p.is_file()], "no batch state on A's disk"
+
+    builds: list[str] = []
+    real_build = outbound._build_artifact
+
+    def counting_build(*args: Any) -> None:
+        builds.append("build")
+        real_build(*args)
+
+    monkeypatch.setattr(outbound, "_build_artifact", counting_build)
+    sent = outbound.send_feed(load_feed("harbor_leave.eligibility", worker_b), store=store, business_date=day)
+    again = outbound.send_feed(load_feed("harbor_leave.eligibility", worker_b), store=store, business_date=day)
+
+    arrived = {name: sha for name, sha in sha256_tree(inbound).items() if name not in before}
+    assert arrived == {built.file_name: built.sha256_sent}, "the vendor received A's bytes, exactly once"
+    assert hashlib.sha256(built.content).hexdigest() == built.sha256_sent
+    assert builds == [] and sent.batch_id == batch_id and sent.sha256 == built.sha256_sent
+    assert again.status == "ALREADY_SENT"
+    (entry,) = store.ledger(vendor="harbor_leave", feed="eligibility", status="SENT", business_date=day)
+    assert entry.sha256_received == built.sha256_sent and store.artifact(batch_id) is None
+
+
 # --- two workers, one file ----------------------------------------------------------------------------
 
 

@@ -193,11 +193,14 @@ def test_sftp_archive_stays_on_the_vendor_server_and_nothing_is_left_here(tmp_pa
     audit(Path(env["LEAVEHUB_HOME"]))
 
 
-def test_a_plaintext_outbound_file_waits_in_the_outbox_sealed_and_is_sent_byte_for_byte(tmp_path, monkeypatch):
+def test_a_plaintext_outbound_file_waits_in_the_store_sealed_and_is_sent_byte_for_byte(tmp_path, monkeypatch):
+    from sqlalchemy import select
+
     from leavehub.pipeline.at_rest import SEALED_SUFFIX, at_rest_key, open_sealed
     from leavehub.pipeline.feeds import load_feed
-    from leavehub.pipeline.outbound import _outbox, send_feed
+    from leavehub.pipeline.outbound import send_feed
     from leavehub.pipeline.runner import open_store
+    from leavehub.store.tables import OUTBOUND_ARTIFACT
     from schemas.errors import LeaveHubError
 
     env = hub_env(tmp_path, {"type": "local", "inbound_dir": "outbound", "outbound_dir": "inbound",
@@ -214,15 +217,18 @@ def test_a_plaintext_outbound_file_waits_in_the_outbox_sealed_and_is_sent_byte_f
     with pytest.raises((OSError, LeaveHubError)):
         send_feed(feed, store=store, business_date=BUSINESS_DATE)
     wire.unlink()
-    [batch_dir] = [p for p in (settings.home / "outbox" / "harbor_leave" / "eligibility").iterdir()]
-    assert batch_dir == _outbox(feed, batch_dir.name)
-    [kept] = [p for p in batch_dir.iterdir() if p.name != "manifest.json"]
-    assert kept.name.endswith(SEALED_SUFFIX) and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert not [p for p in (settings.home / "outbox").rglob("*") if p.is_file()], "nothing kept on this disk"
+    with store.engine.connect() as connection:
+        [batch_id] = connection.execute(select(OUTBOUND_ARTIFACT.c.batch_id)).scalars().all()
+    pending = store.artifact(batch_id)
+    assert pending is not None and pending.sealed and pending.content
+    kept = tmp_path / f"kept{SEALED_SUFFIX}"
+    kept.write_bytes(pending.content)
     with open_sealed(kept, at_rest_key("outbox")) as plain:
         built = plain.read()
-    assert built, "the sealed artifact opens to the built file (at least its header)"
+    assert built and built not in pending.content, "the kept artifact is sealed and opens to the built file"
     audit(settings.home)
 
     sent = send_feed(feed, store=store, business_date=BUSINESS_DATE)
     assert (wire / sent.file).read_bytes() == built
-    assert not (settings.home / "outbox" / "harbor_leave" / "eligibility" / batch_dir.name).exists()
+    assert store.artifact(pending.batch_id) is None, "dropped once SENT"
