@@ -34,14 +34,16 @@ ONE_WAY = {
 }
 
 
-def _imports(path: Path) -> list[tuple[int, str]]:
+def _imports(path: Path, *, with_names: bool = False) -> list[tuple[int, str]]:
+    """Absolute imports; ``with_names``: ``from leavehub.x import y`` as ``leavehub.x.y`` (a submodule or a name)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append((node.lineno, node.module))
+            found += ([(node.lineno, f"{node.module}.{alias.name}") for alias in node.names] if with_names
+                      else [(node.lineno, node.module)])
     return found
 
 
@@ -63,18 +65,6 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports_anywhere(path: Path) -> list[tuple[int, str]]:
-    """Absolute imports, plus ``from leavehub.x import y`` as ``leavehub.x.y`` (a submodule or a name)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
-    return found
-
-
 def test_the_engine_depends_one_way() -> None:
     """pipeline never reaches up into operations (alerts are a leaf both use), the compiler never into the
     loader, outbound never into inbound (shared helpers live in at_rest / exchange)."""
@@ -84,7 +74,7 @@ def test_the_engine_depends_one_way() -> None:
         for prefix, forbidden in ONE_WAY.items():
             if module != prefix and not module.startswith(prefix + "."):
                 continue
-            for lineno, name in _imports_anywhere(path):
+            for lineno, name in _imports(path, with_names=True):
                 if any(name == f or name.startswith(f + ".") for f in forbidden):
                     bad.append(f"{path.relative_to(ROOT)}:{lineno} imports {name}")
     assert not bad, "a dependency against the engine's direction:\n" + "\n".join(bad)
