@@ -35,7 +35,7 @@ ONE_WAY = {
 
 
 def _imports(path: Path, *, with_names: bool = False) -> list[tuple[int, str]]:
-    """Absolute imports; ``with_names``: ``from leavehub.x import y`` as ``leavehub.x.y`` (a submodule or a name)."""
+    """Absolute imports; ``with_names``: ``from leavehub.x import y`` as ``leavehub.x.y`` (module or name)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = []
     for node in ast.walk(tree):
