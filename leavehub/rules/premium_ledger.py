@@ -12,8 +12,8 @@ plan, cut at Jan 1 the way the policy buckets a period that spans it (``premiums
 - ``deducted``: what payroll took for it: the payroll register's deductions for the bucket's check when the
   register is given (a check carrying two buckets fills them in order); without a register, the due less
   what the engine recorded as ``BLOCKED`` for that bucket;
-- ``waived``: the whole undeducted share of a health plan the employee revoked for the unpaid leave (coverage
-  dropped, nothing owed), plus ``WRITTEN_OFF`` movements;
+- ``waived``: the whole undeducted medical share when the employee revoked coverage for the unpaid leave
+  (coverage dropped, nothing owed; the pay engine records no arrears for it either), plus ``WRITTEN_OFF``;
 - ``recovered``: catch-up deductions (``RECOVERED``) and direct payments (``EMPLOYEE_PAYMENT``, prepay or
   pay-as-you-go), less ``REFUND``; these movements are per plan, not per bucket, and are applied to the oldest
   bucket first, never beyond what a bucket still owes (an excess stays on the newest bucket as a credit).
@@ -36,7 +36,7 @@ import pandas as pd
 
 from leavehub.config.policy import PolicyHistory
 from leavehub.rules.money import EPOCH, day_number, days_column, divide, scaled_integers
-from leavehub.rules.premiums import coverage_buckets
+from leavehub.rules.premiums import REVOCABLE, coverage_buckets
 from leavehub.rules.schedule import PayWindow
 
 __all__ = ["BUCKET_KEY", "HEALTH_PLANS", "LATE_COLUMNS", "LEDGER_COLUMNS", "premium_ledger", "thirty_days_late"]
@@ -47,7 +47,7 @@ LEDGER_COLUMNS = (*BUCKET_KEY, "coverage_end", "check_date", "premium_method", "
 LATE_COLUMNS = ("employee_id", "plan_type", "oldest_check_date", "days_late", "amount_late", "notice_date",
                 "coverage_may_end")
 HEALTH_PLANS = ("MEDICAL", "DENTAL", "VISION")
-"""Group health plans: the ones coverage can be revoked for and whose employer share 825.213 recovers."""
+"""Group health plans: the ones whose employer share 825.213 recovers."""
 ON_LEAVE = ("APPROVED", "CLOSED", "EXHAUSTED", "PENDING")
 COLLECTED = {"RECOVERED": 1, "EMPLOYEE_PAYMENT": 1, "REFUND": 1}   # -amount is what was collected
 DIRECT_PAY = ("PREPAY", "PAY_AS_YOU_GO")
@@ -93,8 +93,14 @@ def _expected_buckets(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, ca
         return pd.DataFrame()
     on_leave = spans.merge(cal, how="cross")
     on_leave = on_leave.loc[(on_leave["l_first"] <= on_leave["last"]) & (on_leave["l_last"] >= on_leave["first"])]
-    # one row per employee and bucket: a later leave period's method and revocation win
-    on_leave = on_leave.sort_values("l_first").drop_duplicates(["employee_id", "first"], keep="last")
+    # one row per employee and bucket: the latest leave period that names a method wins (concurrent FMLA,
+    # STD or WC periods often carry it on one of them only); coverage revoked on any of them is revoked
+    on_leave = on_leave.sort_values("l_first", kind="stable")
+    keys = ["employee_id", "first"]
+    chosen = on_leave.groupby(keys, sort=False).agg(premium_method=("premium_method", "last"),
+                                                    revoked=("revoked", "max"))
+    on_leave = on_leave.drop(columns=["premium_method", "revoked"]).drop_duplicates(keys, keep="last") \
+        .join(chosen, on=keys)
     enr = enrollments.loc[enrollments["deduction_code"].notna()]
     enr = pd.DataFrame({"employee_id": enr["employee_id"].astype(str).to_numpy(),
                         "plan_type": enr["plan_type"].astype(str).to_numpy(),
@@ -170,7 +176,7 @@ def premium_ledger(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, calen
     b["blocked"] = b["blocked"].fillna(0).astype(np.int64)
     b = b.sort_values(["employee_id", "plan_type", "deduction_code", "first"]).reset_index(drop=True)
     due = b["due"].to_numpy(np.int64)
-    revoked = b["revoked"].to_numpy(bool) & b["plan_type"].isin(HEALTH_PLANS).to_numpy()
+    revoked = b["revoked"].to_numpy(bool) & b["plan_type"].isin(REVOCABLE).to_numpy()
     if register is None:
         deducted = np.where(revoked, 0, due - b["blocked"].to_numpy(np.int64))
     else:

@@ -21,11 +21,14 @@ from leavehub.rules.lines import emit
 from leavehub.rules.money import EPOCH, day_number, days_column, divide, scaled_integers
 from leavehub.rules.schedule import PayWindow
 
-__all__ = ["ARREARS_COLUMNS", "blocked_deductions", "catch_up", "coverage_buckets"]
+__all__ = ["ARREARS_COLUMNS", "REVOCABLE", "blocked_deductions", "catch_up", "coverage_buckets"]
 
 ARREARS_COLUMNS = ("employee_id", "plan_type", "deduction_code", "share", "entry_type", "coverage_start",
                    "coverage_end", "plan_year", "amount_cents", "check_date", "case_number", "premium_method",
                    "rule_version")
+
+REVOCABLE = ("MEDICAL",)
+"""What the leave's ``coverage_revoked`` drops for the unpaid leave: the medical coverage."""
 
 
 def _no_arrears() -> pd.DataFrame:
@@ -82,7 +85,7 @@ def blocked_deductions(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, u
         .set_index(leave_periods.sort_values("period_start").drop_duplicates("employee_id", keep="last")[
             "employee_id"].astype(str))
     revoked = leave["coverage_revoked"].astype("boolean").reindex(arrears["employee_id"]).fillna(False)
-    medical = arrears["plan_type"].to_numpy() == "MEDICAL"
+    medical = np.isin(arrears["plan_type"].to_numpy(dtype=object), REVOCABLE)
     arrears["case_number"] = leave["case_number"].reindex(arrears["employee_id"]).to_numpy(dtype=object)
     arrears["premium_method"] = leave["premium_method"].astype(str).reindex(arrears["employee_id"]).to_numpy()
     arrears["share"] = "EMPLOYEE"

@@ -177,3 +177,23 @@ def test_catch_up_never_takes_net_pay_below_the_floor_and_refunds_are_negative_a
     # $30 more collected than owed: paid back as a negative adjustment, whatever the cap and floor
     assert _back_at_work([{"employee_id": "E1", "net_pay": "500.00"}], "980.00", -30_00) == (
         ["-30.00"], [["REFUND", 30_00]])
+
+
+def test_the_method_on_one_of_concurrent_leave_periods_and_a_revocation_on_any_apply_to_the_bucket():
+    s = PREMIUMS["scenarios"]["11"]
+    data = inputs("11")
+    lp = data.leave_periods.copy()   # WC-11 says nothing; PL-11 (FMLA, same dates) says pay-as-you-go
+    lp["premium_method"] = pd.Series([None if k == "WC-11" else "PAY_AS_YOU_GO" for k in lp["absence_period_key"]],
+                                     dtype=pd.ArrowDtype(pa.string()))
+    data, cal, moves = run("11", dataclasses.replace(data, leave_periods=lp))
+    ledger = premium_ledger(data.enrollments, data.leave_periods, cal, moves, policy("11"), as_of=s["as_of"])
+    owed = ledger.loc[ledger["outstanding"] > 0]
+    assert set(owed["premium_method"]) == {"PAY_AS_YOU_GO"}
+    assert owed["days_late"].tolist() == [56, 42, 28, 14] * 2   # May 15 less each check date (Mar 20 ... Apr 17)
+    lp["coverage_revoked"] = pd.Series([k == "WC-11" for k in lp["absence_period_key"]],
+                                       dtype=pd.ArrowDtype(pa.bool_()))
+    revoked = premium_ledger(data.enrollments, lp, cal, moves, policy("11"), as_of=s["as_of"])
+    medical = revoked.loc[(revoked["plan_type"] == "MEDICAL") & (revoked["deducted"] == 0)]
+    assert (medical["waived"] == medical["due"]).all() and (medical["outstanding"] == 0).all()
+    dental = revoked.loc[revoked["plan_type"] == "DENTAL"]
+    assert (dental["waived"] == 0).all()   # the medical coverage is dropped; dental's share stays owed
