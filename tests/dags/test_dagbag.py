@@ -204,6 +204,13 @@ def test_one_dag_per_feed_of_every_vendor_yaml(real_bag: Any) -> None:
     assert set(real_bag.dag_ids) == expected | ops_dags(docs)
 
 
+def test_the_leave_status_write_back_gets_its_dag_from_the_factory_after_the_leave_periods(real_bag: Any) -> None:
+    dag = real_bag.dags["northwind_hris__leave_status"]
+    assert set(dag.tags) == {"northwind_hris", "outbound", "hris"}
+    assert [t.task_id for t in dag.tasks] == ["send"]
+    assert [a.name for a in dag.timetable.asset_condition.objects] == ["harbor_leave.leave_periods"]
+
+
 def test_tags_name_vendor_direction_and_role(bag_and_root: tuple[Any, Path]) -> None:
     real_bag, root = bag_and_root
     assert real_bag.import_errors == {} and vendor_warnings(real_bag) == []

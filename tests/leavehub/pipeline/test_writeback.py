@@ -1,8 +1,8 @@
 """The Northwind leave-status write-back against the real HRIS simulator process (issue 9 item 8).
 
-A hub on SQLite holds workers (a Northwind workers page posted as a file) and Harbor leave periods; the feed
-``northwind_hris.leave_status`` derives one update per worker on leave or back, POSTs only what changed since
-the HRIS last accepted, each under an Idempotency-Key fixed when its batch is built. Pinned: the bodies sent
+A hub (SQLite, and PostgreSQL) holds workers (a Northwind workers page posted as a file) and Harbor leave periods;
+the feed ``northwind_hris.leave_status`` derives one update per worker on leave or back, POSTs only what changed
+since the HRIS last accepted, each under an Idempotency-Key fixed when its batch is built. Pinned: the bodies sent
 (written by hand from the leave periods), nothing resent when nothing changed, a change sends only that worker,
 409 recorded SUPERSEDED (no alert), 422 REJECTED with field and reason and one alert (never resent unchanged),
 503s retried, a lost answer replayed, a killed run or a run that gave up resumes with the SAME keys - and the
@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 import yaml
 from hris_fixture import CLIENT_ID, CLIENT_SECRET, running_simulator, worker
+from local_hubs import _truncate as truncate
 from local_hubs import local_vendor_yaml
 from pg_databases import db_upgrade
 
@@ -94,9 +95,10 @@ def hris(tmp_path: Path) -> Iterator[HrisSimulator]:
         yield sim
 
 
-@pytest.fixture
-def hub(tmp_path: Path, hris: HrisSimulator, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Northwind (http, the simulator) and Harbor (local folders) on a SQLite store with workers and leave."""
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def hub(request: pytest.FixtureRequest, tmp_path: Path, hris: HrisSimulator,
+        monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Northwind (http, the simulator) and Harbor (local folders) on a store with workers and leave."""
     mappings = tmp_path / "mappings"
     shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", mappings / "northwind_hris")
     shutil.copytree(REPO_ROOT / "mappings" / "harbor_leave", mappings / "harbor_leave")
@@ -104,8 +106,12 @@ def hub(tmp_path: Path, hris: HrisSimulator, monkeypatch: pytest.MonkeyPatch) ->
     (mappings / "harbor_leave" / "vendor.yaml").write_text(yaml.safe_dump(harbor, sort_keys=False), "utf-8")
     connection = {"conn_type": "http", "host": hris.url, "login": CLIENT_ID, "password": CLIENT_SECRET,
                   "extra": {"token_path": "/oauth/token", "allow_insecure_http": True}}
-    env = {"LEAVEHUB_HOME": str(tmp_path / "home"), "LEAVEHUB_MAPPINGS": str(mappings),
-           "LEAVEHUB_DB_URL": db_upgrade(f"sqlite:///{tmp_path / 'leavehub.db'}"),
+    if request.param == "postgres":
+        url = request.getfixturevalue("pipeline_pg_url")
+        truncate(url)
+    else:
+        url = db_upgrade(f"sqlite:///{tmp_path / 'leavehub.db'}")
+    env = {"LEAVEHUB_HOME": str(tmp_path / "home"), "LEAVEHUB_MAPPINGS": str(mappings), "LEAVEHUB_DB_URL": url,
            "LEAVEHUB_PII_KEY": generate_key(), "AIRFLOW_CONN_NORTHWIND_HRIS_API": json.dumps(connection)}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
