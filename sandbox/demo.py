@@ -6,7 +6,9 @@ Starts the simulators (sshd for Harbor Leave's SFTP, the Northwind HRIS API), ge
 PTO balances, enrollments), send Harbor the eligibility census (encrypted and signed, over SFTP), and post
 Harbor's leave periods, absences and benefit payments (verified before parsing). A second pass shows
 idempotency: nothing new is posted or sent (the pulls are DUPLICATEs, Harbor's folder is empty, the census for
-the day is ALREADY_SENT). ``--direct`` runs the same feeds without Airflow (``run_feed`` in order).
+the day is ALREADY_SENT). Then one pay period runs (``sandbox/pay_demo.py``): LedgerPay's calendar in, the pay-data
+import out to the payroll simulator, its register back, and three employees' lines with their explanations.
+``--direct`` runs the same feeds without Airflow (``run_feed`` in order).
 
 Everything lives under ``var/demo``: ``airflow/`` is the demo's own AIRFLOW_HOME (SQLite, migrated on the first
 run and reused after), everything else (simulators, store, quarantine, outbox) is replaced by each run, so the
@@ -38,6 +40,7 @@ from rich.console import Console
 from rich.table import Table
 
 from leavehub.settings import REPO_ROOT, Settings
+from sandbox.pay_demo import run_pay_period
 from sandbox.stack import SandboxStack
 
 ORDER = (
@@ -108,13 +111,15 @@ def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, dir
         census = sorted(stack.harbor_dir("inbound").glob("*.pgp"))
         _summary(console, settings, steps, census, home, direct=direct)
         _reconcile(console, settings, business_date)
+        console.rule("a pay period: LedgerPay calendar in, pay data out, register back")
+        paid = run_pay_period(stack, settings, console, year=year)
     idempotent = not new_rows and remote_same
     if idempotent:
         console.print("[green]second pass: nothing new posted or sent[/] (ledger and Harbor's files unchanged)")
     else:
         console.print(f"[red]second pass changed state:[/] new ledger rows {sorted(new_rows)}, "
                       f"Harbor's files {'unchanged' if remote_same else 'CHANGED'}")
-    ok = idempotent and all(s.ok for p in steps for s in p)
+    ok = idempotent and paid and all(s.ok for p in steps for s in p)
     console.print(f"[bold {'green' if ok else 'red'}]demo finished[/] in {time.monotonic() - t0:.0f} s")
     return ok
 

@@ -202,3 +202,16 @@ def test_domain_scenario_4_approval_after_payroll_closed_gives_retro_lines_throu
     ], key=lambda r: sorted(r.items()))
     again = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
     assert (again.status, again.batch_id) == ("UNCHANGED", "NWD2026041701"), "re-running builds no new lines"
+
+
+def test_only_the_companys_own_employees_are_priced_and_file_numbers_come_from_hris(hub, tmp_path):
+    texan = worker("E2T", "TX", "104000.00", "2020-01-06", 100)
+    texan["employment"]["payroll_company_code"] = "NWT"
+    post_page(hub, tmp_path, "workers", [worker("E2", "NY", "104000.00", "2020-01-06", 100), texan])
+    post_leave(hub, [leave("NTN-2", "PL-2", "E2", "FMLA", "Approved", "2026-03-09", "2026-05-29"),
+                     leave("NTN-22", "PL-22", "E2T", "FMLA", "Approved", "2026-03-09", "2026-05-29")])
+
+    outcome = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+
+    files = {row["File #"] for row in import_lines(hub, outcome.file_name)}
+    assert files == {"FE2"}, "NWT's employee is not NWD's"
