@@ -129,7 +129,7 @@ def apply_file(store: Any, feed: Any, frames: list[Any], tag: str) -> dict[str, 
 
 def staged_rows(frames: list[Any]) -> list[Any]:
     """The Arrow rows the product stages (cast, keyed): what the floors load too."""
-    from leavehub.store.staging import stage_rows
+    from leavehub.store.stage_tables import stage_rows
 
     out, first = [], 1
     for frame in frames:
@@ -142,7 +142,7 @@ def staged_rows(frames: list[Any]) -> list[Any]:
 # -- floors ---------------------------------------------------------------------------------------------------
 
 def _plain_table_sql(connection: Any, name: str) -> str:
-    from leavehub.store.staging import stage_table
+    from leavehub.store.stage_tables import stage_table
 
     table = stage_table(ENTITY)
     columns = ", ".join(f"{c.name} {c.type.compile(dialect=connection.dialect)}" for c in table.columns)
@@ -187,7 +187,7 @@ def sqlite_floor(url: str, rows: list[Any]) -> dict[str, float]:
     """One executemany of the same rows (SQLite storage forms) into a plain table; INSERT ... SELECT apart."""
     from sqlalchemy import create_engine
 
-    from leavehub.store.staging import sqlite_values
+    from leavehub.store.stage_tables import sqlite_values
 
     engine = create_engine(url)
     try:

@@ -19,7 +19,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leavehub.mapping.row_errors import ErrorSink
+from leavehub.mapping.error_sink import ErrorSink
 
 __all__ = ["Batch", "Kind", "RuleProblem", "kind_of_type"]
 

@@ -28,6 +28,7 @@ from pydantic import BaseModel
 from leavehub.mapping.batch import Batch, Kind, RuleProblem, kind_of_type
 from leavehub.mapping.conditions import Test, compile_condition
 from leavehub.mapping.drift import Drift
+from leavehub.mapping.error_sink import ErrorSink
 from leavehub.mapping.fields import field_specs
 from leavehub.mapping.model import (
     CoalesceRule,
@@ -44,7 +45,6 @@ from leavehub.mapping.model import (
     WhenRule,
 )
 from leavehub.mapping.pipeline import CompiledField, RuleContext, compile_field
-from leavehub.mapping.row_errors import ErrorSink
 from leavehub.mapping.validate import validate_columns
 from schemas.errors import ConfigError, FormatError, RowError, ValidationFailed
 
@@ -200,7 +200,7 @@ class InboundMapper:
                 batch.fields[compiled.name] = compiled.run(batch)
             columns = self._canonical_columns(target, batch)
             columns[ROW] = t_rows
-            errors.extend(sink.row_errors(t_rows, by_row))
+            errors.extend(sink.errors_for(t_rows, by_row))
             warnings.extend(sink.warning_summaries(t_rows, by_row))
             if target.group_by:
                 columns, group_errors = _aggregate(target, columns, by_row)
@@ -403,7 +403,7 @@ class OutboundMapper:
             out[compiled.name] = batch.fields[compiled.name] = compiled.run(batch)
         if batch.sink:
             positions = pa.chunked_array([pa.array(np.arange(1, batch.length + 1, dtype=np.int64))])
-            errors = batch.sink.row_errors(positions)
+            errors = batch.sink.errors_for(positions)
             raise ValidationFailed(f"{len(errors)} values cannot be written for {self.mapping.vendor}."
                                    f"{self.mapping.feed}", errors=errors)
         return _frame(out) if out else pd.DataFrame()

@@ -27,8 +27,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel
 
+from leavehub.mapping.error_sink import ErrorSink
 from leavehub.mapping.fields import FieldSpec, field_specs
-from leavehub.mapping.row_errors import ErrorSink
 from schemas.checks import AbsentUnless, Check, FirstOfMonth, Ordered, RequiredWhen, Sign
 from schemas.columns import CONTROL_CHARACTERS
 from schemas.errors import RowError
@@ -79,7 +79,7 @@ def validate_columns(columns: dict[str, pa.ChunkedArray], model: type[BaseModel]
     for check in getattr(model, "record_checks", ()):
         sink.add(pc.fill_null(record_check_mask(check, columns, len(rows)), False), field=check.field,
                  column=None, reason=check.message, values=columns.get(check.field))
-    return sink.row_errors(rows, line_of)
+    return sink.errors_for(rows, line_of)
 
 
 def _check(spec: FieldSpec, values: pa.ChunkedArray, sink: ErrorSink) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.engine import Connection
 
 from leavehub.store.pii import PiiCipher
-from leavehub.store.staging import arrow_type
+from leavehub.store.stage_tables import arrow_type
 from leavehub.store.tables import entity_columns, versions_table
 
 __all__ = ["BATCH_ROWS", "SYSTEM_OUTPUT", "high_water", "output_schema", "read_changes", "read_history",

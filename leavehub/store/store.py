@@ -36,7 +36,7 @@ from leavehub.store.engine import DB_URL_ENV, WRITE, open_engine, resolve_url
 from leavehub.store.identity import IdentityCrosswalk
 from leavehub.store.ledger import FileArrival, LedgerEntry, OutboundArtifact, OutboundBatch, utc_now
 from leavehub.store.pii import PiiCipher
-from leavehub.store.staging import create_stage_table, stage_rows, stage_table, write_rows
+from leavehub.store.stage_tables import create_stage_table, stage_rows, stage_table, write_rows
 from leavehub.store.tables import FILE_LEDGER, OUTBOUND_ARTIFACT, VERSIONED_ENTITIES, entity_columns
 from leavehub.store.versions import (
     MergeContext,

@@ -1,6 +1,6 @@
 """The store's schema as SQLAlchemy metadata: the file ledger, outbound batches, and one versioned table per
 canonical entity, derived from the pydantic models in ``schemas.models`` (an intake stages its rows in a
-temporary table of its own, ``leavehub.store.staging``, not part of the schema).
+temporary table of its own, ``leavehub.store.stage_tables``, not part of the schema).
 
 Deriving the entity tables (instead of writing them twice) keeps the database and the canonical schema from
 drifting; the Alembic revisions are still committed files, and a test runs autogenerate against this

@@ -51,7 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from leavehub.store.staging import stage_table
+from leavehub.store.stage_tables import stage_table
 from leavehub.store.tables import entity_columns, versions_table
 from schemas.errors import ConfigError, RowError, ValidationFailed
 

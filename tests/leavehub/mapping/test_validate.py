@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 from mapping_helpers import Person, canonical_frame
 
-from leavehub.mapping.row_errors import value_classes
+from leavehub.mapping.error_sink import value_classes
 from leavehub.mapping.validate import validate_frame
 
 

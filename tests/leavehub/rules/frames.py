@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from leavehub.store.staging import arrow_type
+from leavehub.store.stage_tables import arrow_type
 from leavehub.store.tables import entity_columns
 
 

@@ -8,7 +8,7 @@ never the value itself: an SSN or a birth date must not reach a log or a quarant
 Example::
 
     sink.add(bad_mask, field="ssn", column="SSN", reason="does not match ^\\d{9}$", values=ssn_text)
-    errors = sink.row_errors(rows)
+    errors = sink.errors_for(rows)
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class _Finding:
 
 @dataclass
 class ErrorSink:
-    """Collects bad-value masks of one batch; ``row_errors`` materializes them against row numbers."""
+    """Collects bad-value masks of one batch; ``errors_for`` materializes them against row numbers."""
 
     findings: list[_Finding] = field(default_factory=list)
     warnings: list[_Finding] = field(default_factory=list)
@@ -104,7 +104,7 @@ class ErrorSink:
     def __bool__(self) -> bool:
         return bool(self.findings)
 
-    def row_errors(self, rows: pa.ChunkedArray | pa.Array,
+    def errors_for(self, rows: pa.ChunkedArray | pa.Array,
                    line_of: Callable[[int], int | None] | None = None) -> list[RowError]:
         """One ``RowError`` per bad value, in row order; ``rows`` gives each position's data-row number."""
         out: list[RowError] = []
