@@ -52,6 +52,7 @@ ORDER = (
     "harbor_leave.leave_periods",
     "harbor_leave.absences",
     "harbor_leave.benefit_payments",
+    "northwind_hris.leave_status",  # leave status back to the HRIS, from the leave periods just posted
 )
 DAGS = REPO_ROOT / "dags"
 AIRFLOW_DIR = "airflow"
