@@ -331,17 +331,17 @@ class FileKind(StrEnum):
 
 
 class FileStatus(StrEnum):
-    """Where one file (or API batch) stands in the exchange ledger."""
+    """Where one file (or API batch) stands in the exchange ledger: the one status vocabulary the ledger, the CLI
+    and the DAGs share (an outbound batch's BUILT/SENT and a vendor's verdict, ``AckStatus``, are their own)."""
 
     RECEIVED = "RECEIVED"          # fetched and verified, not yet applied
     APPLIED = "APPLIED"            # every row stored
     DUPLICATE = "DUPLICATE"        # same content or control number as an earlier file: nothing posted
     REJECTED = "REJECTED"          # bad input: nothing posted, error report written
     QUARANTINED = "QUARANTINED"    # moved aside for a human (signature, format)
-    BUILT = "BUILT"                # outbound batch built, ids and control numbers assigned
     SENT = "SENT"                  # delivered to the vendor
-    ACKNOWLEDGED = "ACKNOWLEDGED"  # the vendor's acknowledgement arrived (see ``AckStatus``)
     MISSING = "MISSING"            # an expected file did not arrive by its deadline
+    FAILED = "FAILED"              # an unexpected error (not bad input) stopped the apply; a retry may claim
 
 
 class AckStatus(StrEnum):

@@ -1,6 +1,6 @@
 """What a run did, as values: one ``Receipt`` per inbound file, one ``RunOutcome`` per run.
 
-One status vocabulary, the file ledger's (``leavehub.store.ledger.FileStatus``), is shared by the ledger, the
+One status vocabulary, the file ledger's (``schemas.codes.FileStatus``), is shared by the ledger, the
 CLI and the Airflow task:
 
     APPLIED       every row of the file is in the store (or the file was empty)

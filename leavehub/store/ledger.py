@@ -24,12 +24,12 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from leavehub.store.tables import FILE_LEDGER, OUTBOUND_BATCH
+from schemas.codes import FileStatus
 from schemas.errors import RowError
 
 __all__ = [
     "FileArrival",
     "FileKind",
-    "FileStatus",
     "LedgerEntry",
     "OutboundArtifact",
     "OutboundBatch",
@@ -44,8 +44,6 @@ __all__ = [
     "utc_now",
 ]
 
-FileStatus = Literal["RECEIVED", "APPLIED", "DUPLICATE", "REJECTED", "QUARANTINED", "SENT", "MISSING", "FAILED"]
-"""FAILED: an unexpected error (not bad input) stopped the apply; nothing was posted and a retry may claim."""
 FileKind = Literal["full", "change"]
 
 

@@ -7,12 +7,12 @@ from typing import get_args
 
 from leavehub.pipeline.outcome import RECORD_OUTCOMES, Receipt, ReceiptStatus, Rejection, RunOutcome
 from leavehub.store import RecordOutcomes
-from leavehub.store.ledger import FileStatus
+from schemas.codes import FileStatus
 from schemas.errors import FormatError
 
 
 def test_a_receipt_speaks_the_ledgers_vocabulary() -> None:
-    assert set(get_args(ReceiptStatus)) <= set(get_args(FileStatus))
+    assert set(get_args(ReceiptStatus)) <= {status.value for status in FileStatus}
     assert RECORD_OUTCOMES == tuple(RecordOutcomes().as_dict())  # the store's per-record counts, in its order
     assert Receipt("f.x", "F.csv", "APPLIED", date(2026, 3, 2)).record_outcomes == {}
 
