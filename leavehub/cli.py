@@ -269,7 +269,8 @@ def reconcile(
         vendors = load_vendors(settings.mappings_root)
         files = run_reconciliation(open_store(settings), vendors, check_date=day,
                                    out_dir=out or settings.home / "reports",
-                                   weeks=employer.reconciliation.scorecard_weeks)
+                                   weeks=employer.reconciliation.scorecard_weeks, home=settings.home,
+                                   mappings_root=settings.mappings_root)
     except LeaveHubError as exc:
         _fail(exc)
     console.print(f"{files.exceptions} exception(s), ${files.amount_cents / 100:,.2f} at stake")

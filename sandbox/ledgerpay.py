@@ -199,11 +199,14 @@ class LedgerPaySimulator:
             note("blocked_deduction_taken", line, taken=taken)
             out[out.index(line)] = {**line, "AMOUNT": taken, "BATCH_ID": ""}
         priced = [ln for ln in out if ln["BATCH_ID"] and Decimal(ln["AMOUNT"] or "0") != 0]
+        changed_lines = []
         for line in priced[:self.errors.change_amount]:
             changed = f"{Decimal(line['AMOUNT']) + Decimal('1.00'):.2f}"
             note("amount_changed", line, sent=line["AMOUNT"], paid=changed)
-            out[out.index(line)] = {**line, "AMOUNT": changed}
-        for line in [ln for ln in out if ln["BATCH_ID"]][:self.errors.drop_line]:
+            changed_lines.append({**line, "AMOUNT": changed})
+            out[out.index(line)] = changed_lines[-1]
+        # a dropped line is one payroll did not already get wrong: each injected fault stays visible
+        for line in [ln for ln in out if ln["BATCH_ID"] and ln not in changed_lines][:self.errors.drop_line]:
             note("line_dropped", line)
             out.remove(line)
         return out, injected

@@ -21,6 +21,7 @@ from leavehub.reconcile.arrears import arrears_aging
 from leavehub.reconcile.exceptions import carry_open_since, combine
 from leavehub.reconcile.leave_hris import leave_vs_hris
 from leavehub.reconcile.payments import payments_vs_periods
+from leavehub.reconcile.register import SENT_COLUMNS, register_vs_sent
 from leavehub.reconcile.result import Reconciliation, trend_of
 from leavehub.reconcile.scorecard import Deadline, scorecard
 from leavehub.rules.premiums import ARREARS_COLUMNS
@@ -35,7 +36,9 @@ def _empty(columns: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
 @dataclass(frozen=True)
 class ReconcileInputs:
     """The frames of one check date. ``history`` is earlier check dates' exceptions as stored (the newest of
-    them carries "open since"); ``arrears`` is in the premium rules' ``ARREARS_COLUMNS`` shape."""
+    them carries "open since"); ``arrears`` is in the premium rules' ``ARREARS_COLUMNS`` shape; ``pay_sent``
+    is what the pay run sent for the check date (``register.SENT_COLUMNS``) and ``register`` the check date's
+    payroll register lines."""
 
     leave_periods: pd.DataFrame
     employment: pd.DataFrame
@@ -43,6 +46,8 @@ class ReconcileInputs:
     ledger: pd.DataFrame
     transaction_sets: pd.DataFrame = field(default_factory=_empty)
     arrears: pd.DataFrame = field(default_factory=lambda: _empty(ARREARS_COLUMNS))
+    pay_sent: pd.DataFrame = field(default_factory=lambda: _empty(SENT_COLUMNS))
+    register: pd.DataFrame = field(default_factory=_empty)
     history: pd.DataFrame | None = None
 
 
@@ -53,6 +58,7 @@ def compute(inputs: ReconcileInputs, deadlines: dict[str, Deadline], *, check_da
         leave_vs_hris(inputs.leave_periods, inputs.employment, check_date=check_date),
         payments_vs_periods(inputs.benefit_payments, inputs.leave_periods, check_date=check_date),
         sets_not_resent(inputs.transaction_sets, check_date=check_date),
+        register_vs_sent(inputs.pay_sent, inputs.register, check_date=check_date),
         late,
     ])
     history = inputs.history

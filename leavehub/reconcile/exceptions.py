@@ -57,6 +57,24 @@ EXCEPTION_TYPES: dict[str, ExceptionType] = {
     "TERMINATED_OPEN_CASE": ExceptionType(
         "Terminated in the HRIS with an open leave case", "leave vs HRIS",
         "Tell the TPA of the termination so it closes the case and stops benefit payments"),
+    "REGULAR_PAY_NOT_CANCELLED": ExceptionType(
+        "Regular pay not cancelled for unpaid leave", "payroll register",
+        "Ask payroll to recover the regular pay paid for unpaid leave and to apply the batch's Cancel Pay"),
+    "BLOCKED_DEDUCTION_TAKEN": ExceptionType(
+        "Blocked deduction taken anyway", "payroll register",
+        "Ask payroll to refund the deduction; the premium ledger already carries it as arrears"),
+    "REGISTER_LINE_MISSING": ExceptionType(
+        "Pay instruction missing from the register", "payroll register",
+        "Ask payroll why the batch line was not applied; send it again on the next check if it was lost"),
+    "MEMO_LINE_MISSING": ExceptionType(
+        "Third-party sick pay memo line missing from the register", "payroll register",
+        "Ask payroll to add the memo line before quarter end so the W-2 reports the third-party sick pay"),
+    "REGISTER_AMOUNT_MISMATCH": ExceptionType(
+        "Register amount differs from the instruction sent", "payroll register",
+        "Ask payroll to correct the line; the difference goes on the next check as an adjustment"),
+    "TOPUP_ABOVE_CAP": ExceptionType(
+        "Top-up paid above the policy cap", "payroll register",
+        "Ask payroll to recover the excess top-up and pay only the capped amount sent"),
     "PAYMENT_NO_APPROVED_PERIOD": ExceptionType(
         "Benefit payment with no approved period", "benefit payments",
         "Ask the TPA which approved period the payment belongs to; recover it if there is none"),

@@ -4,7 +4,10 @@ Thin on purpose: the canonical frames come from ``Store.current`` (PII stays has
 the file ledger and the 834 transaction sets are plain selects, and the exceptions found are written to
 ``reconciliation_exception`` (a re-run for the same check date replaces that date's rows, in one
 transaction). Premium arrears come from the ``premium_ledger_entry`` records in the premium rules' arrears
-shape (positive: owed; negative: paid down); until the premium feed writes them, that frame is empty.
+shape (positive: owed; negative: paid down); until the premium feed writes them, that frame is empty. What the
+pay run sent for the check date comes from its pay book (``leavehub.payrun.book``, under the hub's home), put in
+the register's terms (file number, line type, LedgerPay code) by ``pay_sent``; the register is the check date's
+``payroll_register_line`` rows.
 
 Example::
 
@@ -15,20 +18,23 @@ Example::
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import delete, insert, select
 
 from leavehub.reconcile.compute import ReconcileInputs
 from leavehub.reconcile.exceptions import EXCEPTION_COLUMNS
+from leavehub.reconcile.register import SENT_COLUMNS
 from leavehub.rules.money import scaled_integers
 from leavehub.rules.premiums import ARREARS_COLUMNS
 from leavehub.store import Store
 from leavehub.store.ledger import utc_now
 from leavehub.store.tables import FILE_LEDGER, RECONCILIATION_EXCEPTION, X12_TRANSACTION_SET
 
-__all__ = ["TREND_PERIODS", "check_date_for_run", "load_inputs", "save_exceptions"]
+__all__ = ["TREND_PERIODS", "check_date_for_run", "load_inputs", "pay_sent", "save_exceptions"]
 
 TREND_PERIODS = 6
 SET_LOOKBACK = timedelta(days=365)
@@ -40,7 +46,10 @@ def _select(store: Store, statement) -> pd.DataFrame:  # type: ignore[no-untyped
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def load_inputs(store: Store, *, check_date: date, weeks: int) -> ReconcileInputs:
+def load_inputs(store: Store, *, check_date: date, weeks: int, home: Path | None = None,
+                mappings_root: Path | None = None) -> ReconcileInputs:
+    """The check date's frames; ``home`` (the pay book's) and ``mappings_root`` (LedgerPay's codes) give what
+    the pay run sent (without them that frame is empty)."""
     first_day = check_date - timedelta(weeks=weeks)
     ledger = FILE_LEDGER.c
     sets = X12_TRANSACTION_SET.c
@@ -62,8 +71,64 @@ def load_inputs(store: Store, *, check_date: date, weeks: int) -> ReconcileInput
                                  .where(sets.business_date > check_date - SET_LOOKBACK,
                                         sets.business_date <= check_date)),
         arrears=_arrears(store.current("premium_ledger_entry")),
+        pay_sent=pay_sent(home, mappings_root, _file_numbers(store), check_date) if home and mappings_root
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS}),
+        register=_on_check(store.current("payroll_register_line"), check_date),
         history=history,
     )
+
+
+def _on_check(frame: pd.DataFrame, check_date: date) -> pd.DataFrame:
+    if not len(frame):
+        return frame
+    days = pd.to_datetime(frame["check_date"].astype(object), errors="coerce").dt.date
+    return frame.loc[(days == check_date).to_numpy()].reset_index(drop=True)
+
+
+def _file_numbers(store: Store) -> dict[str, str]:
+    from leavehub.payrun.inputs import file_numbers
+
+    return file_numbers(store)
+
+
+_REGISTER_LINE = {"CANCEL_REGULAR_PAY": "EARN", "HOURS": "EARN", "EARNINGS": "EARN", "MEMO": "MEMO",
+                  "DEDUCTION_ADJUSTMENT": "DED", "BLOCK_DEDUCTION": "DED"}
+"""The register line type payroll makes of each instruction kind (LedgerPay's import rules)."""
+
+
+def pay_sent(home: Path, mappings_root: Path, file_numbers: dict[str, str], check_date: date) -> pd.DataFrame:
+    """Every line of the batches the pay run sent for ``check_date`` (every company), in the register's terms
+    (``SENT_COLUMNS``): a Cancel Pay line is ``EARN REG`` with its Reg Earnings, hours and earnings are ``EARN``
+    and memos ``MEMO`` under LedgerPay's code for the pay code, deduction adjustments and blocks are ``DED``
+    under the deduction code (a block's amount is 0.00: nothing is taken)."""
+    from leavehub.payrun.book import PayBook
+    from leavehub.payrun.import_file import pay_codes
+
+    book = PayBook(home)
+    companies = sorted(p.name for p in book.root.iterdir() if p.is_dir()) if book.root.is_dir() else []
+    records = [{**line, "batch_id": batch.batch_id} for company in companies
+               for batch in book.batches(company, check_date) if batch.status != "BUILT" for line in batch.lines]
+    if not records:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS})
+    lines = pd.DataFrame(records)
+    kind = lines["kind"].astype(str)
+    codes = pay_codes(mappings_root / "ledgerpay")
+    ids = lines["employee_id"].astype(str)
+    deduction = kind.isin(["DEDUCTION_ADJUSTMENT", "BLOCK_DEDUCTION"])
+    code = np.where(kind == "CANCEL_REGULAR_PAY", "REG",
+                    np.where(deduction, lines["deduction_code"].astype(object),
+                             lines["pay_code"].map(codes).astype(object)))
+    amount = _cents(lines["amount"])
+    return pd.DataFrame({
+        "employee_id": ids, "file_number": ids.map(lambda e: file_numbers.get(e, e)),
+        "batch_id": lines["batch_id"], "kind": kind, "line_type": kind.map(_REGISTER_LINE), "code": code,
+        "hours_units": np.where(kind == "HOURS", _cents(lines["hours"]), 0),
+        "amount_cents": np.where(kind.isin(["HOURS", "BLOCK_DEDUCTION"]), 0, amount)})
+
+
+def _cents(text: pd.Series) -> np.ndarray:
+    values = pa.array(text.astype(object).where(text.notna(), None), pa.string()).cast(pa.decimal128(18, 2))
+    return scaled_integers(pd.Series(pd.arrays.ArrowExtensionArray(values)))
 
 
 def _arrears(entries: pd.DataFrame) -> pd.DataFrame:
