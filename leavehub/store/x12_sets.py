@@ -49,10 +49,6 @@ class TransactionSet:
     sent_at: datetime
     acknowledged_at: datetime | None
 
-    @property
-    def needs_resend(self) -> bool:
-        return self.status in RESEND
-
 
 @dataclass(frozen=True)
 class SetOutcome:
