@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +34,7 @@ from leavehub.payrun.book import PayBatch, PayBook
 from leavehub.payrun.import_file import import_rows, pay_codes, write_import
 from leavehub.payrun.inputs import file_numbers, leave_inputs, pay_period
 from leavehub.rules.lines import INSTRUCTION_COLUMNS
-from leavehub.rules.pay import price_period
+from leavehub.rules.pay import LeaveInputs, price_period
 from leavehub.rules.retro import retro_diff
 
 __all__ = ["PayRunOutcome", "PayRunPlan", "plan_pay_run", "run_pay"]
@@ -123,6 +123,56 @@ def _acknowledge(store: Any, book: PayBook, batches: list[PayBatch]) -> None:
             book.save(batch.with_status("ACKNOWLEDGED"))
 
 
+def _retro(inputs: LeaveInputs, sent_batches: list[PayBatch], period: Any, history: Any, tables: Any
+           ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
+    """Retro lines (on this check) and new receivables for every earlier period already sent: each re-priced
+    with its own window and diffed against the lines sent for it (earlier retro lines and receivables count)."""
+    parts: list[pd.DataFrame] = []
+    receivables: list[dict[str, Any]] = []
+    sent_lines = [line for b in sent_batches for line in b.lines]
+    sent_receivables = [r for b in sent_batches for r in b.receivables]
+    for start in sorted({b.period_start for b in sent_batches}):
+        old_check = next(b.check_date for b in sent_batches if b.period_start == start)
+        old_window = period.window_of(date.fromisoformat(old_check))
+        sent = _frame([line for line in sent_lines if line["original_period_start"] == start])
+        booked = pd.DataFrame([r for r in sent_receivables if str(r["original_period_start"])[:10] == start])
+        if len(booked):
+            for name in ("original_period_start", "original_period_end"):
+                booked[name] = pd.to_datetime(booked[name]).dt.date
+        fresh = price_period(inputs, old_window, history, tables)
+        retro = retro_diff(fresh, sent, booked if len(booked) else None, period.window, inputs.leave_periods,
+                           tables)
+        parts.append(retro.lines)
+        receivables += _receivable_records(retro.receivables)
+    return parts, receivables
+
+
+def _outstanding(sent_batches: list[PayBatch], new: list[dict[str, Any]]) -> pd.DataFrame:
+    """Overpayments still owed per employee and case: every receivable booked (earlier batches and this run's
+    retro) less the recovery deductions already sent for it; the engine deducts them where the state allows."""
+    booked = [r for b in sent_batches for r in b.receivables] + new
+    if not booked:
+        return pd.DataFrame()
+    recovered: dict[tuple[str, str], int] = {}
+    for line in (ln for b in sent_batches for ln in b.lines if ln["rule"] == "overpayment.recovery"):
+        key = (line["employee_id"], line["case_number"])
+        recovered[key] = recovered.get(key, 0) + int(Decimal(line["amount"]) * 100)
+    owed: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in booked:
+        key = (r["employee_id"], r["case_number"])
+        row = owed.setdefault(key, {"employee_id": key[0], "case_number": key[1], "cents": 0,
+                                    "recovery": r["recovery"], "rule_version": r.get("rule_version"),
+                                    "cap_percent": None if r.get("cap_percent") is None
+                                    else Decimal(str(r["cap_percent"]))})
+        row["cents"] += int(r["amount_cents"])
+    rows = []
+    for key, row in owed.items():
+        left = row.pop("cents") - recovered.get(key, 0)
+        if left > 0:
+            rows.append({**row, "outstanding": Decimal(left).scaleb(-2)})
+    return pd.DataFrame(rows)
+
+
 def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, now: datetime | None = None,
                  override_deadline: bool = False) -> PayRunPlan:
     """Price ``company``'s period paid on ``check_date`` and decide what to send (nothing is written)."""
@@ -136,23 +186,10 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
     window = period.window
     history, tables = load_policy(), load_rule_tables()
     inputs = leave_inputs(store, company)
-    parts = [price_period(inputs, window, history, tables).lines]
-    receivables = []
     sent_batches = _effective(book, company, check_date)
-    sent_lines = [line for b in sent_batches for line in b.lines]
-    sent_receivables = [r for b in sent_batches for r in b.receivables]
-    for start in sorted({b.period_start for b in sent_batches}):
-        old_check = next(b.check_date for b in sent_batches if b.period_start == start)
-        old_window = period.window_of(date.fromisoformat(old_check))
-        sent = _frame([line for line in sent_lines if line["original_period_start"] == start])
-        booked = pd.DataFrame([r for r in sent_receivables if str(r["original_period_start"])[:10] == start])
-        if len(booked):
-            for name in ("original_period_start", "original_period_end"):
-                booked[name] = pd.to_datetime(booked[name]).dt.date
-        fresh = price_period(inputs, old_window, history, tables)
-        retro = retro_diff(fresh, sent, booked if len(booked) else None, window, inputs.leave_periods, tables)
-        parts.append(retro.lines)
-        receivables += _receivable_records(retro.receivables)
+    parts, receivables = _retro(inputs, sent_batches, period, history, tables)
+    owed = _outstanding(sent_batches, receivables)
+    parts.insert(0, price_period(replace(inputs, receivables=owed), window, history, tables).lines)
     lines = _records(pd.concat([p for p in parts if len(p)], ignore_index=True)) if any(len(p) for p in parts) \
         else []
     previous = book.latest(company, check_date)

@@ -215,3 +215,47 @@ def test_only_the_companys_own_employees_are_priced_and_file_numbers_come_from_h
 
     files = {row["File #"] for row in import_lines(hub, outcome.file_name)}
     assert files == {"FE2"}, "NWT's employee is not NWD's"
+
+
+def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_files(hub, tmp_path):
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", CALENDAR_P3)
+    assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
+    post_page(hub, tmp_path, "workers", [worker("E5N", "NY", "104000.00", "2020-01-06", 100),
+                                         worker("E5C", "CA", "104000.00", "2020-01-06", 100)])
+    rows = []
+    for who, case in (("E5N", "NTN-51"), ("E5C", "NTN-52")):
+        rows += [leave(case, f"PL-{who}", who, "FMLA", "Approved", "2026-03-02", "2026-03-13", advance="Y"),
+                 leave(case, f"STD-{who}", who, "STD", "Pending", "2026-03-02", "2026-03-13", advance="Y")]
+    post_leave(hub, rows)
+    sent = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    # provisional pay: the 7-day elimination week at 100% (2,000.00) + the pending week at 60% (1,200.00)
+    assert sorted(import_lines(hub, sent.file_name), key=lambda r: sorted(r.items())) == sorted([
+        {"File #": f, **line} for f in ("FE5N", "FE5C") for line in (
+            {"Cancel Pay": "Y", "Reg Earnings": "0.00"},
+            {"Earnings 3 Code": "SCN", "Earnings 3 Amount": "3200.00"})
+    ], key=lambda r: sorted(r.items()))
+    denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
+              for row in rows]
+    text = LEAVE_HEADER + "\n" + "\n".join(denied) + "\n"
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv", text)
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+
+    retro = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
+
+    # the period is unpaid FMLA now: 80 h LOA tied to it; the 3,200.00 paid is an overpayment: NY allows a
+    # deduction with the signed advance agreement within 12.5% of the check (4,000.00 -> 500.00), CA bills it
+    lines = import_lines_full(hub, retro.file_name)
+    assert sorted(lines, key=lambda r: sorted(r.items())) == sorted([
+        {"File #": "FE5N", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"},
+        {"File #": "FE5C", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"},
+        {"File #": "FE5N", "Adjust Ded Code": "OVP", "Adjust Ded Amount": "500.00"},
+    ], key=lambda r: sorted(r.items()))
+    again = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
+    assert again.status == "UNCHANGED", "a rerun books no second receivable and recovers nothing twice"
+
+
+def import_lines_full(hub, name: str) -> list[dict[str, str]]:
+    text = (hub.settings.local_exchange_dir / "ledgerpay" / "import" / name).read_text(encoding="utf-8")
+    drop_columns = ("Co Code", "Batch ID", "Batch Action", "Pay #")
+    return [{k: v for k, v in row.items() if v and k not in drop_columns}
+            for row in csv.DictReader(io.StringIO(text, newline=""))]
