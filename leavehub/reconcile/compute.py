@@ -24,6 +24,7 @@ from leavehub.reconcile.payments import payments_vs_periods
 from leavehub.reconcile.register import SENT_COLUMNS, register_vs_sent
 from leavehub.reconcile.result import Reconciliation, trend_of
 from leavehub.reconcile.scorecard import Deadline, scorecard
+from leavehub.reconcile.third_party import third_party_vs_register
 from leavehub.rules.premiums import ARREARS_COLUMNS
 
 __all__ = ["ReconcileInputs", "compute"]
@@ -38,7 +39,8 @@ class ReconcileInputs:
     """The frames of one check date. ``history`` is earlier check dates' exceptions as stored (the newest of
     them carries "open since"); ``arrears`` is in the premium rules' ``ARREARS_COLUMNS`` shape; ``pay_sent``
     is what the pay run sent for the check date (``register.SENT_COLUMNS``) and ``register`` the check date's
-    payroll register lines."""
+    payroll register lines; ``pay_periods`` is the pay calendar and ``file_numbers`` links employees to payroll
+    file numbers (``employee_id``, ``payroll_file_number``)."""
 
     leave_periods: pd.DataFrame
     employment: pd.DataFrame
@@ -48,6 +50,8 @@ class ReconcileInputs:
     arrears: pd.DataFrame = field(default_factory=lambda: _empty(ARREARS_COLUMNS))
     pay_sent: pd.DataFrame = field(default_factory=lambda: _empty(SENT_COLUMNS))
     register: pd.DataFrame = field(default_factory=_empty)
+    pay_periods: pd.DataFrame = field(default_factory=_empty)
+    file_numbers: pd.DataFrame = field(default_factory=lambda: _empty(("employee_id", "payroll_file_number")))
     history: pd.DataFrame | None = None
 
 
@@ -59,6 +63,8 @@ def compute(inputs: ReconcileInputs, deadlines: dict[str, Deadline], *, check_da
         payments_vs_periods(inputs.benefit_payments, inputs.leave_periods, check_date=check_date),
         sets_not_resent(inputs.transaction_sets, check_date=check_date),
         register_vs_sent(inputs.pay_sent, inputs.register, check_date=check_date),
+        third_party_vs_register(inputs.benefit_payments, inputs.register, inputs.pay_sent, inputs.pay_periods,
+                                inputs.file_numbers, check_date=check_date),
         late,
     ])
     history = inputs.history

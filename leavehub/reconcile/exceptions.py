@@ -84,6 +84,12 @@ EXCEPTION_TYPES: dict[str, ExceptionType] = {
     "CANCELLATION_UNMATCHED": ExceptionType(
         "Cancellation that does not match the payment it reverses", "benefit payments",
         "Ask the TPA to correct the cancellation so it reverses the whole original payment"),
+    "THIRD_PARTY_PAY_NOT_MEMOED": ExceptionType(
+        "Third-party sick pay not reported on the register", "benefit payments vs payroll",
+        "Send the TPA's payments as memo lines (taxable and non-taxable) on the next check, before quarter end"),
+    "TPA_CANCELLATION_NOT_REVERSED": ExceptionType(
+        "TPA cancellation not reversed in payroll", "benefit payments vs payroll",
+        "Send negative memo lines for the cancelled payment so the W-2 does not report sick pay never paid"),
     "X12_SET_NOT_RESENT": ExceptionType(
         "834 set rejected or partially accepted, not yet resent", "carrier",
         "Correct the enrollment data named in the 999 and resend the file with new control numbers"),

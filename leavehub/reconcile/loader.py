@@ -57,6 +57,7 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, home: Path | None
     history = _select(store, select(*(getattr(saved, c) for c in EXCEPTION_COLUMNS if c != "action"))
                       .where(saved.check_date < check_date).order_by(saved.check_date.desc()))
     keep = sorted(set(history["check_date"]))[-(TREND_PERIODS - 1):]
+    links = _file_numbers(store)
     history = history.loc[history["check_date"].isin(keep)]
     return ReconcileInputs(
         leave_periods=store.current("leave_period"),
@@ -71,9 +72,11 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, home: Path | None
                                  .where(sets.business_date > check_date - SET_LOOKBACK,
                                         sets.business_date <= check_date)),
         arrears=_arrears(store.current("premium_ledger_entry")),
-        pay_sent=pay_sent(home, mappings_root, _file_numbers(store), check_date) if home and mappings_root
+        pay_sent=pay_sent(home, mappings_root, links, check_date) if home and mappings_root
         else pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS}),
         register=_on_check(store.current("payroll_register_line"), check_date),
+        pay_periods=store.current("pay_period"),
+        file_numbers=pd.DataFrame({"employee_id": list(links), "payroll_file_number": list(links.values())}),
         history=history,
     )
 
