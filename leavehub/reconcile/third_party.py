@@ -6,7 +6,8 @@ date, so a check carries the payments dated after the previous check date (from 
 earlier one, the 14 days before) up to its own check date. Per employee, what the TPA paid in that window
 (payments positive, cancellations negative) is compared with what was reported: the memo lines the pay run
 sent when it sent anything for the employee on this check (a sent memo payroll lost is the register
-detector's ``MEMO_LINE_MISSING``), else the memo lines on the register.
+detector's ``MEMO_LINE_MISSING``), else the memo lines on the register. Before the check's register (or a
+batch for it) is in, nothing is compared.
 
 - ``THIRD_PARTY_PAY_NOT_MEMOED``: reported less than the TPA paid; money: the shortfall;
 - ``TPA_CANCELLATION_NOT_REVERSED``: the window holds a TPA cancellation and reported more than the TPA's net
@@ -51,8 +52,8 @@ def third_party_vs_register(payments: pd.DataFrame, register: pd.DataFrame, sent
                             pay_periods: pd.DataFrame, file_numbers: pd.DataFrame, *,
                             check_date: date) -> pd.DataFrame:
     """Every third-party-sick-pay exception of the check date (one frame, ``EXCEPTION_COLUMNS``)."""
-    if not len(payments) or "payment_date" not in payments:
-        return combine([])
+    if not len(payments) or "payment_date" not in payments or not (len(register) or len(sent)):
+        return combine([])  # no register and nothing sent for the check date: payroll has not reported yet
     day = day_number(check_date)
     start = _window_start(pay_periods, day)
     paid_on = days_column(payments["payment_date"])
