@@ -70,6 +70,7 @@ class LedgerPaySimulator:
     held: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # Batch ID -> its rows, not processed
     processed: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     events: list[dict[str, str]] = field(default_factory=list)    # duplicates, replaces, refusals
+    companies: dict[str, str] = field(default_factory=dict)        # Batch ID -> company code (from the name)
 
     def __post_init__(self) -> None:
         for sub in LEDGERPAY_FOLDERS:
@@ -123,9 +124,10 @@ class LedgerPaySimulator:
         return taken
 
     def _take(self, name: str, rows: list[dict[str, str]]) -> None:
-        if not rows:
-            return
-        batch, action = rows[0]["Batch ID"], rows[0]["Batch Action"]
+        """Hold the import's rows under its Batch ID (from the file name: an emptied REPLACE has no rows)."""
+        company, batch = name.split(".")[0].removeprefix("PR").split("EPI_", 1)
+        action = rows[0]["Batch Action"] if rows else "REPLACE"
+        self.companies[batch] = company
         if batch in self.processed:
             what = "duplicate_ignored" if rows == self.processed[batch] else "refused_after_processing"
             self.events.append({"event": what, "batch_id": batch, "file": name})
@@ -141,7 +143,7 @@ class LedgerPaySimulator:
 
     def run_payroll(self, company: str, *, check_date: date, period: tuple[date, date]) -> Path:
         """Process every held batch of ``company`` onto ``check_date``; write the register and the manifest."""
-        mine = {b: rows for b, rows in self.held.items() if rows[0]["Co Code"] == company}
+        mine = {b: rows for b, rows in self.held.items() if self.companies.get(b) == company}
         lines: list[dict[str, str]] = []
         for batch, rows in mine.items():
             for row in rows:

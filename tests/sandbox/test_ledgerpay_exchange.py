@@ -147,11 +147,11 @@ def test_a_resent_identical_batch_is_a_duplicate_and_a_replace_after_processing_
            "Cancel Pay": "Y", "Reg Earnings": "1000.00", "Hours 3 Code": "", "Hours 3 Amount": "",
            "Earnings 3 Code": "", "Earnings 3 Amount": "", "Memo Code": "", "Memo Amount": "",
            "Adjust Ded Code": "", "Adjust Ded Amount": "", "Block Ded Code": ""}
-    payroll._take("a", [row])
-    payroll._take("b", [row])
-    payroll._take("c", [{**row, "Batch Action": "REPLACE", "Reg Earnings": "900.00"}])
+    payroll._take("PRNWDEPI_B1.csv.pgp", [row])
+    payroll._take("PRNWDEPI_B1.csv.pgp", [row])
+    payroll._take("PRNWDEPI_B1.csv.pgp", [{**row, "Batch Action": "REPLACE", "Reg Earnings": "900.00"}])
     payroll.run_payroll("NWD", check_date=CHECK, period=PERIOD)
-    payroll._take("d", [{**row, "Batch Action": "REPLACE", "Reg Earnings": "800.00"}])
+    payroll._take("PRNWDEPI_B1.csv.pgp", [{**row, "Batch Action": "REPLACE", "Reg Earnings": "800.00"}])
     assert [e["event"] for e in payroll.events] == ["refused_after_processing"]
     manifest = json.loads((payroll.home.parent / "ledgerpay_manifest_NWD_20260320.json").read_text())
     assert [e["event"] for e in manifest["events"]] == ["duplicate_ignored", "replaced"]
