@@ -18,6 +18,7 @@ import pandas as pd
 
 from leavehub.reconcile.acknowledgements import sets_not_resent
 from leavehub.reconcile.arrears import arrears_aging
+from leavehub.reconcile.carrier_bill import bill_vs_enrollments
 from leavehub.reconcile.exceptions import carry_open_since, combine
 from leavehub.reconcile.leave_hris import leave_vs_hris
 from leavehub.reconcile.payments import payments_vs_periods
@@ -40,7 +41,8 @@ class ReconcileInputs:
     them carries "open since"); ``arrears`` is in the premium rules' ``ARREARS_COLUMNS`` shape; ``pay_sent``
     is what the pay run sent for the check date (``register.SENT_COLUMNS``) and ``register`` the check date's
     payroll register lines; ``pay_periods`` is the pay calendar and ``file_numbers`` links employees to payroll
-    file numbers (``employee_id``, ``payroll_file_number``)."""
+    file numbers (``employee_id``, ``payroll_file_number``); ``bill_lines`` are the carrier's premium bill lines
+    and ``enrollments`` the benefit enrollments."""
 
     leave_periods: pd.DataFrame
     employment: pd.DataFrame
@@ -52,6 +54,8 @@ class ReconcileInputs:
     register: pd.DataFrame = field(default_factory=_empty)
     pay_periods: pd.DataFrame = field(default_factory=_empty)
     file_numbers: pd.DataFrame = field(default_factory=lambda: _empty(("employee_id", "payroll_file_number")))
+    bill_lines: pd.DataFrame = field(default_factory=_empty)
+    enrollments: pd.DataFrame = field(default_factory=_empty)
     history: pd.DataFrame | None = None
 
 
@@ -62,6 +66,7 @@ def compute(inputs: ReconcileInputs, deadlines: dict[str, Deadline], *, check_da
         leave_vs_hris(inputs.leave_periods, inputs.employment, check_date=check_date),
         payments_vs_periods(inputs.benefit_payments, inputs.leave_periods, check_date=check_date),
         sets_not_resent(inputs.transaction_sets, check_date=check_date),
+        bill_vs_enrollments(inputs.bill_lines, inputs.enrollments, inputs.employment, check_date=check_date),
         register_vs_sent(inputs.pay_sent, inputs.register, check_date=check_date),
         third_party_vs_register(inputs.benefit_payments, inputs.register, inputs.pay_sent, inputs.pay_periods,
                                 inputs.file_numbers, check_date=check_date),

@@ -93,6 +93,18 @@ EXCEPTION_TYPES: dict[str, ExceptionType] = {
     "X12_SET_NOT_RESENT": ExceptionType(
         "834 set rejected or partially accepted, not yet resent", "carrier",
         "Correct the enrollment data named in the 999 and resend the file with new control numbers"),
+    "BILLED_TERMINATED": ExceptionType(
+        "Carrier bills a terminated employee", "carrier bill",
+        "Send the termination to the carrier (834) and short-pay the line; ask for a credit"),
+    "BILLED_NOT_ENROLLED": ExceptionType(
+        "Carrier bills a coverage the employee is not enrolled in", "carrier bill",
+        "Dispute the line with the carrier and check the last 834 sent for the employee"),
+    "NOT_BILLED": ExceptionType(
+        "Enrolled employee missing from the carrier bill", "carrier bill",
+        "Ask the carrier whether the coverage is in force; resend the enrollment (834) if not"),
+    "BILL_VOLUME_OR_RATE_WRONG": ExceptionType(
+        "Carrier bill volume or rate wrong", "carrier bill",
+        "Send the carrier the right covered salary (834) and ask it to re-bill the line"),
     "PREMIUM_30_DAYS_LATE": ExceptionType(
         "Employee premium share 30 days late or more", "premiums",
         "Send the 30-days-late notice; coverage may end only 15 days after the written notice"),

@@ -76,6 +76,8 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, home: Path | None
         else pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS}),
         register=_on_check(store.current("payroll_register_line"), check_date),
         pay_periods=store.current("pay_period"),
+        bill_lines=store.current("premium_bill_line"),
+        enrollments=store.current("enrollment"),
         file_numbers=pd.DataFrame({"employee_id": list(links), "payroll_file_number": list(links.values())}),
         history=history,
     )
