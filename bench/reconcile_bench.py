@@ -4,8 +4,11 @@ Why: the reconciliation runs after every check date over the whole workforce; it
 not grow a loop per person. This builds synthetic canonical frames as the store returns them (Arrow dtypes)
 for N employees - every 20th on a continuous leave with an STD period and weekly payments, one in 100 of
 those with a seeded fault of each kind (HRIS status wrong, return dates apart, terminated with an open case,
-a payment with no period, an unreversed payment, a short cancellation), premium arrears for the employees on
-leave, and a 12-week file ledger - then measures:
+a payment with no period, an unreversed payment, a short cancellation; payroll dropping a line, not
+cancelling pay, paying 1.00 more), premium arrears for the employees on leave, the pay lines sent and the
+register for them (the TPA's payments are never memoed: THIRD_PARTY_PAY_NOT_MEMOED for those paid in the
+window), everyone enrolled in STD with a carrier bill missing 1 in 100 and 1 in 100 on a wrong volume, and a
+12-week file ledger - then measures:
 
 1. compute   ``leavehub.reconcile.compute.compute``: every detector, the aging, the scorecard, the trend;
 2. render    the XLSX workbook (openpyxl write-only) and the HTML report, written to a temp folder.
@@ -149,7 +152,56 @@ def build(n: int) -> ReconcileInputs:
                          received, 1000, 3 if (i + j) % 7 == 0 else 0))
     ledger = pd.DataFrame(rows, columns=["vendor", "feed", "direction", "business_date", "status",
                                          "received_at", "records_read", "records_rejected"])
-    return ReconcileInputs(periods, employment, payments, ledger, arrears=arrears)
+    pay_sent, register = _payroll(ids[leave], kind, epoch + timedelta(days=day))
+    bill_lines, enrollments = _carrier(ids)
+    return ReconcileInputs(periods, employment, payments, ledger, arrears=arrears, pay_sent=pay_sent,
+                           register=register, bill_lines=bill_lines, enrollments=enrollments)
+
+
+def _payroll(ids: np.ndarray, kind: np.ndarray, check: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each employee on leave was sent Cancel Pay (1,000.00 for time worked) and 40 LOA hours; payroll drops the
+    hours (kind 6), pays regular pay instead of cancelling (kind 7) or pays 1.00 more (kind 8)."""
+    k = len(ids)
+    sent = pd.DataFrame({"employee_id": np.repeat(ids, 2), "file_number": np.repeat(ids, 2), "batch_id": "B1",
+                         "kind": np.tile(["CANCEL_REGULAR_PAY", "HOURS"], k), "line_type": "EARN",
+                         "code": np.tile(["REG", "LOA"], k), "hours_units": np.tile([0, 4000], k),
+                         "amount_cents": np.tile([100_000, 0], k)})
+    per = np.repeat(kind, 2)
+    keep = ~((per == 6) & (sent["code"].to_numpy() == "LOA"))
+    reg = sent.loc[keep]
+    reg_kind = per[keep]
+    is_reg = reg["code"].to_numpy() == "REG"
+    cents = np.where(is_reg & (reg_kind == 7), 200_000, reg["amount_cents"] + np.where(is_reg & (reg_kind == 8),
+                                                                                        100, 0))
+    register = arrow({"payroll_file_number": pa.array(reg["file_number"].to_numpy(dtype=object)),
+                      "check_date": pa.array([check] * len(reg), pa.date32()),
+                      "line_type": pa.array(reg["line_type"].to_numpy(dtype=object)),
+                      "code": pa.array(reg["code"].to_numpy(dtype=object)),
+                      "hours": money(reg["hours_units"].to_numpy()), "amount": money(cents),
+                      "batch_id": pa.array(np.where(is_reg & (reg_kind == 7), None, "B1").astype(object))})
+    return sent, register
+
+
+def _carrier(ids: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Everyone enrolled in STD on 60,000.00 (volume 5,000.00 x 0.3150 = 15.75); the bill misses 1 in 100 and
+    bills 1 in 100 on a wrong volume."""
+    n = len(ids)
+    which = np.arange(n) % 100
+    billed = which != 9
+    volume = np.where(which == 10, 550_000, 500_000)[billed]
+    premium = (volume * 3150 + 500_000) // 1_000_000
+    march = date(2026, 3, 1)
+    bill = arrow({"group_number": pa.array(np.full(billed.sum(), "G1", dtype=object)),
+                  "bill_month": pa.array([march] * int(billed.sum()), pa.date32()),
+                  "employee_id": pa.array(ids[billed]), "coverage": pa.array(np.full(billed.sum(), "STD", object)),
+                  "coverage_month": pa.array([march] * int(billed.sum()), pa.date32()),
+                  "volume": money(volume), "rate": money(np.full(billed.sum(), 3150), 4), "premium": money(premium),
+                  "adjustment_reason": pa.array(np.full(billed.sum(), None, dtype=object), pa.string())})
+    enrollments = arrow({"employee_id": pa.array(ids), "plan_type": pa.array(np.full(n, "STD", dtype=object)),
+                         "benefit_salary": money(np.full(n, 6_000_000)),
+                         "effective_from": pa.array([date(2025, 1, 1)] * n, pa.date32()),
+                         "effective_to": pa.array([None] * n, pa.date32())})
+    return bill, enrollments
 
 
 def main() -> None:
