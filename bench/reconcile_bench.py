@@ -195,7 +195,8 @@ def _carrier(ids: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
                   "bill_month": pa.array([march] * int(billed.sum()), pa.date32()),
                   "employee_id": pa.array(ids[billed]), "coverage": pa.array(np.full(billed.sum(), "STD", object)),
                   "coverage_month": pa.array([march] * int(billed.sum()), pa.date32()),
-                  "volume": money(volume), "rate": money(np.full(billed.sum(), 3150), 4), "premium": money(premium),
+                  "volume": money(volume), "rate": money(np.full(billed.sum(), 3150), 4),
+                  "premium": money(premium),
                   "adjustment_reason": pa.array(np.full(billed.sum(), None, dtype=object), pa.string())})
     enrollments = arrow({"employee_id": pa.array(ids), "plan_type": pa.array(np.full(n, "STD", dtype=object)),
                          "benefit_salary": money(np.full(n, 6_000_000)),
