@@ -54,7 +54,7 @@ def pay_preview(company: Company, check_date: CheckDate) -> None:
 
     try:
         store, settings = _store()
-        plan = plan_pay_run(store, settings, company, _day(check_date, "--check-date"), override_deadline=True)
+        plan = plan_pay_run(store, settings, company, _day(check_date, "--check-date"))
     except LeaveHubError as exc:
         err.print(f"[bold red]error[/]: {exc}")
         raise typer.Exit(1) from None
