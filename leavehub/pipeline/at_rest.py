@@ -3,8 +3,8 @@
 What the hub keeps, and how:
 
 - raw vendor files, once processed: the local transport's archive folder, sealed under the "archive" key;
-- a built outbound file, until the ledger says SENT: ``outbox/<vendor>/<feed>/<batch>/``, OpenPGP to the
-  vendor, or sealed under the "outbox" key when the vendor takes plaintext;
+- a built outbound file, until the ledger says SENT: in the store (``outbound_artifact``), OpenPGP to the
+  vendor, or sealed under the "outbox" key when the vendor takes plaintext (``outbox/`` only while building);
 - rejected files: ``quarantine/<feed>/<entry>/``, as received when they came OpenPGP-encrypted, else sealed
   under the "quarantine" key, beside a report that never holds a value;
 - scratch: ``work/``, removed after each run; downloads of a vendor that sends plaintext land sealed under a
