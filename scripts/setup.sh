@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything LeaveHub needs on a fresh Debian machine: system packages (OpenSSH server for the SFTP
-# simulator, GnuPG, Sequoia's sq for OpenPGP interop tests, Chromium + chromedriver for the HTML report test), uv,
+# simulator, GnuPG, Sequoia's sq for OpenPGP interop tests, Chromium + chromedriver for the HTML report test, with
+# LEAVEHUB_SETUP_BROWSER=1 as scripts/test.sh sets it), uv,
 # and .venv from the hashed lock file.
 # Idempotent: a second run only checks.
 set -euo pipefail
@@ -12,8 +13,10 @@ command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 command -v sftp >/dev/null 2>&1 || need_apt+=(openssh-client)
 command -v sq >/dev/null 2>&1 || need_apt+=(sq)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)  # validates docker/ (no engine needed)
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)          # opens the HTML reconciliation report in tests
-command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+if [ "${LEAVEHUB_SETUP_BROWSER:-0}" = 1 ]; then  # tests only (scripts/test.sh): the demo needs no browser
+  command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)          # opens the HTML reconciliation report
+  command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

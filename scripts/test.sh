@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 stage() { local name=$1; shift; local t0=$SECONDS; echo "== $name"; "$@"; echo "== $name took $((SECONDS - t0)) s"; }
 
-stage setup bash scripts/setup.sh
+stage setup env LEAVEHUB_SETUP_BROWSER=1 bash scripts/setup.sh
 stage lint .venv/bin/ruff check .
 mkdir -p var/artifacts
 stage tests .venv/bin/python -m pytest -q -p no:cacheprovider --junitxml=var/artifacts/junit.xml \
