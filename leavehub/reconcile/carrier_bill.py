@@ -99,12 +99,20 @@ def bill_vs_enrollments(bill: pd.DataFrame, enrollments: pd.DataFrame, employmen
     wrong = billed & enrolled_now & ~terminated & (
         ((expected_volume > 0) & (volume != expected_volume)) | (premium != _premium(volume, rate)))
     at_stake = premium - _premium(right_volume, rate)
+    hit = billed_terminated | not_enrolled | not_billed | wrong  # reasons only for the exceptions' rows
+    ids, subject, coverage, premium, volume, rate, expected_volume, usual_rate, right_volume, at_stake = (
+        a[hit] for a in (ids, subject, coverage, premium, volume, rate, expected_volume, usual_rate,
+                         right_volume, at_stake))
+    billed_terminated, not_enrolled, not_billed, wrong = (m[hit] for m in (billed_terminated, not_enrolled,
+                                                                           not_billed, wrong))
 
     def frame(name: str, pick: np.ndarray, cents: np.ndarray, reason: np.ndarray) -> pd.DataFrame:
         return exception_frame(name, ids[pick], subject[pick], np.abs(cents[pick]), reason[pick], check_date)
 
     what = coverage + " for " + month_text
-    rate_text = pd.Series(rate, dtype=object).map(lambda r: f"{r / 10000:.4f}").to_numpy(dtype=object)
+    whole, part = np.divmod(rate, 10_000)
+    rate_text = (pd.Series(whole).astype(str) + "." + pd.Series(part).astype(str).str.zfill(4)) \
+        .to_numpy(dtype=object)
     return combine([
         frame("BILLED_TERMINATED", billed_terminated, premium,
               "the carrier bills " + dollars(premium) + " of " + what

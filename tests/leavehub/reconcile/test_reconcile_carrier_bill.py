@@ -81,3 +81,10 @@ def test_a_bill_that_matches_the_enrollments_is_clean():
 ], ids=["terminated", "not-enrolled", "enrollment-ended", "missing", "wrong-volume", "premium-not-volume-x-rate"])
 def test_each_fault_is_found_with_its_money(lines, enrolled, terminated, expected):
     assert found(lines, enrolled, *terminated) == [expected]
+
+
+def test_the_reason_names_volume_rate_and_premium_only():
+    out = bill_vs_enrollments(bill(*CLEAN_BILL[:2], ("E2", "STD", "5500.00", "0.3150", "17.33")),
+                              enrollments(*CLEAN_ENROLLED), employment(), check_date=CHECK)
+    assert out["reason"].tolist() == ["the carrier bills STD for 2026-03 at volume 5500.00 x rate 0.3150 = 17.33; "
+                                      "the enrollment's monthly volume is 5000.00, premium 15.75"]
