@@ -6,8 +6,7 @@ for N employees - every 20th on a continuous leave with an STD period and weekly
 those with a seeded fault of each kind (HRIS status wrong, return dates apart, terminated with an open case,
 a payment with no period, an unreversed payment, a short cancellation; payroll dropping a line, not
 cancelling pay, paying 1.00 more), premium arrears for the employees on leave, the pay lines sent and the
-register for them (the TPA's payments are never memoed: THIRD_PARTY_PAY_NOT_MEMOED for those paid in the
-window), everyone enrolled in STD with a carrier bill missing 1 in 100 and 1 in 100 on a wrong volume, and a
+register for them (the TPA's payments memoed, except 1 in 100), everyone enrolled in STD with a carrier bill missing 1 in 100 and 1 in 100 on a wrong volume, and a
 12-week file ledger - then measures:
 
 1. compute   ``leavehub.reconcile.compute.compute``: every detector, the aging, the scorecard, the trend;
@@ -153,6 +152,15 @@ def build(n: int) -> ReconcileInputs:
     ledger = pd.DataFrame(rows, columns=["vendor", "feed", "direction", "business_date", "status",
                                          "received_at", "records_read", "records_rejected"])
     pay_sent, register = _payroll(ids[leave], kind, epoch + timedelta(days=day))
+    memos = _memos(payments, ids[leave], kind, day)
+    pay_sent = pd.concat([pay_sent, memos], ignore_index=True)
+    register = pd.concat([register, arrow({
+        "payroll_file_number": pa.array(memos["file_number"].to_numpy(dtype=object)),
+        "check_date": pa.array([CHECK] * len(memos), pa.date32()),
+        "line_type": pa.array(np.full(len(memos), "MEMO", dtype=object)),
+        "code": pa.array(np.full(len(memos), "TPS", dtype=object)), "hours": money(np.zeros(len(memos))),
+        "amount": money(memos["amount_cents"].to_numpy()),
+        "batch_id": pa.array(np.full(len(memos), "B1", dtype=object))})], ignore_index=True)
     bill_lines, enrollments = _carrier(ids)
     return ReconcileInputs(periods, employment, payments, ledger, arrears=arrears, pay_sent=pay_sent,
                            register=register, bill_lines=bill_lines, enrollments=enrollments)
@@ -180,6 +188,20 @@ def _payroll(ids: np.ndarray, kind: np.ndarray, check: date) -> tuple[pd.DataFra
                       "hours": money(reg["hours_units"].to_numpy()), "amount": money(cents),
                       "batch_id": pa.array(np.where(is_reg & (reg_kind == 7), None, "B1").astype(object))})
     return sent, register
+
+
+def _memos(payments: pd.DataFrame, ids: np.ndarray, kind: np.ndarray, day: int) -> pd.DataFrame:
+    """The TPS memo lines the hub sent (and payroll carried) for the STD/LTD payments dated in the 14 days up to
+    the check (no earlier check date in the calendar), except for kind 9: their sick pay was never memoed."""
+    epoch = date(1970, 1, 1)
+    paid_on = (pd.to_datetime(payments["payment_date"].astype(object)) - pd.Timestamp(epoch)).dt.days.to_numpy()
+    cents = (payments["gross"].astype(object).map(lambda g: int(g * 100))).to_numpy(np.int64)
+    window = (paid_on > day - 14) & (paid_on <= day)
+    owed = pd.Series(cents[window]).groupby(payments["employee_id"].astype(str).to_numpy()[window]).sum()
+    skip = set(ids[kind == 9])
+    owed = owed.loc[~owed.index.isin(skip)]
+    return pd.DataFrame({"employee_id": owed.index, "file_number": owed.index, "batch_id": "B1", "kind": "MEMO",
+                         "line_type": "MEMO", "code": "TPS", "hours_units": 0, "amount_cents": owed.to_numpy()})
 
 
 def _carrier(ids: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
