@@ -6,8 +6,8 @@ for N employees - every 20th on a continuous leave with an STD period and weekly
 those with a seeded fault of each kind (HRIS status wrong, return dates apart, terminated with an open case,
 a payment with no period, an unreversed payment, a short cancellation; payroll dropping a line, not
 cancelling pay, paying 1.00 more), premium arrears for the employees on leave, the pay lines sent and the
-register for them (the TPA's payments memoed, except 1 in 100), everyone enrolled in STD with a carrier bill missing 1 in 100 and 1 in 100 on a wrong volume, and a
-12-week file ledger - then measures:
+register for them (the TPA's payments memoed, except 1 in 100), everyone enrolled in STD with a carrier
+bill missing 1 in 100 and 1 in 100 on a wrong volume, and a 12-week file ledger - then measures:
 
 1. compute   ``leavehub.reconcile.compute.compute``: every detector, the aging, the scorecard, the trend;
 2. render    the XLSX workbook (openpyxl write-only) and the HTML report, written to a temp folder.
