@@ -20,41 +20,19 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from pathlib import Path
 
 import pytest
 import yaml
-from fault_tools import bytes_under
+from fault_tools import bytes_under, leave_rows, stored_keys, write_leave
 from hris_fixture import client_for, running_simulator, write_dataset
 
 from leavehub.pipeline.quarantine import list_quarantine
 from leavehub.pipeline.runner import run_feed
-from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
 from schemas.errors import ConfigError, RejectedInput, TransientError
 
 pytestmark = pytest.mark.timeout(180)
 
 FEED = "harbor_leave.leave_periods"
-
-
-def leave_rows(all_rows: list[dict[str, str]], n: int, skip: int = 0) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for row in all_rows:
-        seen.setdefault(row["ABSENCE_PERIOD_KEY"], row)
-        if len(seen) == n + skip:
-            break
-    return list(seen.values())[skip:]
-
-
-def write_leave(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(render_csv(LEAVE_COLUMNS, ([row[c] for c in LEAVE_COLUMNS] for row in rows)))
-    return path
-
-
-def stored_keys(store) -> set[str]:
-    return set(store.current("leave_period")["absence_period_key"])
 
 
 def version_count(store) -> int:

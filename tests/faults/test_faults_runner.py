@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from fault_tools import bytes_under
+from fault_tools import bytes_under, leave_rows, stored_keys, write_leave
 from pg_databases import scratch_database
 from typer.testing import CliRunner
 
@@ -34,35 +34,14 @@ from leavehub.cli import app
 from leavehub.pipeline.quarantine import list_quarantine
 from leavehub.pipeline.runner import run_feed
 from leavehub.settings import REPO_ROOT
-from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
 
 pytestmark = pytest.mark.timeout(180)
 
 FEED = "harbor_leave.leave_periods"
 
 
-def leave_rows(all_rows: list[dict[str, str]], n: int, skip: int = 0) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for row in all_rows:
-        seen.setdefault(row["ABSENCE_PERIOD_KEY"], row)
-        if len(seen) == n + skip:
-            break
-    return list(seen.values())[skip:]
-
-
-def write_leave(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(render_csv(LEAVE_COLUMNS, ([row[c] for c in LEAVE_COLUMNS] for row in rows)))
-    return path
-
-
 def local_inbox(hub) -> Path:
     return hub.settings.local_exchange_dir / "harbor_leave" / "outbound"
-
-
-def stored_keys(store) -> set[str]:
-    return set(store.current("leave_period")["absence_period_key"])
 
 
 @pytest.mark.parametrize("bad_stamp", ["2026-03-02T25:00:00Z", "2026-03-02T10:00:00+25:00"])

@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fault_tools import bytes_under
+from fault_tools import bytes_under, leave_rows
 
 from leavehub.pipeline.preview import preview_file
 from leavehub.pipeline.quarantine import list_quarantine
@@ -30,15 +30,6 @@ pytestmark = pytest.mark.timeout(180)
 
 LEAVE = "harbor_leave.leave_periods"
 PAY = "harbor_leave.benefit_payments"
-
-
-def leave_rows(all_rows: list[dict[str, str]], n: int, skip: int = 0) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
-    for row in all_rows:
-        seen.setdefault(row["ABSENCE_PERIOD_KEY"], row)
-        if len(seen) == n + skip:
-            break
-    return list(seen.values())[skip:]
 
 
 def write(hub, name: str, columns: tuple[str, ...], rows: list[dict[str, str]]) -> Path:
