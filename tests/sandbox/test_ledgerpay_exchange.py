@@ -9,14 +9,12 @@ exactly the lines payroll got wrong.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from vendor_exchange import vendor_exchange
 
-from leavehub.settings import REPO_ROOT, Settings
-from leavehub.store.pii import generate_key
 from tests.leavehub.payrun.test_pay_run import EXPECTED, stage_employment
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(300)]
@@ -50,38 +48,15 @@ def stage_leave(store) -> None:
 
 @pytest.fixture
 def exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from leavehub.pipeline.runner import open_store
-    from leavehub.store import Store
-    from sandbox.keys import generate_key_pair
     from sandbox.ledgerpay import LedgerPaySimulator
-    from sandbox.sshd import SshdServer
 
-    if shutil.which("sshd") is None and not Path("/usr/sbin/sshd").exists():
-        pytest.skip("OpenSSH sshd not installed")
-    hub, lp_key = generate_key_pair(tmp_path / "keys", "hub"), generate_key_pair(tmp_path / "keys", "ledgerpay")
-    mappings = tmp_path / "mappings"
-    shutil.copytree(REPO_ROOT / "mappings" / "ledgerpay", mappings / "ledgerpay")
-    with SshdServer(tmp_path / "sshd", ["ledgerpay"]) as sshd:
-        env = {**sshd.airflow_env(), "LEAVEHUB_HOME": str(tmp_path / "home"), "LEAVEHUB_MAPPINGS": str(mappings),
-               "LEAVEHUB_DB_URL": f"sqlite:///{tmp_path / 'home' / 'leavehub.db'}",
-               "LEAVEHUB_PII_KEY": generate_key(),
-               "AIRFLOW_CONN_LEDGERPAY_PGP": json.dumps(
-                   {"conn_type": "generic", "extra": hub.connection_extra([lp_key])})}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        settings = Settings.from_env()
-        settings.home.mkdir(parents=True, exist_ok=True)
-        migrating = Store.open(settings.db_url)
-        migrating.migrate()
-        migrating.dispose()
-        store = open_store(settings)
-        stage_employment(store)
-        stage_leave(store)
-        payroll = LedgerPaySimulator(sshd.vendor_dir("ledgerpay"), hub=hub, ledgerpay=lp_key,
+    with vendor_exchange(tmp_path, monkeypatch, "ledgerpay", "ledgerpay") as hub:
+        stage_employment(hub.store)
+        stage_leave(hub.store)
+        payroll = LedgerPaySimulator(hub.sshd.vendor_dir("ledgerpay"), hub=hub.hub_key, ledgerpay=hub.vendor_key,
                                      scheduled_pay={"W1": "2000.00"})
         payroll.publish_calendar("NWD", 2026, PERIODS)
-        yield store, payroll, settings
-        store.dispose()
+        yield hub.store, payroll, hub.settings
 
 
 def _text(value) -> str:

@@ -7,17 +7,13 @@ NEW control numbers; an unanswered one is alerted once.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from leavehub.settings import REPO_ROOT, Settings
-from leavehub.store.pii import generate_key
+from vendor_exchange import vendor_exchange
 
 DAY = date(2026, 12, 7)
 pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(300)]
@@ -25,36 +21,13 @@ pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(300)]
 
 @pytest.fixture
 def exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from leavehub.pipeline.runner import open_store
-    from leavehub.store import Store
-    from sandbox.keys import generate_key_pair
-    from sandbox.sshd import SshdServer
     from sandbox.summit import SummitSimulator
     from sandbox.summit_population import load_population, summit_population
 
-    if shutil.which("sshd") is None and not Path("/usr/sbin/sshd").exists():
-        pytest.skip("OpenSSH sshd not installed")
-    hub, summit_key = generate_key_pair(tmp_path / "keys", "hub"), generate_key_pair(tmp_path / "keys", "summit")
-    mappings = tmp_path / "mappings"
-    shutil.copytree(REPO_ROOT / "mappings" / "summit_mutual", mappings / "summit_mutual")
-    with SshdServer(tmp_path / "sshd", ["summit_mutual"]) as sshd:
-        env = {**sshd.airflow_env(), "LEAVEHUB_HOME": str(tmp_path / "home"), "LEAVEHUB_MAPPINGS": str(mappings),
-               "LEAVEHUB_DB_URL": f"sqlite:///{tmp_path / 'home' / 'leavehub.db'}",
-               "LEAVEHUB_PII_KEY": generate_key(),
-               "AIRFLOW_CONN_SUMMIT_MUTUAL_PGP": json.dumps(
-                   {"conn_type": "generic", "extra": hub.connection_extra([summit_key])})}
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        settings = Settings.from_env()
-        settings.home.mkdir(parents=True, exist_ok=True)
-        migrating = Store.open(settings.db_url)
-        migrating.migrate()  # what `leavehub db upgrade` does; a run never migrates
-        migrating.dispose()
-        store = open_store(settings)
-        load_population(store, summit_population(30, business_date=DAY), business_date=DAY)
-        simulator = SummitSimulator(sshd.vendor_dir("summit_mutual"), hub=hub, summit=summit_key)
-        yield store, simulator, settings
-        store.dispose()
+    with vendor_exchange(tmp_path, monkeypatch, "summit_mutual", "summit") as hub:
+        load_population(hub.store, summit_population(30, business_date=DAY), business_date=DAY)
+        simulator = SummitSimulator(hub.sshd.vendor_dir("summit_mutual"), hub=hub.hub_key, summit=hub.vendor_key)
+        yield hub.store, simulator, hub.settings
 
 
 def _sets(store):
