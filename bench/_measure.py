@@ -1,4 +1,5 @@
-"""Measuring helpers for bench/mapping_bench.py: timers, peak RSS, machine load, and the naive baseline.
+"""Measuring helpers the benches share: timers, peak RSS, machine load, a scratch PostgreSQL database, and the
+naive baseline of bench/mapping_bench.py.
 
 The naive baseline is what a hand-written importer does without the mapping engine: ``csv.DictReader`` and one
 pydantic ``LeavePeriod`` per row, with the same trims, code tables, regex and Y/N flags as the reference
@@ -11,20 +12,24 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
 import resource
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-__all__ = ["Timing", "best_of", "load_average", "naive_leave_periods", "peak_rss_mb"]
+__all__ = ["PG_ADMIN_URL", "Timing", "best_of", "load_average", "naive_leave_periods", "peak_rss_mb",
+           "postgres_database"]
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @dataclass(frozen=True)
@@ -139,3 +144,26 @@ def naive_leave_periods(path: Path, codes_file: Path, *, limit: int) -> tuple[fl
                 errors += exc.error_count()
             bad += errors
     return time.perf_counter() - started, time.process_time() - cpu, rows, bad
+
+
+@contextlib.contextmanager
+def postgres_database(prefix: str) -> Iterator[str | None]:
+    """A fresh database of our own (``<prefix>_<pid>``) on the local PostgreSQL, dropped afterwards.
+
+    Yields its URL, or None when PostgreSQL does not answer (it is optional for the benches).
+    """
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3, autocommit=True)
+    except Exception as exc:  # PostgreSQL is optional here
+        print(f"postgres: not measured ({type(exc).__name__})", file=sys.stderr)
+        yield None
+        return
+    name = f"{prefix}_{os.getpid()}"
+    try:
+        admin.execute(f"CREATE DATABASE {name}")
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()

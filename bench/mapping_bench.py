@@ -26,7 +26,6 @@ RSS(4N) / RSS(N) <= 1.3. The last line printed is JSON with every figure.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import secrets
@@ -44,14 +43,13 @@ for _path in (ROOT, ROOT / "bench"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from _measure import Timing, best_of, load_average, naive_leave_periods, peak_rss_mb  # noqa: E402
+from _measure import Timing, best_of, load_average, naive_leave_periods, peak_rss_mb, postgres_database  # noqa: E402
 
 FEED_ID = "harbor_leave.leave_periods"
 FALLBACK_MAPPING = ROOT / "tests" / "leavehub" / "mapping" / "data" / "harbor_leave" / "leave_periods.yaml"
 FILE_NAME = "HARBOR_LEAVE_20261120.csv"
 BUSINESS_DATE = date(2026, 11, 20)
 CHUNK_ROWS = 100_000
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_VS_FLOOR, TARGET_VS_NAIVE, TARGET_RSS = 3.0, 3.0, 1.3
 _STARTED = time.perf_counter()
 
@@ -157,26 +155,6 @@ def stage_file(url: str, layout: Any, mapper: Any, path: Path, rows: int) -> dic
                 "applied": intake.applied}
     finally:
         store.dispose()
-
-
-@contextlib.contextmanager
-def postgres_database() -> Iterator[str | None]:
-    """A fresh database of our own on the local Postgres, dropped afterwards; None when it does not answer."""
-    try:
-        import psycopg
-
-        admin = psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3, autocommit=True)
-    except Exception as exc:  # Postgres is optional here
-        print(f"postgres: not measured ({type(exc).__name__})", file=sys.stderr)
-        yield None
-        return
-    name = f"lh_mapping_bench_{os.getpid()}"
-    try:
-        admin.execute(f"CREATE DATABASE {name}")
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
 
 
 # -- reject end to end --------------------------------------------------------------------------------------
@@ -315,7 +293,7 @@ def main() -> None:
         # 2: staging
         stores = [stage_file(f"sqlite:///{tmp / 'b.db'}", layout, mapper, good, n)]
         if not args.no_postgres:
-            with postgres_database() as pg_url:
+            with postgres_database("lh_mapping_bench") as pg_url:
                 if pg_url:
                     phase("staging, postgres")
                     stores.append(stage_file(pg_url, layout, mapper, good, n))

@@ -23,7 +23,6 @@ is JSON with every figure.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import json
 import os
@@ -31,7 +30,7 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -42,14 +41,13 @@ for _path in (ROOT, ROOT / "bench"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from _measure import load_average, peak_rss_mb  # noqa: E402
+from _measure import load_average, peak_rss_mb, postgres_database  # noqa: E402
 
 FEED_ID = "harbor_leave.leave_periods"
 ENTITY = "leave_period"
 FILE_NAME = "HARBOR_LEAVE_20261120.csv"
 BUSINESS_DATE = date(2026, 11, 20)
 CHUNK_ROWS = 100_000
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_PG, TARGET_SQLITE = 2.0, 3.0
 _STARTED = time.perf_counter()
 
@@ -212,26 +210,6 @@ def sqlite_floor(url: str, rows: list[Any]) -> dict[str, float]:
     return {"executemany_s": round(many_s, 3), "insert_select_s": round(insert_s, 3), "floor_s": round(many_s, 3)}
 
 
-@contextlib.contextmanager
-def postgres_database(tag: str) -> Iterator[str | None]:
-    """A fresh database of our own on the local PostgreSQL, dropped afterwards; None when it does not answer."""
-    try:
-        import psycopg
-
-        admin = psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3, autocommit=True)
-    except Exception as exc:  # PostgreSQL is optional here
-        print(f"postgres: not measured ({type(exc).__name__})", file=sys.stderr)
-        yield None
-        return
-    name = f"lh_store_bench_{tag}_{os.getpid()}"
-    try:
-        admin.execute(f"CREATE DATABASE {name}")
-        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
-
 def backend(url: str, feed: Any, frames: list[Any], changes: list[Any], rows: list[Any],
             floor: Callable[[str, list[Any]], dict[str, float]]) -> dict[str, Any]:
     from leavehub.store import PiiCipher, Store
@@ -315,7 +293,7 @@ def main() -> None:
         rows = staged_rows(frames)
         results = []
         if not args.no_postgres:
-            with postgres_database("pg") as url:
+            with postgres_database("lh_store_bench_pg") as url:
                 if url:
                     phase("postgresql")
                     results.append(backend(url, feed, frames, changes, rows, postgres_floor))
@@ -323,7 +301,7 @@ def main() -> None:
         results.append(backend(f"sqlite:///{tmp / 'bench.db'}", feed, frames, changes, rows, sqlite_floor))
         figures["backends"] = results
         if not args.no_e2e and not args.no_postgres:
-            with postgres_database("e2e") as url:
+            with postgres_database("lh_store_bench_e2e") as url:
                 if url:
                     phase("end to end, postgresql")
                     figures["end_to_end"] = end_to_end(url, path, tmp)
