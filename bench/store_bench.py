@@ -147,6 +147,14 @@ def _plain_table_sql(connection: Any, name: str) -> str:
     return f"CREATE TABLE {name} ({columns})"
 
 
+def _fresh_floor_tables(engine: Any) -> None:
+    """Empty plain tables ``floor_copy`` and ``floor_insert`` shaped like the staging table (dropped first)."""
+    with engine.begin() as connection:
+        for name in ("floor_copy", "floor_insert"):
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
+            connection.exec_driver_sql(_plain_table_sql(connection, name))
+
+
 def postgres_floor(url: str, rows: list[Any]) -> dict[str, float]:
     """COPY (Arrow CSV) of the same rows into a plain table, then INSERT ... SELECT into another."""
     import pyarrow as pa
@@ -155,10 +163,7 @@ def postgres_floor(url: str, rows: list[Any]) -> dict[str, float]:
 
     engine = create_engine(url)
     try:
-        with engine.begin() as connection:
-            for name in ("floor_copy", "floor_insert"):
-                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-                connection.exec_driver_sql(_plain_table_sql(connection, name))
+        _fresh_floor_tables(engine)
         with engine.begin() as connection:
             names = ", ".join(rows[0].column_names)
             cursor = connection.connection.dbapi_connection.cursor()
@@ -189,10 +194,7 @@ def sqlite_floor(url: str, rows: list[Any]) -> dict[str, float]:
 
     engine = create_engine(url)
     try:
-        with engine.begin() as connection:
-            for name in ("floor_copy", "floor_insert"):
-                connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-                connection.exec_driver_sql(_plain_table_sql(connection, name))
+        _fresh_floor_tables(engine)
         names = rows[0].column_names
         sql = f"INSERT INTO floor_copy ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
         with engine.begin() as connection:
