@@ -10,7 +10,7 @@ import logging
 from decimal import Decimal
 
 import pytest
-from vendor_hub import DATA, vendor_hub
+from vendor_hub import DATA, vendor_hub_in_env
 
 from leavehub.pipeline.runner import run_feed
 from schemas.errors import ConfigError
@@ -32,11 +32,7 @@ def sample(member: str) -> str:
 
 @pytest.fixture
 def hub(tmp_path, monkeypatch):
-    hub = vendor_hub(tmp_path, "bay_state_claims")
-    for key, value in hub.env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("LEAVEHUB_ENV", raising=False)
-    return hub
+    return vendor_hub_in_env(tmp_path, monkeypatch, "bay_state_claims")
 
 
 def drop(hub, files: dict[str, str]):

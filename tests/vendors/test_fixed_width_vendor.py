@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from vendor_hub import DATA, vendor_hub
+from vendor_hub import DATA, vendor_hub, vendor_hub_in_env
 
 from leavehub.cli import app
 from leavehub.pipeline.runner import run_feed
@@ -41,11 +41,7 @@ def write(folder: Path, lines: list[str], name: str = NAME) -> Path:
 
 @pytest.fixture
 def hub(tmp_path, monkeypatch):
-    hub = vendor_hub(tmp_path, "meridian_leave")
-    for key, value in hub.env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("LEAVEHUB_ENV", raising=False)
-    return hub
+    return vendor_hub_in_env(tmp_path, monkeypatch, "meridian_leave")
 
 
 def by_key(frame, key):

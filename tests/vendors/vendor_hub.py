@@ -71,3 +71,12 @@ def vendor_hub(tmp_path: Path, vendor: str, transport: dict[str, Any] | None = L
 
 def sample(vendor: str, name: str) -> bytes:
     return (DATA / vendor / "samples" / name).read_bytes()
+
+
+def vendor_hub_in_env(tmp_path: Path, monkeypatch: Any, vendor: str) -> VendorHub:
+    """``vendor_hub`` on local folders with its environment set for the test (``LEAVEHUB_ENV`` unset)."""
+    hub = vendor_hub(tmp_path, vendor)
+    for key, value in hub.env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("LEAVEHUB_ENV", raising=False)
+    return hub
