@@ -37,11 +37,9 @@ def local_vendor_yaml(source: Path) -> dict[str, Any]:
     return vendor
 
 
-@dataclass
-class LocalHub:
-    home: Path
-    mappings: Path
-    db_url: str
+class HubOnEnv:
+    """A test hub's settings and store, read from its environment ``env`` (LocalHub and VendorHub share this)."""
+
     env: dict[str, str]
 
     @property
@@ -52,6 +50,14 @@ class LocalHub:
         from leavehub.pipeline.runner import open_store
 
         return open_store(self.settings)
+
+
+@dataclass
+class LocalHub(HubOnEnv):
+    home: Path
+    mappings: Path
+    db_url: str
+    env: dict[str, str]
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from local_hubs import HubOnEnv
 from pg_databases import db_upgrade
 
-from leavehub.settings import Settings
 from leavehub.store.pii import generate_key
 
 DATA = Path(__file__).parent / "data"
@@ -23,19 +23,10 @@ LOCAL = {"type": "local", "inbound_dir": "outbound", "outbound_dir": "inbound", 
 
 
 @dataclass
-class VendorHub:
+class VendorHub(HubOnEnv):
     home: Path
     mappings: Path
     env: dict[str, str]
-
-    @property
-    def settings(self) -> Settings:
-        return Settings.from_env(self.env)
-
-    def open_store(self) -> Any:
-        from leavehub.pipeline.runner import open_store
-
-        return open_store(self.settings)
 
     def reports(self) -> list[dict[str, Any]]:
         """Every quarantine report, oldest first."""
