@@ -79,6 +79,11 @@ def post_leave(hub, rows: list[str]) -> None:
     assert outcome.ok, outcome.summary()
 
 
+def in_any_order(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``rows`` sorted by their items: import lines compare equal whatever order the file holds them in."""
+    return sorted(rows, key=lambda r: sorted(r.items()))
+
+
 def import_lines(hub, name: str) -> list[dict[str, str]]:
     text = (hub.settings.local_exchange_dir / "ledgerpay" / "import" / name).read_text(encoding="utf-8")
     keep = ("File #", "Cancel Pay", "Reg Earnings", "Hours 3 Code", "Hours 3 Amount", "Earnings 3 Code",
@@ -99,12 +104,12 @@ def test_domain_scenario_2_std_salary_continuation_and_top_up_through_files(hub,
     outcome = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
 
     assert outcome.status == "SENT", outcome.reason
-    assert sorted(import_lines(hub, outcome.file_name), key=lambda r: sorted(r.items())) == sorted([
+    assert in_any_order(import_lines(hub, outcome.file_name)) == in_any_order([
         {"File #": "FE2", "Cancel Pay": "Y", "Reg Earnings": "0.00"},
         {"File #": "FE2", "Earnings 3 Code": "SCN", "Earnings 3 Amount": "2000.00"},
         {"File #": "FE2", "Earnings 3 Code": "STU", "Earnings 3 Amount": "800.00"},
         {"File #": "FE2", "Hours 3 Code": "LOA", "Hours 3 Amount": "40.00"},
-    ], key=lambda r: sorted(r.items()))
+    ])
 
 
 def test_domain_scenario_10_not_eligible_for_hours_through_files(hub, tmp_path):
@@ -165,12 +170,12 @@ def test_domain_scenario_3_intermittent_episodes_round_up_to_the_quarter_hour_th
 
     # E3A: 2,000.00 - 2,000.00 x 2.50 / 80 = 1,937.50, and 2.50 h PTO (elected, within the 40 h balance);
     # E3B: 1,500.00 - 1,500.00 x 2.50 / 60 = 1,437.50, and 2.50 h unpaid (no election)
-    assert sorted(import_lines(hub, outcome.file_name), key=lambda r: sorted(r.items())) == sorted([
+    assert in_any_order(import_lines(hub, outcome.file_name)) == in_any_order([
         {"File #": "FE3A", "Cancel Pay": "Y", "Reg Earnings": "1937.50"},
         {"File #": "FE3A", "Hours 3 Code": "PTO", "Hours 3 Amount": "2.50"},
         {"File #": "FE3B", "Cancel Pay": "Y", "Reg Earnings": "1437.50"},
         {"File #": "FE3B", "Hours 3 Code": "LOA", "Hours 3 Amount": "2.50"},
-    ], key=lambda r: sorted(r.items()))
+    ])
 
 
 def test_domain_scenario_4_approval_after_payroll_closed_gives_retro_lines_through_files(hub, tmp_path):
@@ -195,11 +200,11 @@ def test_domain_scenario_4_approval_after_payroll_closed_gives_retro_lines_throu
 
     # P1 now: week 1 salary continuation 2,000.00 (elimination), week 2 STD 1,200.00 + top-up 800.00, 40 h LOA
     assert (retro.status, retro.batch_id) == ("SENT", "NWD2026041701")
-    assert sorted(import_lines(hub, retro.file_name), key=lambda r: sorted(r.items())) == sorted([
+    assert in_any_order(import_lines(hub, retro.file_name)) == in_any_order([
         {"File #": "FE4", "Earnings 3 Code": "RTA", "Earnings 3 Amount": "2000.00"},
         {"File #": "FE4", "Earnings 3 Code": "RTA", "Earnings 3 Amount": "800.00"},
         {"File #": "FE4", "Hours 3 Code": "LOA", "Hours 3 Amount": "-40.00"},
-    ], key=lambda r: sorted(r.items()))
+    ])
     again = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
     assert (again.status, again.batch_id) == ("UNCHANGED", "NWD2026041701"), "re-running builds no new lines"
 
@@ -229,11 +234,11 @@ def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_fi
     post_leave(hub, rows)
     sent = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
     # provisional pay: the 7-day elimination week at 100% (2,000.00) + the pending week at 60% (1,200.00)
-    assert sorted(import_lines(hub, sent.file_name), key=lambda r: sorted(r.items())) == sorted([
+    assert in_any_order(import_lines(hub, sent.file_name)) == in_any_order([
         {"File #": f, **line} for f in ("FE5N", "FE5C") for line in (
             {"Cancel Pay": "Y", "Reg Earnings": "0.00"},
             {"Earnings 3 Code": "SCN", "Earnings 3 Amount": "3200.00"})
-    ], key=lambda r: sorted(r.items()))
+    ])
     denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
               for row in rows]
     text = LEAVE_HEADER + "\n" + "\n".join(denied) + "\n"
@@ -245,11 +250,11 @@ def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_fi
     # the period is unpaid FMLA now: 80 h LOA tied to it; the 3,200.00 paid is an overpayment: NY allows a
     # deduction with the signed advance agreement within 12.5% of the check (4,000.00 -> 500.00), CA bills it
     lines = import_lines_full(hub, retro.file_name)
-    assert sorted(lines, key=lambda r: sorted(r.items())) == sorted([
+    assert in_any_order(lines) == in_any_order([
         {"File #": "FE5N", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"},
         {"File #": "FE5C", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"},
         {"File #": "FE5N", "Adjust Ded Code": "OVP", "Adjust Ded Amount": "500.00"},
-    ], key=lambda r: sorted(r.items()))
+    ])
     again = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
     assert again.status == "UNCHANGED", "a rerun books no second receivable and recovers nothing twice"
 
@@ -286,5 +291,4 @@ def test_domain_scenario_6_state_paid_bonding_no_forced_pto_top_up_only_by_agree
     stopped = [{"Cancel Pay": "Y", "Reg Earnings": "0.00"}, {"Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"}]
     expected = [{"File #": f"F{w}", **line} for w in ("E6CA", "E6CB", "E6MB") for line in stopped]
     expected.append({"File #": "FE6CA", "Earnings 3 Code": "PFT", "Earnings 3 Amount": "1400.00"})
-    assert sorted(import_lines(hub, outcome.file_name), key=lambda r: sorted(r.items())) == \
-        sorted(expected, key=lambda r: sorted(r.items()))
+    assert in_any_order(import_lines(hub, outcome.file_name)) == in_any_order(expected)
