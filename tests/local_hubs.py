@@ -108,6 +108,17 @@ def local_hub(request: pytest.FixtureRequest, tmp_path: Path,
     yield LocalHub(home=home, mappings=mappings, db_url=url, env={**os.environ, **env})
 
 
+def write_leave(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
+    """``rows`` as a HARBOR_LEAVE CSV named ``name`` in ``folder`` (created if missing), exactly as Harbor
+    writes it (RFC 4180, CRLF, header row)."""
+    from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(render_csv(LEAVE_COLUMNS, ([row[c] for c in LEAVE_COLUMNS] for row in rows)))
+    return path
+
+
 @pytest.fixture(scope="session")
 def harbor_leave_rows() -> list[dict[str, str]]:
     """Rows of the synthetic employer's HARBOR_LEAVE files (the generator is independent of the product)."""

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
-
-__all__ = ["bytes_under", "leave_rows", "stored_keys", "write_leave"]
+__all__ = ["bytes_under", "leave_rows", "stored_keys"]
 
 
 def bytes_under(folder: Path) -> int:
@@ -22,14 +20,6 @@ def leave_rows(all_rows: list[dict[str, str]], n: int, skip: int = 0) -> list[di
         if len(seen) == n + skip:
             break
     return list(seen.values())[skip:]
-
-
-def write_leave(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
-    """Write ``rows`` as a Harbor leave CSV named ``name`` in ``folder`` (created if missing)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(render_csv(LEAVE_COLUMNS, ([row[c] for c in LEAVE_COLUMNS] for row in rows)))
-    return path
 
 
 def stored_keys(store) -> set[str]:

@@ -23,8 +23,9 @@ from datetime import date
 
 import pytest
 import yaml
-from fault_tools import bytes_under, leave_rows, stored_keys, write_leave
+from fault_tools import bytes_under, leave_rows, stored_keys
 from hris_fixture import client_for, running_simulator, write_dataset
+from local_hubs import write_leave
 
 from leavehub.pipeline.quarantine import list_quarantine
 from leavehub.pipeline.runner import run_feed

@@ -26,7 +26,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from fault_tools import bytes_under, leave_rows, stored_keys, write_leave
+from fault_tools import bytes_under, leave_rows, stored_keys
+from local_hubs import write_leave
 from pg_databases import scratch_database
 from typer.testing import CliRunner
 

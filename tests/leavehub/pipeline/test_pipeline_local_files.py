@@ -14,24 +14,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from local_hubs import write_leave
 from typer.testing import CliRunner
 
 from leavehub.cli import app
 from leavehub.pipeline.quarantine import SEALED_SUFFIX, QuarantineEntry, list_quarantine, open_quarantined
 from leavehub.pipeline.runner import run_feed
-from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
 
 pytestmark = pytest.mark.timeout(120)
 
 FEED = "harbor_leave.leave_periods"
-
-
-def leave_file(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
-    """A HARBOR_LEAVE CSV exactly as Harbor writes it (RFC 4180, CRLF, header row)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(render_csv(LEAVE_COLUMNS, ([row[c] for c in LEAVE_COLUMNS] for row in rows)))
-    return path
 
 
 def distinct_periods(rows: list[dict[str, str]], n: int) -> list[dict[str, str]]:
@@ -53,7 +45,7 @@ def inbox(hub) -> Path:
 
 def test_a_leave_periods_file_posts_and_is_ledgered_applied(local_hub, harbor_leave_rows):
     rows = distinct_periods(harbor_leave_rows, 5)
-    leave_file(inbox(local_hub), "HARBOR_LEAVE_20260302.csv", rows)
+    write_leave(inbox(local_hub), "HARBOR_LEAVE_20260302.csv", rows)
 
     outcome = run_feed(FEED, settings=local_hub.settings)
 
@@ -79,7 +71,7 @@ def test_a_leave_periods_file_posts_and_is_ledgered_applied(local_hub, harbor_le
 def test_the_same_content_under_another_name_is_a_duplicate_and_posts_nothing(local_hub, harbor_leave_rows,
                                                                                tmp_path):
     rows = distinct_periods(harbor_leave_rows, 4)
-    first = leave_file(tmp_path / "in", "HARBOR_LEAVE_20260302.csv", rows)
+    first = write_leave(tmp_path / "in", "HARBOR_LEAVE_20260302.csv", rows)
     again = tmp_path / "in" / "HARBOR_LEAVE_20260310.csv"
     again.write_bytes(first.read_bytes())
 
@@ -102,9 +94,9 @@ def test_a_corrected_resend_supersedes_and_an_older_one_never_wins(local_hub, ha
     [row] = [r for r in distinct_periods(harbor_leave_rows, 40) if r["DECISION"] != "Denied"][:1]
     corrected = dict(row, DECISION="Denied", UPDATED_AT=stamp(row["UPDATED_AT"], timedelta(hours=2)))
     stale = dict(row, DECISION="Withdrawn", UPDATED_AT=stamp(row["UPDATED_AT"], timedelta(hours=-2)))
-    files = [leave_file(tmp_path, "HARBOR_LEAVE_20260302.csv", [row]),
-             leave_file(tmp_path, "HARBOR_LEAVE_20260303.csv", [corrected]),
-             leave_file(tmp_path, "HARBOR_LEAVE_20260304.csv", [stale])]  # later file, older UPDATED_AT
+    files = [write_leave(tmp_path, "HARBOR_LEAVE_20260302.csv", [row]),
+             write_leave(tmp_path, "HARBOR_LEAVE_20260303.csv", [corrected]),
+             write_leave(tmp_path, "HARBOR_LEAVE_20260304.csv", [stale])]  # later file, older UPDATED_AT
     store = local_hub.open_store()
 
     def decision() -> str:
@@ -125,7 +117,7 @@ def test_a_corrected_resend_supersedes_and_an_older_one_never_wins(local_hub, ha
 def test_one_bad_row_rejects_the_whole_file_and_quarantines_it_sealed(local_hub, harbor_leave_rows, tmp_path):
     rows = distinct_periods(harbor_leave_rows, 4)
     rows[2] = dict(rows[2], PERIOD_START="2026-13-45")
-    bad = leave_file(tmp_path, "HARBOR_LEAVE_20260302.csv", rows)
+    bad = write_leave(tmp_path, "HARBOR_LEAVE_20260302.csv", rows)
     plaintext = bad.read_bytes()
 
     result = CliRunner().invoke(app, ["run", FEED, "--file", str(bad)], env=local_hub.env)
@@ -154,8 +146,8 @@ def test_one_bad_row_rejects_the_whole_file_and_quarantines_it_sealed(local_hub,
 
 
 def test_an_empty_change_file_on_two_business_days_is_applied_twice(local_hub, tmp_path):
-    monday = leave_file(tmp_path, "HARBOR_LEAVE_20260302.csv", [])
-    tuesday = leave_file(tmp_path, "HARBOR_LEAVE_20260303.csv", [])
+    monday = write_leave(tmp_path, "HARBOR_LEAVE_20260302.csv", [])
+    tuesday = write_leave(tmp_path, "HARBOR_LEAVE_20260303.csv", [])
     monday_again = tmp_path / "again" / monday.name
     monday_again.parent.mkdir()
     monday_again.write_bytes(monday.read_bytes())

@@ -12,30 +12,22 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
+from local_hubs import write_leave
 from typer.testing import CliRunner
 
 from leavehub.cli import app
 from leavehub.operations.reading import MASK
 from leavehub.pipeline.runner import run_feed
-from sandbox.synthetic.harbor_files import LEAVE_COLUMNS, render_csv
 
 pytestmark = pytest.mark.timeout(120)
 
 FEED = "harbor_leave.leave_periods"
 MARKER_SSN = "987650431"
 MARKER_NAME = "Quillonmarker"
-
-
-def write(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(render_csv(LEAVE_COLUMNS, ([r[c] for c in LEAVE_COLUMNS] for r in rows)))
-    return path
 
 
 def later(text: str, hours: int) -> str:
@@ -68,10 +60,12 @@ def posted(local_hub, harbor_leave_rows, tmp_path):
     periods = [r for r in {r["ABSENCE_PERIOD_KEY"]: r for r in harbor_leave_rows}.values()
                if r["DECISION"] != "Denied" and r["PERIOD_END"]][:2]
     assert len(periods) == 2
-    run_feed(FEED, files=[write(tmp_path, "HARBOR_LEAVE_20260302.csv", periods)], settings=local_hub.settings)
+    run_feed(FEED, files=[write_leave(tmp_path, "HARBOR_LEAVE_20260302.csv", periods)],
+             settings=local_hub.settings)
     between = datetime.now(UTC)
     corrected = dict(periods[0], DECISION="Denied", UPDATED_AT=later(periods[0]["UPDATED_AT"], 2))
-    run_feed(FEED, files=[write(tmp_path, "HARBOR_LEAVE_20260303.csv", [corrected])], settings=local_hub.settings)
+    run_feed(FEED, files=[write_leave(tmp_path, "HARBOR_LEAVE_20260303.csv", [corrected])],
+             settings=local_hub.settings)
     stage_employees(local_hub.open_store())
     return periods, periods[0]["ABSENCE_PERIOD_KEY"], between
 
