@@ -23,7 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -161,11 +161,13 @@ def _build_artifact(feed: FeedPlan, store: Any, business_date: date, batch: Any,
 
     frame = build_frame(feed, store=store, business_date=business_date, since=batch.previous_watermark)
     created = datetime.now(UTC).replace(microsecond=0)
-    params = _x12_params(feed, batch, created) if feed.spec.format == "x12" else None
     pattern = feed.spec.file_pattern
     wanted = {k: v for k, v in _template_vars(feed).items() if k in pattern.variables}
-    stamp = created if "%H" in pattern.text else business_date
-    name = pattern.render(stamp, **wanted)
+    if "%H" in pattern.text:
+        created, name = _fresh_timed_name(feed, store, created, wanted)
+    else:
+        name = pattern.render(business_date, **wanted)
+    params = _x12_params(feed, batch, created) if feed.spec.format == "x12" else None
     private_dir(outbox, under=feed.settings.home)
     pgp = feed.vendor.pgp
     with StagingArea(base_dir=work_dir(feed)) as staging:
@@ -193,6 +195,19 @@ def _build_artifact(feed: FeedPlan, store: Any, business_date: date, batch: Any,
         x12_control_number=batch.control_number if params is not None else None, sealed=sealed_file,
         content=built.read_bytes()))
     shutil.rmtree(outbox, ignore_errors=True)
+
+
+def _fresh_timed_name(feed: FeedPlan, store: Any, created: datetime, wanted: dict[str, Any]
+                      ) -> tuple[datetime, str]:
+    """A name stamped to the second never repeats one of the vendor's recent files: a resend built in the same
+    second as the file it corrects takes the next second (one name twice would replace the first file)."""
+    recent = {entry.file_name for entry in store.ledger(vendor=feed.vendor.vendor, limit=50)
+              if entry.direction == "outbound"}
+    name = feed.spec.file_pattern.render(created, **wanted)
+    while name in recent:
+        created += timedelta(seconds=1)
+        name = feed.spec.file_pattern.render(created, **wanted)
+    return created, name
 
 
 def _sha256_sealed(path: Path) -> str:
