@@ -158,6 +158,7 @@ def test_local_transport_archives_sealed_and_the_operator_gets_the_exact_bytes(t
     refused = CliRunner().invoke(app, ["archive", "open", "harbor_leave", "HARBOR_LEAVE_20260302.csv"])
     assert refused.exit_code == 1 and DIAGNOSIS_MARKER.encode() not in refused.stdout_bytes
     monkeypatch.delenv("LEAVEHUB_PII_KEY")
+    monkeypatch.delenv("LEAVEHUB_ENV", raising=False)  # a sandbox left in the environment would lend its dev key
     refused = CliRunner().invoke(app, ["archive", "open", "harbor_leave", "HARBOR_LEAVE_20260302.csv"])
     assert refused.exit_code == 1 and "LEAVEHUB_PII_KEY" in refused.output
 
