@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from vendor_exchange import vendor_exchange
 
 from tests.leavehub.payrun.test_pay_run import EXPECTED, stage_employment
+from tests.sandbox.vendor_exchange import vendor_exchange
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(300)]
 CHECK, PERIOD = date(2026, 3, 20), (date(2026, 3, 2), date(2026, 3, 15))

@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from vendor_exchange import vendor_exchange
+
+from tests.sandbox.vendor_exchange import vendor_exchange
 
 DAY = date(2026, 12, 7)
 pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(300)]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_pipeline_local_files import FEED, distinct_periods, leave_file, stamp
+from local_hubs import write_leave as leave_file
+from test_pipeline_local_files import FEED, distinct_periods, stamp
 from typer.testing import CliRunner
 
 from leavehub.cli import app
