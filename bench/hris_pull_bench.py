@@ -28,8 +28,9 @@ if str(ROOT) not in sys.path:
 import psutil  # noqa: E402
 import requests  # noqa: E402
 
-from connectors.transports.http import ApiClient, RetryPolicy  # noqa: E402
+from connectors.transports.http import ApiClient  # noqa: E402
 from connectors.transports.pagination import CursorPagination  # noqa: E402
+from connectors.transports.retry import RetryPolicy  # noqa: E402
 from sandbox.hris_api import HrisSimulator  # noqa: E402
 
 CLIENT_ID, CLIENT_SECRET = "bench", "bench-only-secret"

@@ -21,12 +21,13 @@ from typing import Any
 
 import psutil
 
-from connectors.transports.http import ApiClient, RetryPolicy
+from connectors.transports.http import ApiClient
+from connectors.transports.retry import RetryPolicy
 from sandbox.hris_api import HrisSimulator
 
 CLIENT_ID = "leavehub-test"
 CLIENT_SECRET = "test-only-client-secret-7f3a"  # a throwaway value for the loopback simulator
-FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.05, backoff_max=0.2, max_wait=15)
+FAST_RETRY = RetryPolicy(attempts=4, backoff_base=0.05, backoff_max=0.2, budget=15)
 UPDATED_AT_BASE = "2026-11-{day:02d}T08:15:00Z"
 
 

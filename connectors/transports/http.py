@@ -5,7 +5,9 @@ differs only in data a ``vendor.yaml`` can declare (token path, pagination style
 is one client for all of them. It streams one page at a time into the mapping pipeline and decides *how a failure
 is handled* by raising from the one exception tree:
 
-    TransientError  429 past the wait budget; 408, 5xx, timeouts, dropped connections past the retry bound
+    TransientError  429 past the budget; 408, 5xx, timeouts, dropped connections past the retry bound
+                    (one ``RetryPolicy`` per request, run by ``connectors.transports.retry``; Retry-After on
+                    429 and 503 is honoured)
     ConfigError     bad credentials (after ONE token refresh), 3xx, 403, 404, 405, an unusable base URL
     RejectedInput   other 4xx (400, 409, 422 ...): ``http_status`` says which; 422 field names in ``errors``
     FormatError     a 2xx body that is not the JSON shape the pagination declares
@@ -25,7 +27,6 @@ from __future__ import annotations
 import email.utils
 import ipaddress
 import logging
-import random
 import re
 import threading
 import time
@@ -36,15 +37,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, ConfigDict, Field
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from connectors.transports.pagination import CursorPagination, OffsetPagination, PagePagination, Pagination
+from connectors.transports.retry import RetryLater, RetryPolicy, RetryTally, call_with_retries
 from schemas.errors import ConfigError, FormatError, RejectedInput, RowError, TransientError
 
-__all__ = ["ApiClient", "ApiResponse", "RetryPolicy", "parse_retry_after"]
+__all__ = ["ApiClient", "ApiResponse", "parse_retry_after"]
 
 log = logging.getLogger(__name__)
 
@@ -52,23 +53,6 @@ RETRIABLE_STATUS = frozenset({408, 500, 502, 503, 504})
 CONFIG_STATUS = frozenset({403, 404, 405})
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _SAFE_REASON = re.compile(r"^[A-Za-z_ .-]{1,60}$")
-
-
-class RetryPolicy(BaseModel):
-    """The retry budget of ONE request (one page): bounded tries and bounded total sleep.
-
-    ``attempts`` bounds 5xx / timeouts / connection failures; 429s do not use attempts but are capped by
-    ``max_rate_limited`` and by ``max_wait`` (total seconds slept for this request), so a 429 storm is ridden
-    out while a vendor that asks us to wait an hour fails fast. Example: ``RetryPolicy(attempts=3, max_wait=10)``.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    attempts: int = Field(default=5, ge=1, le=20)
-    backoff_base: float = Field(default=0.5, ge=0)
-    backoff_max: float = Field(default=30.0, ge=0)
-    max_wait: float = Field(default=120.0, ge=0)
-    max_rate_limited: int = Field(default=50, ge=0)
 
 
 @dataclass(frozen=True)
@@ -123,7 +107,7 @@ def _check_url(url: str, *, allow_insecure_http: bool, what: str) -> None:
 
 
 class ApiClient:
-    """One vendor API: token cache, retry loop and pagination over a pooled ``requests.Session``.
+    """One vendor API: token cache, retries and pagination over a pooled ``requests.Session``.
 
     Not shared between threads (``requests.Session`` is not thread-safe): make one per task. ``session`` is
     injectable (a session with a mounted fake adapter makes a mock transport for tests).
@@ -150,8 +134,6 @@ class ApiClient:
         self._token: str | None = None
         self._token_expires_at = 0.0
         self._token_lock = threading.Lock()
-        self._random = random.Random()
-        self._sleep = time.sleep
 
     def __repr__(self) -> str:  # never the secret or the token
         return f"ApiClient({self.base_url!r}, client_id={self.client_id!r})"
@@ -301,13 +283,13 @@ class ApiClient:
     def _send(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json_body: Any = None,
               form: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None,
               authenticate: bool = True) -> requests.Response:
-        """Send until a 2xx, refreshing the token once on 401, or raise the class that says what to do next."""
+        """Send until a 2xx within the retry policy (``connectors.transports.retry``), refreshing the token once
+        on 401, or raise the class that says what to do next."""
         url, where = self._url(path), f"{method} {urlsplit(self._url(path)).path}"
-        policy = self.retry
-        failures = rate_limited = 0
-        waited = 0.0
         refreshed = False
-        while True:
+
+        def attempt(number: int) -> requests.Response:
+            nonlocal refreshed
             req_headers = dict(headers or {})
             if authenticate:
                 req_headers["Authorization"] = f"Bearer {self._bearer()}"
@@ -320,12 +302,9 @@ class ApiClient:
                     requests.exceptions.InvalidSchema, requests.exceptions.InvalidHeader) as exc:
                 raise ConfigError(f"{where}: unusable request ({type(exc).__name__})") from None
             except requests.RequestException as exc:
-                reason = "timed out" if _is_timeout(exc) else f"failed ({type(exc).__name__})"
-                failures += 1
-                waited += self._backoff_or_raise(where, reason, failures, waited)
-                continue
+                raise RetryLater("timed out" if _is_timeout(exc) else f"failed ({type(exc).__name__})") from None
             status = resp.status_code
-            log.debug("%s -> %s in %.3fs", where, status, time.monotonic() - started)
+            log.debug("%s -> %s in %.3fs (attempt %d)", where, status, time.monotonic() - started, number)
             if 200 <= status < 300:
                 return resp
             if status == 401 and authenticate and not refreshed:
@@ -333,24 +312,10 @@ class ApiClient:
                 refreshed = True
                 with self._token_lock:
                     self._token = None
-                continue
-            if status == 429:
-                rate_limited += 1
-                delay = parse_retry_after(resp.headers.get("Retry-After"))
-                if delay is None:
-                    delay = self._backoff_delay(rate_limited)
-                if rate_limited > policy.max_rate_limited or waited + delay > policy.max_wait:
-                    raise self._status_error(TransientError(
-                        f"{where}: rate limited {rate_limited} time(s); waiting {delay:.1f}s more would pass"
-                        f" the {policy.max_wait:.0f}s wait budget"), status)
-                log.warning("%s -> 429: waiting %.2fs (Retry-After)", where, delay)
-                self._sleep(delay)
-                waited += delay
-                continue
-            if status in RETRIABLE_STATUS:
-                failures += 1
-                waited += self._backoff_or_raise(where, f"HTTP {status}", failures, waited, status=status)
-                continue
+                raise RetryLater("HTTP 401", wait=0.0, counted=False, status=status)
+            if status == 429 or status in RETRIABLE_STATUS:
+                honoured = parse_retry_after(resp.headers.get("Retry-After")) if status in (429, 503) else None
+                raise RetryLater(f"HTTP {status}", wait=honoured, rate_limited=status == 429, status=status)
             if status == 401 or not authenticate:
                 what = "API rejected a freshly issued token" if authenticate else (
                     "token endpoint rejected the client credentials")
@@ -358,21 +323,21 @@ class ApiClient:
                     ConfigError(f"{where}: {what} (HTTP {status}{self._oauth_code(resp)})"), status)
             raise self._client_error(where, resp)
 
-    def _backoff_delay(self, n: int) -> float:
-        ceiling = min(self.retry.backoff_max, self.retry.backoff_base * 2 ** (n - 1))
-        return self._random.uniform(ceiling / 2, ceiling)
+        def give_up(exc: BaseException, tally: RetryTally) -> BaseException:
+            later = exc if isinstance(exc, RetryLater) else RetryLater(type(exc).__name__)
+            if later.rate_limited:
+                message = (f"{where}: rate limited {tally.rate_limited} time(s); waiting {tally.next_wait:.1f}s "
+                           f"more would pass the {self.retry.budget:.0f}s budget or the 429 bound")
+            else:
+                message = f"{where}: {later.reason}; gave up after {tally.failures} attempt(s)"
+            return self._status_error(TransientError(message), later.status)
 
-    def _backoff_or_raise(self, where: str, reason: str, failures: int, waited: float,
-                          *, status: int | None = None) -> float:
-        """Sleep the jittered backoff before retry ``failures`` + 1, or raise TransientError past the bound."""
-        policy = self.retry
-        delay = self._backoff_delay(failures)
-        if failures >= policy.attempts or waited + delay > policy.max_wait:
-            raise self._status_error(TransientError(
-                f"{where}: {reason}; gave up after {failures} attempt(s)"), status)
-        log.warning("%s %s: retry %d/%d in %.2fs", where, reason, failures + 1, policy.attempts, delay)
-        self._sleep(delay)
-        return delay
+        def on_retry(exc: BaseException, tally: RetryTally) -> None:
+            reason = exc.reason if isinstance(exc, RetryLater) else type(exc).__name__
+            log.warning("%s %s: retrying in %.2fs (%d failure(s), %d rate limit(s))", where, reason,
+                        tally.next_wait, tally.failures, tally.rate_limited)
+
+        return call_with_retries(attempt, self.retry, give_up=give_up, on_retry=on_retry)
 
     @staticmethod
     def _status_error(exc: Exception, status: int | None) -> Exception:

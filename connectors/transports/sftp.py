@@ -11,7 +11,8 @@ Why each choice (measured on loopback against OpenSSH; see ``bench/sftp_bench.py
 - ``put`` writes ``.<name>.part-<random>`` and ``posix_rename``-s it into place; ``get`` writes a local temp
   file, checks its size against the remote stat and ``os.replace``-s it into place.
 - Transient failures (socket errors, EOF, SSH errors not about auth or host keys) are retried at most
-  ``attempts`` times with jittered backoff within ``retry_budget`` seconds, reconnecting each time; then
+  ``retry.attempts`` times with jittered backoff within ``retry.budget`` seconds (the one retry helper,
+  ``connectors.transports.retry``), reconnecting each time; then
   :class:`~schemas.errors.TransientError` goes up. The scheduler's retries sit ABOVE this budget: keep this
   one short so the two do not multiply into an hour of hammering a vendor. The budget bounds failing
   attempts and waits; a transfer that keeps making progress is not cut short (``io_timeout`` bounds a stall).
@@ -48,7 +49,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import paramiko
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_before_delay, wait_random_exponential
 
 from connectors.connections import Connection
 from connectors.transports.base import (
@@ -60,6 +60,7 @@ from connectors.transports.base import (
     match_names,
     temp_name,
 )
+from connectors.transports.retry import RetryPolicy, RetryTally, call_with_retries
 from schemas.errors import ConfigError, RejectedInput, TransientError
 
 __all__ = ["HostKeyMismatch", "HostKeyPins", "SftpSettings", "SftpTransport", "fingerprint_sha256"]
@@ -119,17 +120,17 @@ class HostKeyPins:
         return blob in self.blobs or fingerprint_sha256(blob) in self.fingerprints
 
 
+SFTP_RETRY = RetryPolicy(attempts=3, budget=25.0, backoff_base=0.5, backoff_max=4.0)
+
+
 @dataclass(frozen=True)
 class SftpSettings:
-    """Timeouts (seconds) and the retry budget. Defaults keep one failing call under ~30 s in total."""
+    """Timeouts (seconds) and the retry policy of one call. Defaults keep one failing call under ~30 s in total."""
 
     connect_timeout: float = 10.0
     auth_timeout: float = 15.0
     io_timeout: float = 30.0
-    attempts: int = 3
-    retry_budget: float = 25.0
-    backoff: float = 0.5
-    backoff_max: float = 4.0
+    retry: RetryPolicy = SFTP_RETRY
 
 
 @dataclass
@@ -323,36 +324,30 @@ class SftpTransport(TransportBase):
     # -- machinery ---------------------------------------------------------------------------------------------
 
     def _run(self, what: str, op: Callable[[paramiko.SFTPClient, int], T]) -> T:
-        s = self.settings
-        deadline = time.monotonic() + s.retry_budget
-        started = time.monotonic()
-        last: BaseException | None = None
-        try:
-            for attempt in Retrying(stop=stop_after_attempt(s.attempts) | stop_before_delay(s.retry_budget),
-                                    wait=wait_random_exponential(multiplier=s.backoff, max=s.backoff_max),
-                                    retry=retry_if_exception(_is_transient), reraise=True,
-                                    before_sleep=lambda rs: self._log_retry(what, rs)):
-                with attempt:
-                    try:
-                        sftp = self._client(deadline)
-                        return op(sftp, attempt.retry_state.attempt_number)
-                    except BaseException as exc:
-                        if _is_transient(exc):
-                            last = exc
-                            self.close()
-                        raise
-        except BaseException as exc:
-            if exc is last and not isinstance(exc, TransientError | ConfigError | RejectedInput):
-                raise TransientError(
-                    f"sftp {what} on {self.label!r} ({self.host}:{self.port}) failed after "
-                    f"{time.monotonic() - started:.1f} s: {type(exc).__name__}: {_short(exc)}") from exc
-            raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        """``op`` within the retry policy (``connectors.transports.retry``), reconnecting after each failure."""
+        policy = self.settings.retry
+        deadline = time.monotonic() + policy.budget
 
-    def _log_retry(self, what: str, rs: Any) -> None:
-        exc = rs.outcome.exception() if rs.outcome else None
-        log.warning("sftp %s on %s: attempt %d failed (%s), retrying", what, self.label, rs.attempt_number,
-                    type(exc).__name__)
+        def attempt(number: int) -> T:
+            try:
+                return op(self._client(deadline), number)
+            except BaseException as exc:
+                if _is_transient(exc):
+                    self.close()
+                raise
+
+        def give_up(exc: BaseException, tally: RetryTally) -> BaseException:
+            if isinstance(exc, TransientError):
+                return exc
+            return TransientError(f"sftp {what} on {self.label!r} ({self.host}:{self.port}) failed after "
+                                  f"{tally.failures} attempt(s) in {tally.elapsed:.1f} s: {type(exc).__name__}: "
+                                  f"{_short(exc)}")
+
+        def on_retry(exc: BaseException, tally: RetryTally) -> None:
+            log.warning("sftp %s on %s: attempt %d failed (%s), retrying in %.2fs", what, self.label,
+                        tally.failures, type(exc).__name__, tally.next_wait)
+
+        return call_with_retries(attempt, policy, transient=_is_transient, give_up=give_up, on_retry=on_retry)
 
     def _client(self, deadline: float) -> paramiko.SFTPClient:
         if self._session is not None and self._session.ssh.is_active():

@@ -20,8 +20,9 @@ import pydantic
 import pytest
 import requests
 
-from connectors.transports.http import ApiClient, RetryPolicy, parse_retry_after
+from connectors.transports.http import ApiClient, parse_retry_after
 from connectors.transports.pagination import CursorPagination, OffsetPagination, PagePagination, parse_pagination
+from connectors.transports.retry import RetryPolicy
 from schemas.errors import ConfigError, FormatError, RejectedInput, TransientError
 
 try:
@@ -160,7 +161,7 @@ def test_retry_after_as_http_date_is_honoured(sim) -> None:
 def test_retry_after_beyond_the_wait_budget_fails_fast_as_transient(sim) -> None:
     sim.set_faults(rate_limit_next=1, retry_after=60)
     started = time.monotonic()
-    with client_for(sim, retry=RetryPolicy(max_wait=5)) as api, pytest.raises(TransientError) as err:
+    with client_for(sim, retry=RetryPolicy(budget=5)) as api, pytest.raises(TransientError) as err:
         api.get_json("/v1/workers")
     assert time.monotonic() - started < 2 and err.value.http_status == 429
 

@@ -16,6 +16,7 @@ import paramiko
 import pytest
 
 from connectors.transports.base import UnsafeRemoteName
+from connectors.transports.retry import RetryPolicy
 from connectors.transports.sftp import (
     PREFERRED_CIPHERS,
     HostKeyMismatch,
@@ -27,8 +28,8 @@ from schemas.errors import ConfigError, TransientError
 
 pytestmark = [pytest.mark.realpeer, pytest.mark.timeout(60)]
 
-FAST = SftpSettings(connect_timeout=2, auth_timeout=3, io_timeout=2, attempts=2, retry_budget=4, backoff=0.1,
-                    backoff_max=0.3)
+FAST = SftpSettings(connect_timeout=2, auth_timeout=3, io_timeout=2,
+                    retry=RetryPolicy(attempts=2, budget=4, backoff_base=0.1, backoff_max=0.3))
 
 
 def _random_file(path: Path, size: int) -> str:
@@ -235,7 +236,7 @@ def test_sshd_killed_mid_upload_leaves_no_final_file_and_a_retry_after_restart_c
     with pytest.raises(TransientError):
         t.put(src, "HARBOR_ELIG_ACME.txt.pgp", progress=kill_midway)
     assert killed, "the upload finished before the server could be killed"
-    assert time.monotonic() - started < FAST.retry_budget + FAST.io_timeout + 2
+    assert time.monotonic() - started < FAST.retry.budget + FAST.io_timeout + 2
     assert not (inbound / "HARBOR_ELIG_ACME.txt.pgp").exists()
 
     fresh_sshd.start()
@@ -252,7 +253,7 @@ def test_stalled_session_is_abandoned_after_io_timeout_and_retried_on_a_new_one(
         os.kill(pid, signal.SIGSTOP)  # the session hangs mid-conversation; the listener still accepts
     started = time.monotonic()
     assert t.list() == []
-    assert FAST.io_timeout - 0.5 < time.monotonic() - started < FAST.retry_budget + 2
+    assert FAST.io_timeout - 0.5 < time.monotonic() - started < FAST.retry.budget + 2
     assert t.session_info and t.session_info is not first
 
 
@@ -266,7 +267,7 @@ def test_unreachable_server_raises_transient_error_within_the_budget(make_sftp, 
     started = time.monotonic()
     with pytest.raises(TransientError, match="after"):
         t.list()
-    assert time.monotonic() - started < FAST.retry_budget + 1
+    assert time.monotonic() - started < FAST.retry.budget + 1
 
 
 def test_server_that_never_sends_a_banner_times_out_within_the_budget(sshd, harbor_connection):
@@ -281,7 +282,7 @@ def test_server_that_never_sends_a_banner_times_out_within_the_budget(sshd, harb
         with pytest.raises(TransientError):
             t.list()
         elapsed = time.monotonic() - started
-    assert FAST.connect_timeout - 0.5 < elapsed < FAST.retry_budget + 1.5
+    assert FAST.connect_timeout - 0.5 < elapsed < FAST.retry.budget + 1.5
     assert threading.active_count() < 20  # paramiko threads of the failed attempts did not pile up
 
 
