@@ -286,8 +286,9 @@ class FixedWidthLayout(_Strict):
 class JsonLayout(_Strict):
     """JSON pages ``{"data": [...], ...}``, a plain list, or JSON Lines.
 
-    ``records_path`` is a dotted key into a page (``"data"``, ``"result.items"``). How an API pages (cursor,
-    page or offset) is the endpoint's ``pagination`` in vendor.yaml, followed by the HTTP transport.
+    ``records_path`` is a dotted key into a page (``"data"``, ``"result.items"``). For an API feed it is stated
+    once, as the endpoint's ``pagination.records_path`` in vendor.yaml (with how the API pages: cursor, page or
+    offset); the feed's plan copies it here and a mapping must not repeat it.
     """
 
     type: Literal["json"] = "json"

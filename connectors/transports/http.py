@@ -41,7 +41,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
-from connectors.transports.pagination import CursorPagination, OffsetPagination, PagePagination, Pagination
+from connectors.transports.pagination import (
+    DEFAULT_PAGINATION,
+    CursorPagination,
+    OffsetPagination,
+    PagePagination,
+    Pagination,
+)
 from connectors.transports.retry import RetryLater, RetryPolicy, RetryTally, call_with_retries
 from schemas.errors import ConfigError, FormatError, RejectedInput, RowError, TransientError
 
@@ -190,7 +196,7 @@ class ApiClient:
         A page that fails mid-transfer is re-requested with the same cursor/page/offset, so each record is
         fetched exactly once. Example: ``for chunk in api.iter_pages("/v1/workers"): frame = to_frame(chunk)``.
         """
-        pg = pagination or CursorPagination(page_size=500)
+        pg = pagination or DEFAULT_PAGINATION
         query: dict[str, Any] = {**(params or {}), pg.size_param: pg.page_size}
         page_no, offset, seen_cursors, served = getattr(pg, "first_page", 1), 0, set(), 0
         while True:
@@ -201,9 +207,9 @@ class ApiClient:
             served += 1
             where = f"GET {path} page {served}"
             body = self._json(self._send("GET", path, params=query), where)
-            records = body.get(pg.data_field)
+            records = pg.records_of(body)
             if not isinstance(records, list):
-                raise FormatError(f"{where}: body has no list at '{pg.data_field}'", field=pg.data_field)
+                raise FormatError(f"{where}: body has no list at '{pg.records_path}'", field=pg.records_path)
             if records:
                 yield records
             if isinstance(pg, CursorPagination):

@@ -6,7 +6,9 @@ A closed set of three styles, each forbidding unknown keys (a typo in vendor.yam
     page    count ``page_param`` up from ``first_page``
     offset  advance ``offset_param`` by the records received (safe when a vendor caps the page size)
 
-Every style finds a page's records at ``data_field`` and asks for ``page_size`` of them with ``size_param``.
+Every style finds a page's records at ``records_path`` (a dotted key into the page's JSON object: ``data``,
+``result.items``) and asks for ``page_size`` of them with ``size_param``. This is the one statement of where an
+API page keeps its records: the feed's JSON layout takes it from here (a mapping never repeats it).
 Page and offset styles stop on an empty page, or on a short one with ``stop_on_short_page`` (one request
 fewer, but records are lost if the vendor quietly caps the page size).
 
@@ -14,16 +16,18 @@ Example (vendor.yaml)::
 
     endpoint:
       path: /v1/workers
-      pagination: {type: cursor, page_size: 500}
+      pagination: {type: cursor, page_size: 500, records_path: data}
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
-__all__ = ["CursorPagination", "OffsetPagination", "PagePagination", "Pagination", "parse_pagination"]
+__all__ = ["DEFAULT_PAGINATION", "CursorPagination", "OffsetPagination", "PagePagination", "Pagination",
+           "parse_pagination"]
 
 _Name = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 _PageSize = Annotated[int, Field(ge=1, le=10_000)]
@@ -33,7 +37,16 @@ class _Style(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     page_size: _PageSize
-    data_field: _Name = "data"
+    records_path: Annotated[str, StringConstraints(pattern=r"^[^.\s]+(\.[^.\s]+)*$")] = "data"
+
+    def records_of(self, page: Mapping[str, Any]) -> Any:
+        """What the page holds at ``records_path`` (None when a key on the way is missing)."""
+        found: Any = page
+        for key in self.records_path.split("."):
+            if not isinstance(found, Mapping) or key not in found:
+                return None
+            found = found[key]
+        return found
 
 
 class CursorPagination(_Style):
@@ -59,6 +72,8 @@ class OffsetPagination(_Style):
 
 
 Pagination = Annotated[CursorPagination | PagePagination | OffsetPagination, Field(discriminator="type")]
+# an endpoint that states no pagination: cursor pages of 500, records at ``data``
+DEFAULT_PAGINATION = CursorPagination(page_size=500)
 _ADAPTER: TypeAdapter[CursorPagination | PagePagination | OffsetPagination] = TypeAdapter(Pagination)
 
 

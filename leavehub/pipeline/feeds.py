@@ -108,9 +108,23 @@ def build_plan(vendor: VendorConfig, name: str, folder: Path, settings: Settings
         if layout.type != spec.format:
             raise ConfigError(f"{spec.mapping}'s layout is {layout.type!r} but vendor.yaml says format "
                               f"{spec.format!r}", file=vendor_file, key_path=f"feeds.{name}.format")
+        if layout.type == "json" and spec.endpoint is not None:
+            layout = _with_records_path(layout, mapping.layout, spec, name, mapping_file)
     keys = feed_keys(vendor, name, mapping.targets or [], file=vendor_file) if spec.direction == "in" else {}
     return FeedPlan(vendor=vendor, name=name, settings=settings, folder=folder, mapping=mapping, mapper=mapper,
                     keys=keys, parsed_layout=layout)
+
+
+def _with_records_path(layout: Any, stated: dict[str, Any], spec: FeedSpec, name: str, mapping_file: Path) -> Any:
+    """An API feed's JSON layout finds a page's records where vendor.yaml's pagination says (its one home)."""
+    from connectors.transports.pagination import DEFAULT_PAGINATION
+
+    if "records_path" in stated:
+        raise ConfigError(f"{spec.mapping}: layout.records_path repeats what vendor.yaml states as "
+                          f"feeds.{name}.endpoint.pagination.records_path; remove it from the mapping",
+                          file=str(mapping_file), key_path="layout.records_path")
+    pagination = (spec.endpoint.pagination if spec.endpoint else None) or DEFAULT_PAGINATION
+    return layout.model_copy(update={"records_path": pagination.records_path})
 
 
 def check_vendor_plans(folder: Path, settings: Settings | None = None) -> dict[str, FeedPlan]:

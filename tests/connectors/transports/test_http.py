@@ -384,8 +384,8 @@ def test_page_number_pagination_counts_pages_until_empty_or_short(stop_on_short_
         return 200, {"items": rows[(page - 1) * size: page * size]}, {}
 
     api, vendor = fake_client(answer)
-    pg = PagePagination(data_field="items", size_param="per_page", page_size=10,
-                    stop_on_short_page=stop_on_short_page)
+    pg = PagePagination(records_path="items", size_param="per_page", page_size=10,
+                        stop_on_short_page=stop_on_short_page)
     assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == list(range(25))
     assert [query(r)["page"] for r in vendor.requests] == pages
 
@@ -471,3 +471,12 @@ def test_plain_http_to_a_remote_host_is_refused_as_config_error() -> None:
     with pytest.raises(ConfigError, match="plain http"):
         ApiClient("http://api.northwind.example", token_path="/oauth/token", client_id="hub",
                   client_secret=CLIENT_SECRET)
+
+
+def test_records_path_is_a_dotted_key_into_the_page() -> None:
+    rows = [{"id": i} for i in range(3)]
+    api, _ = fake_client(lambda req: (200, {"result": {"items": rows}, "next": None}, {}))
+    pg = CursorPagination(page_size=10, records_path="result.items", next_cursor_field="next")
+    assert [r["id"] for r in api.iter_records("/v1/things", pagination=pg)] == [0, 1, 2]
+    with pytest.raises(pydantic.ValidationError):
+        CursorPagination(page_size=10, records_path="result..items")

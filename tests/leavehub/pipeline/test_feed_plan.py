@@ -84,3 +84,30 @@ def test_a_feed_is_compiled_once_when_its_plan_is_built(monkeypatch: pytest.Monk
     plan = load_feed("harbor_leave.leave_periods", _settings(ROOT / "mappings"))
     assert calls == ["leave_periods"]
     assert plan.mapper is plan.mapper  # a field, not a property compiling again
+
+
+def _northwind_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "mappings"
+    shutil.copytree(ROOT / "mappings" / "northwind_hris", root / "northwind_hris")
+    return root
+
+
+def test_an_api_feed_finds_its_records_where_vendor_yaml_pagination_says(tmp_path: Path) -> None:
+    root = _northwind_copy(tmp_path)
+    vendor = root / "northwind_hris" / "vendor.yaml"
+    text = vendor.read_text(encoding="utf-8")
+    vendor.write_text(text.replace("records_path: data}", "records_path: result.items}", 1), encoding="utf-8")
+    assert load_feed("northwind_hris.workers", _settings(root)).layout.records_path == "result.items"
+    assert load_feed("northwind_hris.hours_worked", _settings(root)).layout.records_path == "data"
+
+
+def test_a_mapping_repeating_where_api_records_are_is_refused_naming_the_key(tmp_path: Path) -> None:
+    root = _northwind_copy(tmp_path)
+    mapping = root / "northwind_hris" / "workers.yaml"
+    text = mapping.read_text(encoding="utf-8")
+    mapping.write_text(text.replace("layout: {type: json}", "layout: {type: json, records_path: data}", 1),
+                       encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_feed("northwind_hris.workers", _settings(root))
+    assert caught.value.key_path == "layout.records_path" and Path(caught.value.file).name == "workers.yaml"
+    assert "feeds.workers.endpoint.pagination.records_path" in str(caught.value)
