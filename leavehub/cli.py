@@ -386,6 +386,25 @@ def premiums_status(
         console.print(notice)
 
 
+@premiums_app.command("record")
+def premiums_record(
+    company: Annotated[str, typer.Option("--company", help="payroll company code, e.g. NWD")],
+    check_date: Annotated[str, typer.Option("--check-date", help="the check whose register arrived (YYYY-MM-DD)")],
+) -> None:
+    """Write the check's premium ledger entries from its payroll register: shares not taken (BLOCKED) and
+    catch-up collected (RECOVERED); idempotent, and `leavehub pay run` does it for every earlier check."""
+    from leavehub.operations.premium_entries import record_premium_ledger
+
+    try:
+        day = _date(check_date, "--check-date")
+        assert day is not None
+        recorded = record_premium_ledger(_read_store(), company, day)
+    except LeaveHubError as exc:
+        _fail(exc)
+    console.print(f"premium ledger {company} {day.isoformat()}: {recorded.status}, {recorded.entries} entr"
+                  f"{'y' if recorded.entries == 1 else 'ies'}")
+
+
 def _read_store():  # type: ignore[no-untyped-def]
     from leavehub.pipeline.runner import open_store
 

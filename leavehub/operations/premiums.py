@@ -1,7 +1,8 @@
 """``leavehub premiums status [EMPLOYEE]``: the premium ledger per plan and bucket, read from the store.
 
 The store-facing shell around the pure rules (``leavehub.rules.premium_ledger``): it reads enrollments, leave
-periods, the pay calendar, the premium ledger entries and, when the payroll register has arrived, its
+periods, the pay calendar, the premium ledger entries (``leavehub.operations.premium_entries`` writes them from
+the registers; reconciliation's arrears aging reads the same rows) and, when the payroll register has arrived, its
 deduction lines (file numbers resolved to employees through ``identity_link``), then prints per plan and
 coverage bucket: due, deducted, recovered, waived, outstanding and days late. Only the employee id is shown.
 
@@ -20,27 +21,13 @@ import pandas as pd
 
 from leavehub.config.policy import load_policy
 from leavehub.rules.premium_ledger import premium_ledger, thirty_days_late
+from leavehub.rules.register import register_deductions
 
-__all__ = ["STATUS_COLUMNS", "premium_status", "register_deductions"]
+__all__ = ["STATUS_COLUMNS", "premium_status"]
 
 STATUS_COLUMNS = ("employee_id", "plan_type", "coverage_start", "coverage_end", "plan_year", "due", "deducted",
                   "recovered", "waived", "outstanding", "days_late")
 _MONEY = ("due", "deducted", "recovered", "waived", "outstanding")
-
-
-def register_deductions(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame | None:
-    """The register's DED lines as ``employee_id, deduction_code, check_date, amount``; None without any."""
-    if not len(register):
-        return None
-    ded = register.loc[register["line_type"].astype(str) == "DED"]
-    if not len(links):
-        return None
-    keys = ["payroll_company_code", "payroll_file_number"]
-    ids = links[[*keys, "employee_id"]].dropna().drop_duplicates(
-        keys, keep="last")
-    ded = ded.merge(ids, on=keys)
-    ded = ded.rename(columns={"code": "deduction_code"})
-    return ded[["employee_id", "deduction_code", "check_date", "amount"]]
 
 
 def _money(cents: int) -> str:
@@ -60,8 +47,8 @@ def premium_status(store: Any, employee: str | None, *, as_of: date) -> tuple[pd
     calendar = store.current("pay_period")
     register = register_deductions(store.current("payroll_register_line"), store.current("identity_link"))
     ledger = premium_ledger(read["enrollment"], read["leave_period"], calendar, read["premium_ledger_entry"],
-                            load_policy(), as_of=as_of, register=_only(register, employee)
-                            if register is not None else None)
+                            load_policy(), as_of=as_of, register=_only(register, employee) if len(register)
+                            else None)
     late = thirty_days_late(ledger, as_of=as_of)
     out = ledger[list(STATUS_COLUMNS)].copy()
     for name in _MONEY:

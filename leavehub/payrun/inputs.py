@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from leavehub.rules.pay import LeaveInputs
+from leavehub.rules.register import register_net_pay
 from leavehub.rules.schedule import PayWindow, pay_window
 from schemas.errors import ConfigError
 
@@ -56,8 +57,10 @@ def pay_period(store: Any, company: str, check_date: date) -> CompanyPeriod:
     return CompanyPeriod(window, deadline, calendar)
 
 
-def leave_inputs(store: Any, company: str) -> LeaveInputs:
-    """The canonical frames one pricing reads, cut to ``company``'s employees."""
+def leave_inputs(store: Any, company: str, check_date: date | None = None) -> LeaveInputs:
+    """The canonical frames one pricing reads, cut to ``company``'s employees. With ``check_date``, also what
+    catch-up needs: the premium ledger entries and each employee's latest paid net from the register before
+    that check (``leavehub.rules.register``)."""
     employment = store.current("employment")
     links = store.current("identity_link")
     if len(links):
@@ -65,6 +68,9 @@ def leave_inputs(store: Any, company: str) -> LeaveInputs:
         others = set(links.loc[(code != company).fillna(False), "employee_id"].astype(str))
         employment = employment.loc[~employment["employee_id"].astype(str).isin(others)]
     frames = {name: store.current(entity) for name, entity in _FRAMES.items()}
+    if check_date is not None:
+        frames["premium_ledger"] = store.current("premium_ledger_entry")
+        frames["net_pay"] = register_net_pay(store.current("payroll_register_line"), links, before=check_date)
     return LeaveInputs(employment=employment.reset_index(drop=True), **frames)
 
 

@@ -185,7 +185,7 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
     period = pay_period(store, company, check_date)
     window = period.window
     history, tables = load_policy(), load_rule_tables()
-    inputs = leave_inputs(store, company)
+    inputs = leave_inputs(store, company, check_date)
     sent_batches = _effective(book, company, check_date)
     parts, receivables = _retro(inputs, sent_batches, period, history, tables)
     owed = _outstanding(sent_batches, receivables)
@@ -221,7 +221,11 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
 
 def run_pay(store: Any, settings: Any, company: str, check_date: date, *, now: datetime | None = None,
             override_deadline: bool = False, connections: Any = None) -> PayRunOutcome:
-    """Plan, and when there is something to send: record the batch BUILT, deliver it, record it SENT."""
+    """Record the premium ledger of every earlier check whose register arrived (catch-up reads it), plan, and
+    when there is something to send: record the batch BUILT, deliver it, record it SENT."""
+    from leavehub.operations.premium_entries import record_registered_checks
+
+    record_registered_checks(store, company, before=check_date)
     plan = plan_pay_run(store, settings, company, check_date, now=now, override_deadline=override_deadline)
     if plan.status != "TO_SEND":
         return PayRunOutcome(plan.status, plan.batch_id, "", len(plan.lines), plan.reason)

@@ -4,7 +4,8 @@ Thin on purpose: the canonical frames come from ``Store.current`` (PII stays has
 the file ledger and the 834 transaction sets are plain selects, and the exceptions found are written to
 ``reconciliation_exception`` (a re-run for the same check date replaces that date's rows, in one
 transaction). Premium arrears come from the ``premium_ledger_entry`` records in the premium rules' arrears
-shape (positive: owed; negative: paid down); until the premium feed writes them, that frame is empty. What the
+shape (positive: owed; negative: paid down), the rows ``leavehub.operations.premium_entries`` records from each
+check's register (the same rows ``leavehub premiums status`` reads). What the
 pay run sent for the check date comes from its pay book (``leavehub.payrun.book``, under the hub's home), put in
 the register's terms (file number, line type, LedgerPay code) by ``pay_sent``; the register is the check date's
 ``payroll_register_line`` rows.

@@ -39,6 +39,7 @@ __all__ = ["EFFECT_KEY", "Retro", "comparable", "effects", "retro_diff"]
 EFFECT_KEY = ["employee_id", "kind", "pay_code", "deduction_code", "case_number"]
 _MONEY_KINDS = ("CANCEL_REGULAR_PAY", "EARNINGS")
 COLLECT_RULE = "premiums.collect_with_retro"
+CATCH_UP_RULE = "premiums.catch_up"
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,10 @@ def _target(lines: pd.DataFrame) -> pd.DataFrame:
 
 def effects(lines: pd.DataFrame, receivables: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per key: ``hours_units`` and ``amount_cents`` payroll was told for the period (see module doc)."""
-    # premium lines are the premium side's to reconcile (from the arrears movements), not pay effects
+    # premium lines are the premium side's to reconcile (from the arrears movements), not pay effects; catch-up
+    # belongs to the check it went on (the register proves what it collected), never to a re-priced period
     lines = lines.loc[(lines["kind"].astype(str) != "BLOCK_DEDUCTION")
-                      & (lines["rule"].astype(str) != COLLECT_RULE)]
+                      & ~lines["rule"].astype(str).isin([COLLECT_RULE, CATCH_UP_RULE])]
     frame = _target(lines)
     frame["hours_units"] = scaled_integers(lines["hours"]) if len(lines) else np.zeros(0, np.int64)
     frame["amount_cents"] = scaled_integers(lines["amount"]) if len(lines) else np.zeros(0, np.int64)

@@ -1,0 +1,221 @@
+"""Record the premium ledger of a check date from what payroll did: ``premium_ledger_entry`` rows in the store.
+
+The payroll register of a check is the proof of which deductions were not taken. Once it has arrived, the
+period is priced again (``leavehub.rules.pay.price_period``: who was on leave without pay, each enrolled
+plan's share per coverage bucket, a Jan 1 split included) and, per employee:
+
+- ``BLOCKED`` (+): each bucket's share the check could not carry (leave without pay), less whatever the
+  register shows payroll took anyway for that deduction code (filled bucket by bucket, oldest first); a bucket
+  whose share payroll took is written with 0.00, so a restated register corrects an earlier entry;
+- ``RECOVERED`` (-) / ``REFUND`` (+): the register's ``DED`` lines that came from our pay data (they carry a
+  Batch ID) under a code the employee is enrolled with: catch-up collected (or refunded) on that check.
+
+Entry ids are derived from what they are (kind, employee, plan, deduction code, coverage bucket or check), so
+recording a check again writes the same records: unchanged content is a duplicate and nothing is posted; a
+restated register supersedes the earlier amounts under the same ids. The rows go into the store through one
+intake like any file (vendor ``leavehub``, feed ``premium_ledger``), so their history and the ledger row say
+where every entry came from. Reconciliation's arrears aging and ``leavehub premiums status`` read these rows.
+
+Example::
+
+    recorded = record_premium_ledger(store, "NWD", date(2026, 3, 20))
+    recorded.status, recorded.entries        # ("APPLIED", 3) / ("UNCHANGED", 3) / ("NO_REGISTER", 0)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from leavehub.rules.money import scaled_integers
+from leavehub.rules.register import register_deductions
+
+__all__ = ["HUB_VENDOR", "LEDGER_FEED", "LedgerRecord", "premium_entries", "record_premium_ledger",
+           "record_registered_checks"]
+
+HUB_VENDOR = "leavehub"
+LEDGER_FEED = "premium_ledger"
+RecordStatus = Literal["APPLIED", "UNCHANGED", "NO_REGISTER"]
+
+
+@dataclass(frozen=True)
+class LedgerRecord:
+    """What recording one check date did: ``entries`` is how many entries the check has."""
+
+    company: str
+    check_date: date
+    status: RecordStatus
+    entries: int
+
+
+def _on_check(register: pd.DataFrame, company: str, check_date: date) -> pd.DataFrame:
+    if not len(register):
+        return register
+    days = pd.to_datetime(register["check_date"].astype(object), errors="coerce").dt.date
+    return register.loc[((days == check_date) & (register["payroll_company_code"].astype(str) == company))
+                        .to_numpy(bool)].reset_index(drop=True)
+
+
+def _blocked(arrears: pd.DataFrame, taken: pd.DataFrame) -> pd.DataFrame:
+    """One BLOCKED entry per bucket: the share less what payroll took anyway for that code, oldest first."""
+    rows = arrears.loc[arrears["entry_type"].astype(str) == "BLOCKED"].copy()
+    if not len(rows):
+        return rows
+    rows = rows.sort_values(["employee_id", "deduction_code", "coverage_start"], kind="stable")
+    code = rows["employee_id"].astype(str) + "|" + rows["deduction_code"].astype(str)
+    took_key = (taken["employee_id"].astype(str) + "|" + taken["deduction_code"].astype(str)).to_numpy()
+    took = pd.Series(scaled_integers(taken["amount"]), index=took_key).groupby(level=0).sum() if len(taken) \
+        else pd.Series(dtype=np.int64)
+    due = rows["amount_cents"].to_numpy(np.int64)
+    pool = np.maximum(took.reindex(code).fillna(0).to_numpy(np.int64), 0)
+    before = pd.Series(due).groupby(code.to_numpy()).cumsum().to_numpy() - due
+    rows["amount_cents"] = due - np.clip(pool - before, 0, due)
+    return rows
+
+
+def _collected(taken: pd.DataFrame, enrollments: pd.DataFrame, window: Any) -> pd.DataFrame:
+    """Catch-up collected (RECOVERED, -) or paid back (REFUND, +) on the check: our batches' DED lines."""
+    ours = taken.loc[taken["batch_id"].notna() & (taken["batch_id"].astype(str) != "")]
+    if not len(ours) or not len(enrollments):
+        return pd.DataFrame()
+    plans = enrollments.loc[enrollments["deduction_code"].notna(), ["employee_id", "deduction_code", "plan_type"]]
+    plans = plans.astype(str).drop_duplicates(["employee_id", "deduction_code"], keep="last")
+    got = pd.DataFrame({"employee_id": ours["employee_id"].astype(str).to_numpy(),
+                        "deduction_code": ours["deduction_code"].astype(str).to_numpy(),
+                        "cents": scaled_integers(ours["amount"])})
+    got = got.groupby(["employee_id", "deduction_code"], as_index=False)["cents"].sum().merge(
+        plans, on=["employee_id", "deduction_code"])
+    got = got.loc[got["cents"] != 0]
+    return pd.DataFrame({
+        "employee_id": got["employee_id"].to_numpy(), "plan_type": got["plan_type"].to_numpy(),
+        "deduction_code": got["deduction_code"].to_numpy(), "share": "EMPLOYEE",
+        "entry_type": np.where(got["cents"].to_numpy() > 0, "RECOVERED", "REFUND"),
+        "coverage_start": window.period_start, "coverage_end": window.period_end,
+        "plan_year": window.check_date.year, "amount_cents": -got["cents"].to_numpy(np.int64),
+        "check_date": window.check_date, "case_number": None, "premium_method": "CATCH_UP",
+        "rule_version": None})
+
+
+def premium_entries(store: Any, company: str, check_date: date, *, history: Any = None,
+                    tables: Any = None) -> pd.DataFrame | None:
+    """The check's entries as canonical ``premium_ledger_entry`` rows (with ``record_key``), None when its
+    register has not arrived. Nothing is written."""
+    from leavehub.config.policy import load_policy
+    from leavehub.config.rule_tables import load_rule_tables
+    from leavehub.payrun.inputs import leave_inputs, pay_period
+    from leavehub.rules.pay import price_period
+
+    register = _on_check(store.current("payroll_register_line"), company, check_date)
+    if not len(register):
+        return None
+    period = pay_period(store, company, check_date)
+    inputs = leave_inputs(store, company)
+    priced = price_period(replace(inputs, premium_ledger=pd.DataFrame(), net_pay=pd.DataFrame()), period.window,
+                          history or load_policy(), tables or load_rule_tables())
+    taken = register_deductions(register, store.current("identity_link"))
+    parts = [p for p in (_blocked(priced.arrears, taken), _collected(taken, inputs.enrollments, period.window))
+             if len(p)]
+    frame = _canonical(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), check_date)
+    return _with_withdrawn(frame, store.current("premium_ledger_entry"), check_date)
+
+
+def _with_withdrawn(frame: pd.DataFrame, stored: pd.DataFrame, check_date: date) -> pd.DataFrame:
+    """Entries recorded earlier for this check that the register no longer proves (a restated register, a
+    leave withdrawn) are written again with 0.00, so nothing stale stays owed."""
+    if not len(stored):
+        return frame
+    days = pd.to_datetime(stored["check_date"].astype(object), errors="coerce").dt.date
+    ids = stored["entry_id"].astype(str)
+    ours = stored.loc[((days == check_date) & ids.str.match(r"^(BLOCKED|RECOVERED|REFUND)\|")
+                       & ~ids.isin(set(frame["entry_id"].astype(str)))).to_numpy(bool)]
+    if not len(ours):
+        return frame
+    gone = ours[[c for c in frame.columns if c in ours.columns]].copy()
+    gone["amount"] = pd.Series([Decimal("0.00")] * len(gone), dtype=frame["amount"].dtype, index=gone.index)
+    gone["recorded_at"] = pd.Series([datetime.now(UTC)] * len(gone), dtype=frame["recorded_at"].dtype,
+                                    index=gone.index)
+    gone["record_key"] = gone["entry_id"].astype(object)
+    out = pd.concat([frame.drop(columns="_row"), gone], ignore_index=True)
+    out.insert(1, "_row", pd.Series(range(1, len(out) + 1), dtype=pd.ArrowDtype(pa.int64())))
+    return out.sort_values("record_key", kind="stable").reset_index(drop=True)
+
+
+def _canonical(moves: pd.DataFrame, check_date: date) -> pd.DataFrame:
+    from leavehub.store.stage_tables import arrow_type
+    from leavehub.store.tables import entity_columns
+
+    n = len(moves)
+    kind = moves["entry_type"].astype(str) if n else pd.Series(dtype=str)
+    starts = [d.isoformat() for d in pd.to_datetime(moves["coverage_start"]).dt.date] if n else []
+    entry_id = [f"{k}|{e}|{p}|{c}|{s}|{y}" if k == "BLOCKED" else f"{k}|{e}|{p}|{c}|{check_date.isoformat()}"
+                for k, e, p, c, s, y in zip(kind, moves.get("employee_id", []), moves.get("plan_type", []),
+                                            moves.get("deduction_code", []), starts, moves.get("plan_year", []),
+                                            strict=True)]
+    values: dict[str, list[Any]] = {
+        "entry_id": entry_id,
+        "amount": [Decimal(int(c)).scaleb(-2) for c in moves["amount_cents"]] if n else [],
+        "recorded_at": [datetime.now(UTC)] * n,
+        "plan_year": [int(y) for y in moves["plan_year"]] if n else [],
+    }
+    for name in ("coverage_start", "coverage_end", "check_date"):
+        values[name] = list(pd.to_datetime(moves[name]).dt.date) if n else []
+    arrays = {}
+    for col in entity_columns("premium_ledger_entry"):
+        raw = values.get(col.name)
+        if raw is None:
+            raw = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+                   for v in moves[col.name].astype(object)] if n and col.name in moves else [None] * n
+        arrays[col.name] = pa.array(raw, arrow_type(col))
+    frame = pa.table(arrays).to_pandas(types_mapper=pd.ArrowDtype)
+    frame.insert(0, "_row", pd.Series(range(1, n + 1), dtype=pd.ArrowDtype(pa.int64())))
+    frame.insert(0, "record_key", frame["entry_id"].astype(object))
+    return frame.sort_values("record_key", kind="stable").reset_index(drop=True)
+
+
+def _content_digest(frame: pd.DataFrame, company: str, check_date: date) -> str:
+    """What the entries say (not when they were computed): the same content twice is a duplicate."""
+    shown = frame.drop(columns=["recorded_at", "_row"]).astype(str)
+    text = f"{company}|{check_date.isoformat()}\n" + shown.to_csv(index=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_premium_ledger(store: Any, company: str, check_date: date, *, history: Any = None,
+                          tables: Any = None) -> LedgerRecord:
+    """Write ``company``'s entries of ``check_date`` (see the module doc); idempotent per check date."""
+    from leavehub.store import FileArrival, SupersedeRule
+    from schemas.errors import DuplicateInput
+    from schemas.version import SCHEMA_VERSION
+
+    frame = premium_entries(store, company, check_date, history=history, tables=tables)
+    if frame is None:
+        return LedgerRecord(company, check_date, "NO_REGISTER", 0)
+    digest = _content_digest(frame, company, check_date)
+    arrival = FileArrival(HUB_VENDOR, LEDGER_FEED, "inbound", f"premium_ledger_{company}_{check_date:%Y%m%d}",
+                          None, digest, digest, None, check_date, "change", SCHEMA_VERSION, None, len(frame))
+    try:
+        with store.intake(arrival) as intake:
+            if len(frame):
+                intake.stage("premium_ledger_entry", frame, SupersedeRule.FILE_DATE)
+    except DuplicateInput:
+        return LedgerRecord(company, check_date, "UNCHANGED", len(frame))
+    return LedgerRecord(company, check_date, "APPLIED", len(frame))
+
+
+def record_registered_checks(store: Any, company: str, *, before: date, history: Any = None,
+                             tables: Any = None) -> list[LedgerRecord]:
+    """Record every check date of ``company`` before ``before`` whose register has arrived (each idempotent):
+    what the pay run calls first, so catch-up sees every arrears entry payroll's registers prove."""
+    register = store.current("payroll_register_line")
+    if not len(register):
+        return []
+    mine = register.loc[register["payroll_company_code"].astype(str) == company]
+    days = sorted({d for d in pd.to_datetime(mine["check_date"].astype(object)).dt.date if d < before})
+    return [record_premium_ledger(store, company, d, history=history, tables=tables) for d in days]
+

@@ -1,0 +1,81 @@
+"""What the payroll register says about premiums: deductions taken, and each employee's latest net pay.
+
+LedgerPay's register (canonical ``payroll_register_line``) is per company, file number and check date, one line
+per type (``EARN``, ``DED``, ``MEMO``, ``TAX``), code and batch. File numbers become employee ids through the
+identity links (``payroll_company_code``, ``payroll_file_number`` -> ``employee_id``); a line whose file number
+no link names is left out. Pure functions over frames: no store, no I/O.
+
+- ``register_deductions``: the ``DED`` lines as ``employee_id, deduction_code, check_date, amount, batch_id``.
+- ``register_net_pay``: per employee, the net of the latest check before a date that paid anything:
+  ``EARN`` - ``DED`` - ``TAX`` (``MEMO`` lines are third-party pay, not paid by payroll). The check back from
+  leave is not in the register yet when its pay data is built, and a leave check pays nothing, so the last
+  PAID check is the best known measure of what a check at work leaves above the floor.
+
+Example::
+
+    taken = register_deductions(store.current("payroll_register_line"), store.current("identity_link"))
+    net = register_net_pay(register, links, before=date(2026, 5, 1))    # employee_id, net_pay (Decimal)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from leavehub.rules.money import day_number, days_column, scaled_integers
+
+__all__ = ["DEDUCTION_COLUMNS", "register_deductions", "register_net_pay"]
+
+DEDUCTION_COLUMNS = ("employee_id", "deduction_code", "check_date", "amount", "batch_id")
+_KEYS = ["payroll_company_code", "payroll_file_number"]
+
+
+def _with_employees(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    if not len(register) or not len(links):
+        return register.iloc[0:0].assign(employee_id=pd.Series(dtype=object))
+    ids = links[[*_KEYS, "employee_id"]].dropna().astype({k: str for k in _KEYS})
+    ids = ids.drop_duplicates(_KEYS, keep="last")
+    lines = register.astype({k: str for k in _KEYS})
+    return lines.merge(ids, on=_KEYS)
+
+
+def register_deductions(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """The register's ``DED`` lines (``DEDUCTION_COLUMNS``), file numbers resolved to employees."""
+    lines = _with_employees(register, links)
+    if not len(lines):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in DEDUCTION_COLUMNS})
+    ded = lines.loc[lines["line_type"].astype(str) == "DED"].rename(columns={"code": "deduction_code"})
+    return ded[list(DEDUCTION_COLUMNS)].reset_index(drop=True)
+
+
+def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: date) -> pd.DataFrame:
+    """``employee_id, net_pay`` (exact decimals): the net of each employee's latest check dated before
+    ``before`` whose earnings were above zero; employees with no such check are absent (net unknown)."""
+    lines = _with_employees(register, links)
+    empty = pd.DataFrame({"employee_id": pd.Series(dtype=object),
+                          "net_pay": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
+    if not len(lines):
+        return empty
+    day = days_column(lines["check_date"])
+    lines = lines.loc[day < day_number(before)]
+    if not len(lines):
+        return empty
+    kind = lines["line_type"].astype(str).to_numpy()
+    cents = scaled_integers(lines["amount"])
+    taken = np.where(np.isin(kind, ("DED", "TAX")), -cents, 0)
+    per = pd.DataFrame({"employee_id": lines["employee_id"].astype(str).to_numpy(),
+                        "day": days_column(lines["check_date"]), "earn": np.where(kind == "EARN", cents, 0),
+                        "net": np.where(kind == "EARN", cents, taken)})
+    checks = per.groupby(["employee_id", "day"], as_index=False)[["earn", "net"]].sum()
+    paid = checks.loc[checks["earn"] > 0].sort_values(["employee_id", "day"]).drop_duplicates("employee_id",
+                                                                                              keep="last")
+    if not len(paid):
+        return empty
+    values = [Decimal(int(c)).scaleb(-2) for c in paid["net"]]
+    return pd.DataFrame({"employee_id": paid["employee_id"].to_numpy(dtype=object),
+                         "net_pay": pd.array(values, dtype=pd.ArrowDtype(pa.decimal128(14, 2)))}
+                        ).reset_index(drop=True)

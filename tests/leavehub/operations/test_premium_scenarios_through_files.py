@@ -1,0 +1,196 @@
+"""The domain premium scenarios through vendor files: Northwind worker and enrollment pages, Harbor's leave file,
+LedgerPay's calendar and registers go in through their feeds; out come LedgerPay pay-data lines (blocks, then
+catch-up), the premium ledger in the store (what reconciliation's arrears aging and `leavehub premiums status`
+both read) and Summit Mutual's 834. Inputs and expected values are in premium_scenarios.yaml (`through_files`),
+written by hand from the domain rules (docs/domain.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+from local_hubs import LocalHub, local_hub, local_vendor_yaml, pipeline_pg_url
+from typer.testing import CliRunner
+
+from leavehub.cli import app
+from leavehub.payrun.run import run_pay
+from leavehub.pipeline.runner import run_feed
+from leavehub.settings import REPO_ROOT
+
+__all__ = ["local_hub", "pipeline_pg_url"]
+
+pytestmark = pytest.mark.timeout(600)
+RULES = REPO_ROOT / "tests" / "leavehub" / "rules"
+THROUGH = yaml.safe_load((RULES / "premium_scenarios.yaml").read_text(encoding="utf-8"))["through_files"]
+LEAVE_HEADER = ("CASE_NUMBER,ABSENCE_PERIOD_KEY,EMPLOYEE_ID,LEAVE_REASON,PERIOD_TYPE,PLAN,DECISION,PERIOD_START,"
+                "PERIOD_END,NOTICE_DATE,DECISION_DATE,LAST_DAY_WORKED,RTW_DATE,RTW_OUTCOME,REDUCED_HOURS_WEEK,"
+                "WEEKLY_BENEFIT,PTO_ELECTION,TOPUP_AGREEMENT,ADVANCE_AGREEMENT,PREMIUM_METHOD,COVERAGE_REVOKED,"
+                "UPDATED_AT")
+REGISTER_HEADER = "CO_CODE,FILE_NO,PAY_PERIOD_START,PAY_PERIOD_END,CHECK_DATE,LINE_TYPE,CODE,HOURS,AMOUNT,BATCH_ID"
+
+
+def _local(hub: LocalHub, vendor: str, transport: dict) -> None:
+    target = hub.mappings / vendor
+    shutil.copytree(REPO_ROOT / "mappings" / vendor, target)
+    config = local_vendor_yaml(REPO_ROOT / "mappings" / vendor / "vendor.yaml")
+    config["transport"] = {"type": "local", **transport}
+    (target / "vendor.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def hub(local_hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalHub:
+    """A local hub holding LedgerPay (export in, import out), Summit Mutual (from/to_summit) and Northwind, under
+    the domain scenarios' policy with the through-files floor."""
+    _local(local_hub, "ledgerpay", {"inbound_dir": "export", "outbound_dir": "import", "archive_dir": "archive"})
+    _local(local_hub, "summit_mutual", {"inbound_dir": "from_summit", "outbound_dir": "to_summit",
+                                        "archive_dir": "archive"})
+    shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", local_hub.mappings / "northwind_hris")
+    policy = yaml.safe_load((RULES / "domain_scenarios.yaml").read_text(encoding="utf-8"))["policy"]
+    policy["versions"][0]["premiums"]["catch_up"]["net_pay_floor"] = THROUGH["1"]["net_pay_floor"]
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy), encoding="utf-8")
+    monkeypatch.setenv("LEAVEHUB_POLICY", str(path))
+    return local_hub
+
+
+def drop(hub: LocalHub, vendor: str, folder: str, name: str, text: str) -> None:
+    target = hub.settings.local_exchange_dir / vendor / folder
+    target.mkdir(parents=True, exist_ok=True)
+    (target / name).write_text(text, encoding="utf-8")
+
+
+def feed(hub: LocalHub, feed_id: str, **kwargs) -> None:
+    outcome = run_feed(feed_id, settings=hub.settings, **kwargs)
+    assert outcome.ok, outcome.summary()
+
+
+def post_page(hub: LocalHub, tmp_path: Path, name: str, records: list[dict]) -> None:
+    page = tmp_path / f"{name}.page.json"
+    page.write_text(json.dumps({"data": records, "next_cursor": None}), encoding="utf-8")
+    feed(hub, f"northwind_hris.{name}", files=[page], business_date=date(2026, 2, 20))
+
+
+def worker(worker_id: str) -> dict:
+    return {"id": worker_id, "ssn": "900-00-0001", "legal_name": {"first": "Ana", "middle": None, "last": "Diaz"},
+            "birth_date": "1980-01-01", "gender": "X",
+            "home_address": {"line1": "1 Main", "line2": None, "city": "Fresno", "state": "CA",
+                             "postal_code": "93701"},
+            "work_email": None,
+            "employment": {"status": "active", "hire_date": "2018-01-08", "adjusted_service_date": None,
+                           "termination_date": None,
+                           "worksite": {"id": "SITE-1", "state": "CA", "employees_within_75_miles": 100},
+                           "full_time": True, "flsa": "exempt", "scheduled_hours_per_week": "40.00",
+                           "scheduled_days_per_week": 5,
+                           "pay": {"basis": "salary", "rate": "52000.00", "period": "year",
+                                   "frequency": "biweekly"},
+                           "key_employee": False, "spouse_worker_id": None, "union_code": None,
+                           "supervisor_id": None, "payroll_file_number": f"F{worker_id}",
+                           "payroll_company_code": "NWD"},
+            "updated_at": "2026-02-20T08:00:00Z"}
+
+
+def enrollment(worker_id: str, plan: str, code: str, ee: str, er: str, carrier: str = "bluepeak") -> dict:
+    return {"worker_id": worker_id, "plan_type": plan, "carrier": carrier, "plan_code": f"{code}-1", "tier": "EE",
+            "coverage_amount": None, "benefit_salary": "52000.00" if plan in ("STD", "LTD") else None,
+            "ee_premium_per_period": ee, "er_premium_per_period": er, "tax": "pre", "deduction_code": code,
+            "effective_date": "2026-01-01", "end_date": None}
+
+
+def calendar_text(periods: list[dict]) -> str:
+    rows = [f"NWD,B,{p['period_start']},{p['period_end']},{p['check_date']},2027-01-01T17:00:00Z" for p in periods]
+    return "CO_CODE,FREQUENCY,PERIOD_START,PERIOD_END,CHECK_DATE,PROCESSING_DEADLINE\n" + "\n".join(rows) + "\n"
+
+
+def register(hub: LocalHub, period: dict, lines: list[list[str]]) -> None:
+    """LedgerPay's register of one check: ``lines`` as [type, code, hours, amount, batch]."""
+    head = f"NWD,FE1,{period['period_start']},{period['period_end']},{period['check_date']}"
+    text = REGISTER_HEADER + "\n" + "\n".join(f"{head},{','.join(line)}" for line in lines) + "\n"
+    drop(hub, "ledgerpay", "export", f"LEDGERPAY_REGISTER_NWD_{period['check_date']:%Y%m%d}.csv", text)
+    feed(hub, "ledgerpay.payroll_register")
+
+
+def sent_to_payroll(hub: LocalHub, name: str) -> list[dict[str, str]]:
+    text = (hub.settings.local_exchange_dir / "ledgerpay" / "import" / name).read_text(encoding="utf-8")
+    skip = ("Co Code", "Batch ID", "Batch Action", "Pay #")
+    return [{k: v for k, v in row.items() if v and k not in skip}
+            for row in csv.DictReader(io.StringIO(text, newline=""))]
+
+
+def register_lines_for(sent: list[dict[str, str]], batch: str) -> list[list[str]]:
+    """What LedgerPay's register shows for the import lines it processed (its simulator's rules)."""
+    out = []
+    for line in sent:
+        if line.get("Cancel Pay") == "Y":
+            out.append(["EARN", "REG", "", line.get("Reg Earnings", "0.00"), batch])
+        elif "Hours 3 Code" in line:
+            out.append(["EARN", line["Hours 3 Code"], line["Hours 3 Amount"], "0.00", batch])
+        elif "Adjust Ded Code" in line:
+            out.append(["DED", line["Adjust Ded Code"], "", line["Adjust Ded Amount"], batch])
+        elif "Block Ded Code" in line:
+            out.append(["DED", line["Block Ded Code"], "", "0.00", batch])
+    return out
+
+
+def by_items(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    return sorted(rows, key=lambda r: sorted(r.items()))
+
+
+def test_domain_scenario_1_premium_blocked_to_arrears_then_caught_up_within_cap_and_floor_through_files(
+        hub, tmp_path):
+    s = THROUGH["1"]
+    periods = s["calendar"]
+    post_page(hub, tmp_path, "workers", [worker("E1")])
+    post_page(hub, tmp_path, "benefit_enrollments", [enrollment("E1", "MEDICAL", "MED", "120.00", "480.00")])
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", calendar_text(periods))
+    feed(hub, "ledgerpay.pay_calendar")
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260225.csv", LEAVE_HEADER + "\n"
+         "NTN-1,PL-1,E1,Care for a Family Member,Continuous,FMLA,Approved,2026-03-02,2026-04-12,2026-02-16,"
+         "2026-02-20,2026-02-27,2026-04-13,Returned,,,N,N,N,Catch Up,N,2026-02-25T08:00:00Z\n")
+    feed(hub, "harbor_leave.leave_periods")
+    at_work = [list(line) for line in s["at_work_register"]]
+    register(hub, periods[0], at_work)   # the last check before the leave: net 1,700.00
+
+    for period in periods[1:4]:   # three unpaid checks: each blocks MED, payroll's register shows 0.00 taken
+        sent = run_pay(hub.open_store(), hub.settings, "NWD", period["check_date"], override_deadline=True)
+        assert sent.status == "SENT", sent.reason
+        lines = sent_to_payroll(hub, sent.file_name)
+        assert by_items(lines) == by_items(s["leave_lines"])
+        register(hub, period, register_lines_for(lines, sent.batch_id))
+
+    back = run_pay(hub.open_store(), hub.settings, "NWD", periods[4]["check_date"], override_deadline=True)
+
+    store = hub.open_store()
+    entries = store.current("premium_ledger_entry").sort_values("coverage_start")
+    assert [[r.entry_type, r.coverage_start, f"{r.amount}"] for r in entries.itertuples()] == \
+        s["arrears_after_leave"]
+    assert back.status == "SENT", back.reason
+    assert by_items(sent_to_payroll(hub, back.file_name)) == by_items(s["catch_up_lines"])
+    again = run_pay(store, hub.settings, "NWD", periods[4]["check_date"], override_deadline=True)
+    assert again.status == "UNCHANGED", "recording the registers again writes nothing new"
+    assert len(store.current("premium_ledger_entry")) == 3
+
+    taken = register_lines_for(sent_to_payroll(hub, back.file_name), back.batch_id)
+    register(hub, periods[4], at_work + taken)
+    result = CliRunner().invoke(app, ["premiums", "record", "--company", "NWD", "--check-date", "2026-05-01"])
+    assert result.exit_code == 0 and "APPLIED, 1 entry" in result.output, result.output
+
+    expected = s["after_catch_up"]
+    status = CliRunner().invoke(app, ["premiums", "status", "E1", "--as-of", "2026-05-01", "--format", "json"])
+    assert status.exit_code == 0, status.output
+    assert [[r["coverage_start"], r["due"], r["deducted"], r["recovered"], r["outstanding"]]
+            for r in json.loads(status.stdout)] == [[str(v) for v in row] for row in expected["status"]]
+    from leavehub.reconcile.arrears import AGING_BUCKETS, arrears_aging
+    from leavehub.reconcile.loader import load_inputs
+
+    inputs = load_inputs(hub.open_store(), check_date=date(2026, 5, 1), weeks=8)
+    aging, _late = arrears_aging(inputs.arrears, check_date=date(2026, 5, 1))
+    (row,) = aging.itertuples(index=False)
+    got = dict(zip(AGING_BUCKETS, (getattr(row, f"_{i + 3}") for i in range(4)), strict=True))
+    assert {k: f"{v / 100:.2f}" for k, v in got.items()} == expected["aging"]
+    assert f"{row.outstanding_cents / 100:.2f}" == expected["outstanding"]
