@@ -1,15 +1,24 @@
-"""Benchmark: price one biweekly pay period for a whole employer with the rules engine.
+"""Benchmark: one biweekly pay run for a whole employer, from the store to the signed LedgerPay pay-data file.
 
 100,000 employees (every one with an employment version, two enrollments and a PTO balance), 5,000 of them on
 leave of every kind the engine handles: unpaid FMLA (whole and partial periods), STD approved (elimination
 then top-up) and pending (provisional pay), CA PFL / MA PFML (top-up with agreement, AWW cap) / NY PFL,
 workers' comp, salary continuation, and intermittent FMLA episodes; third-party payments for the paid plans.
+The employer is staged into a store (SQLite by default, ``--db-url`` for PostgreSQL) with a LedgerPay
+calendar, untimed. Then, timed, the pay run's own steps:
 
-Phases: READ = the canonical frames from Parquet into Arrow-backed pandas (a stand-in for the store's Arrow
-read, which is the store's to measure), RULES = ``price_period`` (frames in, instruction frame out), WRITE =
-the instruction frame to CSV (a stand-in for the payroll vendor file, which the LedgerPay wave adds). Best of
-``--repeat`` runs; peak RSS and its growth per employee. The baseline prices ``--baseline`` employees on leave
-one call per employee (what a per-person loop over the same rules costs), extrapolated to everyone on leave.
+- READ: the pay window and the canonical frames of the people the period is about, from the store
+  (``leavehub.payrun.inputs``: one SQL set of employees with leave activity, then one streamed select per
+  entity);
+- RULES: ``price_period`` (frames in, instruction frame out);
+- WRITE: the instruction records into the pay book (the store), the import rows, encryption to LedgerPay and
+  signing (gpg via ``connectors.pgp``), and the put to LedgerPay's import folder (a local folder here: the SFTP
+  put is ``bench/sftp_bench.py``'s).
+
+A last full ``run_pay`` (plan + book + deliver + ledger) is timed as a whole. Two floors, measured in the same
+run: the whole-store read (every current version of every entity the rules take, ``Store.current``: what the
+pay run read before it read only its people), and the rules priced one employee at a time (``--baseline``
+employees on leave, extrapolated to everyone on leave). Peak RSS and its growth per employee.
 
     .venv/bin/python bench/pay_bench.py            # 100,000 employees, 5,000 on leave
     .venv/bin/python bench/pay_bench.py --smoke    # 10,000 employees, 500 on leave
@@ -20,7 +29,10 @@ The last line printed is JSON.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import os
+import shutil
 import sys
 import tempfile
 import time
@@ -35,8 +47,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pyarrow as pa  # noqa: E402
-import pyarrow.csv as pacsv  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
+import yaml  # noqa: E402
 
 from bench._measure import peak_rss_mb  # noqa: E402
 from leavehub.config.policy import load_policy  # noqa: E402
@@ -139,14 +150,59 @@ def generate(n: int, on_leave: int) -> dict[str, pa.Table]:
     return tables
 
 
-def read(folder: Path) -> LeaveInputs:
-    def frame(name: str) -> pd.DataFrame:
-        return pq.read_table(folder / f"{name}.parquet").to_pandas(types_mapper=pd.ArrowDtype)
+COMPANY, CHECK = WINDOW.payroll_company_code, WINDOW.check_date
+ENTITIES = ("employment", "leave_period", "absence", "benefit_payment", "enrollment", "time_off_balance")
 
-    return LeaveInputs(employment=frame("employment"), leave_periods=frame("leave_period"),
-                       absences=frame("absence"), benefit_payments=frame("benefit_payment"),
-                       enrollments=frame("enrollment"), time_off=frame("time_off_balance"),
-                       premium_history=frame("premium_history"))
+
+def _hub(folder: Path, db_url: str | None) -> None:
+    """A hub home, a mappings root with LedgerPay on local folders (OpenPGP kept), keys and a migrated store."""
+    from leavehub.store import PiiCipher, Store
+    from leavehub.store.pii import generate_key
+    from sandbox.keys import generate_key_pair
+
+    mappings = folder / "mappings"
+    shutil.copytree(ROOT / "mappings" / "ledgerpay", mappings / "ledgerpay")
+    vendor = yaml.safe_load((mappings / "ledgerpay" / "vendor.yaml").read_text(encoding="utf-8"))
+    vendor["transport"] = {"type": "local", "inbound_dir": "export", "outbound_dir": "import"}
+    (mappings / "ledgerpay" / "vendor.yaml").write_text(yaml.safe_dump(vendor), encoding="utf-8")
+    hub, payroll = generate_key_pair(folder / "keys", "hub"), generate_key_pair(folder / "keys", "ledgerpay")
+    home = folder / "home"
+    home.mkdir()
+    url = db_url or f"sqlite:///{home / 'leavehub.db'}"
+    os.environ.update({"LEAVEHUB_HOME": str(home), "LEAVEHUB_MAPPINGS": str(mappings), "LEAVEHUB_DB_URL": url,
+                       "LEAVEHUB_PII_KEY": generate_key(), "AIRFLOW_CONN_LEDGERPAY_PGP": json.dumps(
+                           {"conn_type": "generic", "extra": hub.connection_extra([payroll])})})
+    store = Store.open(url, cipher=PiiCipher.from_environment())
+    store.migrate()
+    store.dispose()
+
+
+def _stage(store, tables: dict[str, pa.Table]) -> None:
+    """Each generated table into the store as one file of its entity (untimed set-up)."""
+    from leavehub.store.ledger import FileArrival
+    from schemas.models import ENTITIES as MODELS
+
+    calendar = pd.DataFrame([{"payroll_company_code": COMPANY, "pay_frequency": "BIWEEKLY",
+                              "period_start": WINDOW.period_start, "period_end": WINDOW.period_end,
+                              "check_date": CHECK, "processing_deadline": datetime(2026, 3, 18, 17, tzinfo=UTC)}])
+    frames = {name: tables[name].to_pandas(types_mapper=pd.ArrowDtype) for name in ENTITIES}
+    frames["pay_period"] = calendar
+    for entity, frame in frames.items():
+        frame = frame.drop(columns=[c for c in ("effective_to",) if c in frame])
+        key = frame[list(MODELS[entity].natural_key)].astype(str).agg("|".join, axis=1)
+        frame = frame.assign(record_key=key.to_numpy(), _row=range(1, len(frame) + 1))
+        digest = hashlib.sha256(entity.encode()).hexdigest()
+        arrival = FileArrival("bench", entity, "inbound", f"{entity}.csv", 1, digest, digest, None,
+                              date(2026, 3, 1), "full", "1.0.0", "1", len(frame))
+        with store.intake(arrival) as intake:
+            intake.stage(entity, frame, "file_date")
+
+
+def _whole_store_read(store) -> LeaveInputs:
+    """The floor: every current version of every entity the rules take (what the pay run read before)."""
+    return LeaveInputs(employment=store.current("employment"), leave_periods=store.current("leave_period"),
+                       absences=store.current("absence"), benefit_payments=store.current("benefit_payment"),
+                       enrollments=store.current("enrollment"), time_off=store.current("time_off_balance"))
 
 
 def _one_at_a_time(inputs: LeaveInputs, count: int, history, tables) -> float:
@@ -159,8 +215,8 @@ def _one_at_a_time(inputs: LeaveInputs, count: int, history, tables) -> float:
 
     singles = [LeaveInputs(employment=mine(inputs.employment, p), leave_periods=mine(inputs.leave_periods, p),
                            absences=mine(inputs.absences, p), benefit_payments=mine(inputs.benefit_payments, p),
-                           enrollments=mine(inputs.enrollments, p), time_off=mine(inputs.time_off, p),
-                           premium_history=inputs.premium_history) for p in people]
+                           enrollments=mine(inputs.enrollments, p), time_off=mine(inputs.time_off, p))
+               for p in people]
     started = time.perf_counter()
     for single in singles:
         price_period(single, WINDOW, history, tables)
@@ -171,50 +227,74 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="10,000 employees, 500 on leave")
     parser.add_argument("--employees", type=int, default=None)
-    parser.add_argument("--repeat", type=int, default=None)
+    parser.add_argument("--db-url", default=None, help="default: a SQLite file in a temporary folder")
     parser.add_argument("--baseline", type=int, default=None, help="employees priced one at a time (default 100)")
     args = parser.parse_args()
     n = args.employees or (10_000 if args.smoke else 100_000)
     on_leave = max(len(KINDS), n // 20)
-    repeat = args.repeat or (1 if args.smoke else 3)
-    history, tables = load_policy(), load_rule_tables()
-    base_rss = peak_rss_mb()
     with tempfile.TemporaryDirectory(prefix="pay_bench_") as tmp:
-        folder = Path(tmp)
+        _hub(Path(tmp), args.db_url)
+        from leavehub.payrun.book import PayBatch, PayBook
+        from leavehub.payrun.inputs import leave_inputs, pay_period, period_people
+        from leavehub.payrun.run import _deliver, _effective, _records, run_pay
+        from leavehub.pipeline.runner import open_store
+        from leavehub.settings import Settings
+
+        settings = Settings.from_env()
+        store = open_store(settings)
         started = time.perf_counter()
-        for name, table in generate(n, on_leave).items():
-            pq.write_table(table, folder / f"{name}.parquet")
-        print(f"generated {n:,} employees, {on_leave:,} on leave in {time.perf_counter() - started:.1f}s")
-        runs = []
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            inputs = read(folder)
-            t1 = time.perf_counter()
-            priced = price_period(inputs, WINDOW, history, tables)
-            t2 = time.perf_counter()
-            pacsv.write_csv(pa.Table.from_pandas(priced.lines, preserve_index=False), folder / "lines.csv")
-            t3 = time.perf_counter()
-            runs.append((t3 - t0, t1 - t0, t2 - t1, t3 - t2))
-        lines = priced.lines
-        per_person = _one_at_a_time(inputs, args.baseline or (20 if args.smoke else 100), history, tables)
-    best = min(runs)
-    peak = peak_rss_mb()
-    by_kind = lines.groupby(lines["kind"].astype(str)).size().to_dict()
-    print(f"lines: {len(lines):,} ({', '.join(f'{k} {v:,}' for k, v in sorted(by_kind.items()))}); "
-          f"arrears rows: {len(priced.arrears):,}")
-    print(f"best of {repeat}: total {best[0]:.2f}s = read {best[1]:.2f}s + rules {best[2]:.2f}s + "
-          f"write {best[3]:.2f}s; peak RSS {peak:.0f} MB")
+        _stage(store, generate(n, on_leave))
+        print(f"staged {n:,} employees ({on_leave:,} on leave) in {time.perf_counter() - started:.1f}s")
+        history, tables = load_policy(), load_rule_tables()
+        base_rss = peak_rss_mb()
+        t0 = time.perf_counter()
+        period = pay_period(store, COMPANY, CHECK)
+        earlier = sorted({date.fromisoformat(b.check_date) for b in _effective(PayBook(store), COMPANY, CHECK)})
+        inputs = leave_inputs(store, COMPANY, period_people(period.span(earlier)))
+        t1 = time.perf_counter()
+        priced = price_period(inputs, period.window, history, tables)
+        t2 = time.perf_counter()
+        lines = _records(priced.lines)
+        batch = PayBatch(PayBook(store).next_batch_id(COMPANY, CHECK), COMPANY, CHECK.isoformat(),
+                         WINDOW.period_start.isoformat(), WINDOW.period_end.isoformat(), "NEW", "BUILT", lines)
+        PayBook(store).save(batch)
+        name, size, _, _ = _deliver(store, settings, batch, None)
+        t3 = time.perf_counter()
+        outcome = run_pay(store, settings, COMPANY, CHECK, now=datetime(2026, 3, 17, tzinfo=UTC))
+        t4 = time.perf_counter()
+        peak = peak_rss_mb()
+        whole = time.perf_counter()
+        everything = _whole_store_read(store)
+        whole = time.perf_counter() - whole
+        per_person = _one_at_a_time(everything, args.baseline or (20 if args.smoke else 100), history, tables)
+        store.dispose()
+    read_s, rules_s, write_s, run_s = t1 - t0, t2 - t1, t3 - t2, t4 - t3
+    total = read_s + rules_s + write_s
+    by_kind = priced.lines.groupby(priced.lines["kind"].astype(str)).size().to_dict()
+    print(f"people read: {len(inputs.employment):,} employment rows of {n:,}; lines: {len(lines):,} "
+          f"({', '.join(f'{k} {v:,}' for k, v in sorted(by_kind.items()))}); file {name} {size:,} bytes "
+          "(signed + encrypted)")
+    print(f"store -> signed file: {total:.2f}s = read {read_s:.2f}s + rules {rules_s:.2f}s + "
+          f"write {write_s:.2f}s; "
+          f"the whole run_pay (plan, book, deliver, ledger) {run_s:.2f}s -> {outcome.status} {outcome.file_name}; "
+          f"peak RSS {peak:.0f} MB")
+    print(f"floor, the whole store read (every current version): {whole:.2f}s -> the people read is "
+          f"{whole / read_s:.1f}x faster")
     baseline = per_person * on_leave
-    print(f"baseline, one pricing per employee on leave: {per_person * 1000:.1f} ms each -> {baseline:.0f}s for "
-          f"{on_leave:,}; vectorized rules are {baseline / best[2]:.0f}x faster")
+    print(f"floor, one pricing per employee on leave: {per_person * 1000:.1f} ms each -> {baseline:.0f}s for "
+          f"{on_leave:,}; vectorized rules are {baseline / rules_s:.0f}x faster")
+    print(f"first rung 10 s: {'met' if total < 10 else 'NOT met'}; goal 3 s: "
+          f"{'met' if total < 3 else f'{total - 3:.2f}s short'}")
     print(json.dumps({"bench": "pay", "employees": n, "on_leave": on_leave, "lines": len(lines),
-                      "total_s": round(best[0], 3), "read_s": round(best[1], 3), "rules_s": round(best[2], 3),
-                      "write_s": round(best[3], 3), "goal_s": 3.0, "first_rung_s": 10.0,
-                      "peak_rss_mb": round(peak, 1),
+                      "store_to_signed_file_s": round(total, 3), "read_s": round(read_s, 3),
+                      "rules_s": round(rules_s, 3), "write_s": round(write_s, 3), "run_pay_s": round(run_s, 3),
+                      "first_rung_s": 10.0, "goal_s": 3.0, "peak_rss_mb": round(peak, 1),
                       "rss_kb_per_employee": round((peak - base_rss) * 1000 / n, 2),
-                      "baseline_per_employee_rules_s": round(baseline, 1),
-                      "ratio_baseline_over_rules": round(baseline / best[2], 1),
-                      "runs_total_s": [round(r[0], 3) for r in runs]}))
+                      "floor_whole_store_read_s": round(whole, 3),
+                      "ratio_whole_read_over_read": round(whole / read_s, 1),
+                      "floor_per_employee_rules_s": round(baseline, 1),
+                      "ratio_per_employee_over_rules": round(baseline / rules_s, 1),
+                      "file_bytes": size, "status": outcome.status}))
 
 
 if __name__ == "__main__":

@@ -269,7 +269,7 @@ def reconcile(
         vendors = load_vendors(settings.mappings_root)
         files = run_reconciliation(open_store(settings), vendors, check_date=day,
                                    out_dir=out or settings.home / "reports",
-                                   weeks=employer.reconciliation.scorecard_weeks, home=settings.home,
+                                   weeks=employer.reconciliation.scorecard_weeks,
                                    mappings_root=settings.mappings_root)
     except LeaveHubError as exc:
         _fail(exc)

@@ -293,7 +293,7 @@ def _reconcile(console: Console, settings: Settings, check_date: date) -> None:
         files = run_reconciliation(store, load_vendors(settings.mappings_root), check_date=check_date,
                                    out_dir=settings.home / "reports",
                                    weeks=settings.employer.reconciliation.scorecard_weeks,
-                                   home=settings.home, mappings_root=settings.mappings_root)
+                                   mappings_root=settings.mappings_root)
     finally:
         store.dispose()
     console.print(f"reconciled:  {check_date.isoformat()}: {files.exceptions} exception(s), "

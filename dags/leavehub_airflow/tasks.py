@@ -376,6 +376,6 @@ class ReconcileOperator(BaseOperator):
         log.info("reconciling check date %s", check_date.isoformat())
         files = run_reconciliation(store, load_vendors(settings.mappings_root), check_date=check_date,
                                    out_dir=settings.home / "reports",
-                                   weeks=employer.reconciliation.scorecard_weeks, home=settings.home,
+                                   weeks=employer.reconciliation.scorecard_weeks,
                                    mappings_root=settings.mappings_root)
         return {"check_date": check_date.isoformat(), **files.summary()}

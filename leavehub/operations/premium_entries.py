@@ -109,14 +109,14 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
     register has not arrived. Nothing is written."""
     from leavehub.config.policy import load_policy
     from leavehub.config.rule_tables import load_rule_tables
-    from leavehub.payrun.inputs import leave_inputs, pay_period
+    from leavehub.payrun.inputs import leave_inputs, pay_period, period_people
     from leavehub.rules.pay import price_period
 
     register = _on_check(store.current("payroll_register_line"), company, check_date)
     if not len(register):
         return None
     period = pay_period(store, company, check_date)
-    inputs = leave_inputs(store, company)
+    inputs = leave_inputs(store, company, period_people(period.span([])))
     priced = price_period(replace(inputs, premium_ledger=pd.DataFrame(), net_pay=pd.DataFrame()), period.window,
                           history or load_policy(), tables or load_rule_tables())
     taken = register_deductions(register, store.current("identity_link"))

@@ -1,31 +1,38 @@
 """The pay book: every pay-data batch built for a company and check date, with its lines and its state.
 
-A batch moves BUILT -> SENT -> ACKNOWLEDGED (a register line carries its Batch ID). Its Batch ID
+A batch moves BUILT -> SENT -> ACKNOWLEDGED (a payroll register line carries its Batch ID). Its Batch ID
 (``<CO><YYYYMMDD><NN>``) is assigned when it is built and reused on every retry and on a ``REPLACE``; its lines
 are the instruction frame it carries (with each line's explanation), so a later run diffs against exactly what
-was sent. One JSON file per batch under ``<home>/payrun/<CO>/<YYYYMMDD>/`` (0600 in 0700 folders), written to
-a temporary name and renamed, so a crash never leaves half a batch.
+was sent. The book lives in the store (tables ``pay_batch``, ``pay_batch_line``, ``pay_batch_receivable``), not
+on a worker's disk: a retry on another worker, the reconciliation and the next period all read the same book.
+Saving a batch replaces its lines and receivables in one transaction, so a crash never leaves half a batch.
 
 Example::
 
-    book = PayBook(settings.home)
+    book = PayBook(store)
     latest = book.latest("NWD", date(2026, 3, 20))    # None before the first build
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, field, replace
-from datetime import date
-from pathlib import Path
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
-from leavehub.pipeline.at_rest import private_dir
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
+from schemas.errors import TransientError
 
 __all__ = ["BatchStatus", "PayBatch", "PayBook"]
 
 BatchStatus = Literal["BUILT", "SENT", "ACKNOWLEDGED"]
+
+_LINE_COLUMNS = tuple(c.name for c in PAY_BATCH_LINE.columns if c.name not in ("batch_id", "line_no"))
+_RECEIVABLE_COLUMNS = tuple(c.name for c in PAY_BATCH_RECEIVABLE.columns if c.name not in ("batch_id", "line_no"))
+_DATES = ("pay_period_start", "pay_period_end", "check_date", "original_period_start", "original_period_end")
 
 
 @dataclass(frozen=True)
@@ -49,39 +56,127 @@ class PayBatch:
         return replace(self, status=status, **changes)
 
 
+def _text(value: Any) -> Any:
+    """A stored value as the book's records carry it: decimals as text, dates ISO, the rest as is."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _stored(name: str, value: Any) -> Any:
+    """A record's text value as its column stores it."""
+    if value is None or value == "":
+        return None
+    if name in _DATES:
+        return date.fromisoformat(str(value)[:10])
+    if name in ("hours", "amount", "cap_percent"):
+        return Decimal(str(value))
+    if name == "amount_cents":
+        return int(value)
+    return value
+
+
 class PayBook:
-    """The batches of every company and check date, kept under the hub's home."""
+    """The batches of every company and check date, kept in the store."""
 
-    def __init__(self, home: Path) -> None:
-        self.home = Path(home)
-        self.root = self.home / "payrun"
+    def __init__(self, store: Any) -> None:
+        self.engine = store.engine
 
-    def _folder(self, company: str, check_date: date | str) -> Path:
-        day = check_date if isinstance(check_date, str) else check_date.isoformat()
-        return self.root / company / day.replace("-", "")
-
-    def batches(self, company: str, check_date: date | str | None = None) -> list[PayBatch]:
-        """The company's batches (of one check date when given), oldest first."""
-        if not self.root.is_dir():
-            return []
-        folders = [self._folder(company, check_date)] if check_date is not None else \
-            sorted(p for p in (self.root / company).glob("*") if p.is_dir())
-        found = []
-        for folder in folders:
-            for path in sorted(folder.glob("*.json")):
-                found.append(PayBatch(**json.loads(path.read_text(encoding="utf-8"))))
-        return sorted(found, key=lambda b: (b.check_date, b.batch_id))
+    def batches(self, company: str | None = None, check_date: date | str | None = None, *,
+                before: date | None = None, lines: bool = True) -> list[PayBatch]:
+        """The batches (of ``company``, of one check date or before one, when given), oldest first."""
+        b = PAY_BATCH.c
+        query = select(PAY_BATCH)
+        if company is not None:
+            query = query.where(b.company == company)
+        if check_date is not None:
+            query = query.where(b.check_date == _day(check_date))
+        if before is not None:
+            query = query.where(b.check_date < before)
+        with self.engine.connect() as connection:
+            heads = connection.execute(query.order_by(b.check_date, b.batch_id)).mappings().all()
+            ids = [h["batch_id"] for h in heads]
+            by_batch: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+            owed: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+            if lines and ids:
+                for table, target, names in ((PAY_BATCH_LINE, by_batch, _LINE_COLUMNS),
+                                             (PAY_BATCH_RECEIVABLE, owed, _RECEIVABLE_COLUMNS)):
+                    rows = connection.execute(select(table).where(table.c.batch_id.in_(ids))
+                                              .order_by(table.c.batch_id, table.c.line_no)).mappings()
+                    for row in rows:
+                        target[row["batch_id"]].append({n: _text(row[n]) for n in names})
+        return [PayBatch(batch_id=h["batch_id"], company=h["company"], check_date=h["check_date"].isoformat(),
+                         period_start=h["period_start"].isoformat(), period_end=h["period_end"].isoformat(),
+                         action=h["action"], status=h["status"], lines=by_batch[h["batch_id"]],
+                         receivables=owed[h["batch_id"]], file_name=h["file_name"], sha256=h["sha256"],
+                         sends=h["sends"]) for h in heads]
 
     def latest(self, company: str, check_date: date | str) -> PayBatch | None:
         mine = self.batches(company, check_date)
         return mine[-1] if mine else None
 
     def next_batch_id(self, company: str, check_date: date) -> str:
-        return f"{company}{check_date:%Y%m%d}{len(self.batches(company, check_date)) + 1:02d}"
+        b = PAY_BATCH.c
+        with self.engine.connect() as connection:
+            count = connection.execute(select(func.count()).where(b.company == company,
+                                                                  b.check_date == check_date)).scalar_one()
+        return f"{company}{check_date:%Y%m%d}{count + 1:02d}"
 
     def save(self, batch: PayBatch) -> None:
-        folder = private_dir(self._folder(batch.company, batch.check_date), under=self.home)
-        tmp = folder / f".{batch.batch_id}.json.part"
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(asdict(batch), sort_keys=True, indent=1))
-        tmp.replace(folder / f"{batch.batch_id}.json")
+        """Write ``batch`` whole (its header, lines and receivables replace what the book held for its id)."""
+        now = datetime.now(UTC)
+        head = {"company": batch.company, "check_date": _day(batch.check_date),
+                "period_start": _day(batch.period_start), "period_end": _day(batch.period_end),
+                "action": batch.action, "status": batch.status, "file_name": batch.file_name,
+                "sha256": batch.sha256, "sends": batch.sends}
+        try:
+            with self.engine.begin() as connection:
+                b = PAY_BATCH.c
+                known = connection.execute(select(b.batch_id).where(b.batch_id == batch.batch_id)).first()
+                if known is None:
+                    connection.execute(insert(PAY_BATCH).values(batch_id=batch.batch_id, built_at=now, **head))
+                else:
+                    connection.execute(update(PAY_BATCH).where(b.batch_id == batch.batch_id)
+                                       .values(built_at=now, **head))
+                for table, records, names in ((PAY_BATCH_LINE, batch.lines, _LINE_COLUMNS),
+                                              (PAY_BATCH_RECEIVABLE, batch.receivables, _RECEIVABLE_COLUMNS)):
+                    connection.execute(delete(table).where(table.c.batch_id == batch.batch_id))
+                    if records:
+                        connection.execute(insert(table), [
+                            {"batch_id": batch.batch_id, "line_no": n,
+                             **{name: _stored(name, record.get(name)) for name in names}}
+                            for n, record in enumerate(records, start=1)])
+        except IntegrityError as exc:  # a concurrent run built the same Batch ID first: plan again
+            raise TransientError(f"pay batch {batch.batch_id} was built concurrently; retry") from exc
+
+    def mark(self, batch_id: str, status: BatchStatus, **changes: Any) -> None:
+        """Move a batch to ``status`` (its lines stay), with the header fields given (``file_name`` ...)."""
+        stamp = {"SENT": {"sent_at": datetime.now(UTC)}, "ACKNOWLEDGED": {"acknowledged_at": datetime.now(UTC)}}
+        with self.engine.begin() as connection:
+            connection.execute(update(PAY_BATCH).where(PAY_BATCH.c.batch_id == batch_id)
+                               .values(status=status, **stamp.get(status, {}), **changes))
+
+    def acknowledge(self, company: str) -> int:
+        """SENT batches of ``company`` whose Batch ID the payroll register carries are ACKNOWLEDGED (payroll
+        processed them); one set-based update. Returns how many moved."""
+        register = versions_table("payroll_register_line")
+        seen = select(register.c.batch_id).where(register.c.superseded_at.is_(None), register.c.valid_to.is_(None),
+                                                 register.c.batch_id.is_not(None))
+        with self.engine.begin() as connection:
+            return connection.execute(
+                update(PAY_BATCH).where(PAY_BATCH.c.company == company, PAY_BATCH.c.status == "SENT",
+                                        PAY_BATCH.c.batch_id.in_(seen))
+                .values(status="ACKNOWLEDGED", acknowledged_at=datetime.now(UTC))).rowcount
+
+    def sent_people(self, company: str, before: date) -> Any:
+        """A select of the employee ids of every line sent for ``company`` on checks before ``before`` (a retro
+        diff must look at them even when their leave is gone from the store)."""
+        b, ln = PAY_BATCH.c, PAY_BATCH_LINE.c
+        return (select(ln.employee_id).join(PAY_BATCH, b.batch_id == ln.batch_id)
+                .where(b.company == company, b.check_date < before, b.status != "BUILT"))
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

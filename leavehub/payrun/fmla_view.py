@@ -12,6 +12,7 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -77,9 +78,8 @@ def balance_on(store: Any, employee: str, as_of: date) -> dict[str, Any]:
     calendar = store.current("pay_period")
     company = str(links["payroll_company_code"].dropna().iloc[0]) if len(links) and \
         links["payroll_company_code"].notna().any() else str(calendar["payroll_company_code"].iloc[0])
-    inputs = leave_inputs(store, company)
-    inputs = type(inputs)(**{name: _mine(getattr(inputs, name), employee)
-                             for name in inputs.__dataclass_fields__})
+    inputs = replace(leave_inputs(store, company, [employee]),
+                     hours_worked=_mine(store.current("hours_worked"), employee))
     first = days_column(leaves["period_start"]).min()
     mine = calendar.loc[(calendar["payroll_company_code"].astype(str) == company)
                         & (days_column(calendar["period_end"]) >= first)

@@ -1,13 +1,22 @@
-"""What a pay run reads from the store: the company's pay window and deadline, and the canonical frames.
+"""What a pay run reads from the store: the company's pay window and deadline, and the canonical frames of the
+employees the run is about - and only theirs.
 
-Only the company's own employees are priced: an employee whose identity link names another payroll company
-code is left out (a single-company employer's HRIS may send none: then everyone counts). ``File #`` comes from
-the same link (``payroll_file_number``). Frames are the store's current versions.
+Most of a workforce has nothing to price in a period, so the run never reads it. "The people" of a run are one
+SQL set, computed by the database: employees with a leave period overlapping the days priced (this period and
+every earlier period a retro diff re-prices), an intermittent episode on those days, a third-party payment the
+checks carry, or a line or receivable already in the pay book for an earlier check (a retro diff must see them
+even when their leave is gone). Each entity is then one select of the current versions whose ``employee_id`` is
+in that set, streamed as Arrow record batches (``leavehub.store.current_state``): no per-person query and no
+full-table read. An employee whose identity link names another payroll company code is left out (a
+single-company employer's HRIS may send none: then everyone counts). ``File #`` comes from the same link
+(``payroll_file_number``), looked up for the employees of the batch only. Catch-up's inputs (premium ledger
+entries, the register's last paid net) are read the same way, for the people only; anyone with a premium
+ledger entry is one of the people (arrears may be collected from a check with no leave on it).
 
 Example::
 
     period = pay_period(store, "NWD", date(2026, 3, 20))    # window, deadline, the calendar's earlier checks
-    inputs = leave_inputs(store, "NWD")
+    inputs = leave_inputs(store, "NWD", period_people(period.span(earlier_checks)))
 """
 
 from __future__ import annotations
@@ -17,16 +26,33 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
+from sqlalchemy import and_, select, union
 
 from leavehub.rules.pay import LeaveInputs
 from leavehub.rules.register import register_net_pay
 from leavehub.rules.schedule import PayWindow, pay_window
+from leavehub.store.current_state import read_versions
+from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
 from schemas.errors import ConfigError
 
-__all__ = ["CompanyPeriod", "file_numbers", "leave_inputs", "pay_period"]
+__all__ = ["CompanyPeriod", "Span", "batch_people", "file_numbers", "leave_inputs", "pay_period",
+           "period_people"]
 
-_FRAMES = {"leave_periods": "leave_period", "absences": "absence", "benefit_payments": "benefit_payment",
-           "enrollments": "enrollment", "time_off": "time_off_balance", "hours_worked": "hours_worked"}
+_FRAMES = {"employment": "employment", "leave_periods": "leave_period", "absences": "absence",
+           "benefit_payments": "benefit_payment", "enrollments": "enrollment", "time_off": "time_off_balance"}
+"""LeaveInputs field -> the entity read for it (the people's current versions)."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """The days a run prices (``first`` .. ``last``: the earliest re-priced period's start to this period's
+    end) and the payment dates its checks carry memo lines for (after ``paid_after``, up to ``paid_until``)."""
+
+    company: str
+    first: date
+    last: date
+    paid_after: date
+    paid_until: date
 
 
 @dataclass(frozen=True)
@@ -40,44 +66,95 @@ class CompanyPeriod:
     def window_of(self, check_date: date) -> PayWindow:
         return pay_window(self.calendar, self.window.payroll_company_code, check_date)
 
+    def span(self, earlier_checks: list[date]) -> Span:
+        """The span of this window and the windows of ``earlier_checks`` (the periods a retro re-prices)."""
+        windows = [self.window, *(self.window_of(check) for check in earlier_checks)]
+        paid_after = min(w.previous_check_date or w.period_start for w in windows)
+        return Span(self.window.payroll_company_code, min(w.period_start for w in windows),
+                    max(w.period_end for w in windows), paid_after, max(w.check_date for w in windows))
+
+
+def _current(entity: str) -> Any:
+    v = versions_table(entity)
+    return v, and_(v.c.superseded_at.is_(None), v.c.valid_to.is_(None))
+
 
 def pay_period(store: Any, company: str, check_date: date) -> CompanyPeriod:
     """The window paid on ``check_date``; a check date the calendar lacks is a ``ConfigError`` naming it."""
-    calendar = store.current("pay_period")
+    v = versions_table("pay_period")
+    with store.engine.connect() as connection:
+        calendar = read_versions(connection, "pay_period", extra=v.c.payroll_company_code == company)
     try:
         window = pay_window(calendar, company, check_date)
     except KeyError as exc:
         raise ConfigError(f"the LedgerPay pay calendar has no period of company {company} with check date "
                           f"{check_date.isoformat()} (load LEDGERPAY_CALENDAR_{company}_{check_date:%Y})",
                           key_path="pay_period") from exc
-    rows = calendar.loc[(calendar["payroll_company_code"].astype(str) == company)
-                        & (pd.to_datetime(calendar["check_date"]).dt.date == check_date)]
+    rows = calendar.loc[pd.to_datetime(calendar["check_date"]).dt.date == check_date]
     deadline = rows["processing_deadline"].iloc[0]
     deadline = None if pd.isna(deadline) else pd.Timestamp(deadline).to_pydatetime()
     return CompanyPeriod(window, deadline, calendar)
 
 
-def leave_inputs(store: Any, company: str, check_date: date | None = None) -> LeaveInputs:
-    """The canonical frames one pricing reads, cut to ``company``'s employees. With ``check_date``, also what
-    catch-up needs: the premium ledger entries and each employee's latest paid net from the register before
-    that check (``leavehub.rules.register``)."""
-    employment = store.current("employment")
-    links = store.current("identity_link")
-    if len(links):
-        code = links["payroll_company_code"].astype("string")
-        others = set(links.loc[(code != company).fillna(False), "employee_id"].astype(str))
-        employment = employment.loc[~employment["employee_id"].astype(str).isin(others)]
-    frames = {name: store.current(entity) for name, entity in _FRAMES.items()}
-    if check_date is not None:
-        frames["premium_ledger"] = store.current("premium_ledger_entry")
-        frames["net_pay"] = register_net_pay(store.current("payroll_register_line"), links, before=check_date)
-    return LeaveInputs(employment=employment.reset_index(drop=True), **frames)
+def period_people(span: Span) -> Any:
+    """The SQL set (a select of ``employee_id``) of everyone a run over ``span`` must price."""
+    lp, lp_open = _current("leave_period")
+    ab, ab_open = _current("absence")
+    bp, bp_open = _current("benefit_payment")
+    pl, pl_open = _current("premium_ledger_entry")
+    book, ln, owed = PAY_BATCH.c, PAY_BATCH_LINE.c, PAY_BATCH_RECEIVABLE.c
+    return union(
+        select(lp.c.employee_id).where(lp_open, lp.c.period_start <= span.last, lp.c.period_end >= span.first),
+        select(ab.c.employee_id).where(ab_open, ab.c.absence_date.between(span.first, span.last)),
+        select(bp.c.employee_id).where(bp_open, bp.c.payment_date > span.paid_after,
+                                       bp.c.payment_date <= span.paid_until),
+        select(ln.employee_id).join(PAY_BATCH, book.batch_id == ln.batch_id)
+        .where(book.company == span.company, book.status != "BUILT", book.check_date < span.paid_until),
+        select(owed.employee_id).join(PAY_BATCH, book.batch_id == owed.batch_id)
+        .where(book.company == span.company, book.status != "BUILT", book.check_date < span.paid_until),
+        select(pl.c.employee_id).where(pl_open),
+    )
 
 
-def file_numbers(store: Any) -> dict[str, str]:
-    """Employee id -> payroll file number, where the identity link carries one."""
-    links = store.current("identity_link")
-    if not len(links):
-        return {}
-    known = links.loc[links["payroll_file_number"].notna(), ["employee_id", "payroll_file_number"]]
-    return dict(zip(known["employee_id"].astype(str), known["payroll_file_number"].astype(str), strict=True))
+def leave_inputs(store: Any, company: str, people: Any, check_date: date | None = None) -> LeaveInputs:
+    """The canonical frames one pricing reads: the current versions of ``people`` (a select of employee ids,
+    or a list of them), cut to ``company``'s employees. With ``check_date``, also what catch-up needs: their
+    premium ledger entries and each one's latest paid net from the register before that check
+    (``leavehub.rules.register``)."""
+    links, links_open = _current("identity_link")
+    elsewhere = select(links.c.employee_id).where(links_open, links.c.payroll_company_code.is_not(None),
+                                                  links.c.payroll_company_code != company)
+    entities = {**_FRAMES, **({"premium_ledger": "premium_ledger_entry"} if check_date is not None else {})}
+    frames = {}
+    with store.engine.connect() as connection:
+        for name, entity in entities.items():
+            v = versions_table(entity)
+            mine = and_(v.c.employee_id.in_(people), v.c.employee_id.not_in(elsewhere))
+            frames[name] = read_versions(connection, entity, extra=mine)
+        if check_date is not None:
+            known = read_versions(connection, "identity_link", extra=links.c.employee_id.in_(people))
+            register = versions_table("payroll_register_line")
+            theirs = select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(people))
+            lines = read_versions(connection, "payroll_register_line",
+                                  extra=and_(register.c.payroll_company_code == company,
+                                             register.c.check_date < check_date,
+                                             register.c.payroll_file_number.in_(theirs)))
+            frames["net_pay"] = register_net_pay(lines, known, before=check_date)
+    return LeaveInputs(**frames)
+
+
+def batch_people(batch_id: str) -> Any:
+    """The SQL set of the employees a pay-book batch has lines for."""
+    return select(PAY_BATCH_LINE.c.employee_id).where(PAY_BATCH_LINE.c.batch_id == batch_id)
+
+
+def file_numbers(store: Any, people: Any = None) -> dict[str, str]:
+    """Employee id -> payroll file number, where the identity link carries one (of ``people`` - a select of
+    employee ids or a list - when given)."""
+    v, is_open = _current("identity_link")
+    wanted = and_(is_open, v.c.payroll_file_number.is_not(None),
+                  *([v.c.employee_id.in_(people)] if people is not None else []))
+    with store.engine.connect() as connection:
+        rows = connection.execute(select(v.c.employee_id, v.c.payroll_file_number).where(wanted)
+                                  .order_by(v.c.version_id)).all()
+    return {str(employee): str(number) for employee, number in rows}

@@ -32,7 +32,7 @@ import pyarrow as pa
 
 from leavehub.payrun.book import PayBatch, PayBook
 from leavehub.payrun.import_file import import_rows, pay_codes, write_import
-from leavehub.payrun.inputs import file_numbers, leave_inputs, pay_period
+from leavehub.payrun.inputs import batch_people, file_numbers, leave_inputs, pay_period, period_people
 from leavehub.rules.lines import INSTRUCTION_COLUMNS
 from leavehub.rules.pay import LeaveInputs, price_period
 from leavehub.rules.retro import retro_diff
@@ -105,22 +105,10 @@ def _receivable_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _effective(book: PayBook, company: str, before: date) -> list[PayBatch]:
     """Per earlier check date, the batch payroll holds: the latest one that went out."""
     latest: dict[str, PayBatch] = {}
-    for batch in book.batches(company):
-        if batch.check_date < before.isoformat() and batch.status != "BUILT":
+    for batch in book.batches(company, before=before):
+        if batch.status != "BUILT":
             latest[batch.check_date] = batch
     return list(latest.values())
-
-
-def _acknowledge(store: Any, book: PayBook, batches: list[PayBatch]) -> None:
-    """SENT batches whose Batch ID the payroll register carries are ACKNOWLEDGED (payroll processed them)."""
-    sent = [b for b in batches if b.status == "SENT"]
-    if not sent:
-        return
-    register = store.current("payroll_register_line")
-    seen = set(register["batch_id"].dropna().astype(str)) if len(register) else set()
-    for batch in sent:
-        if batch.batch_id in seen:
-            book.save(batch.with_status("ACKNOWLEDGED"))
 
 
 def _retro(inputs: LeaveInputs, sent_batches: list[PayBatch], period: Any, history: Any, tables: Any
@@ -180,13 +168,14 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
     from leavehub.config.rule_tables import load_rule_tables
 
     now = now or datetime.now(UTC)
-    book = PayBook(settings.home)
-    _acknowledge(store, book, book.batches(company))
+    book = PayBook(store)
+    book.acknowledge(company)
     period = pay_period(store, company, check_date)
     window = period.window
     history, tables = load_policy(), load_rule_tables()
-    inputs = leave_inputs(store, company, check_date)
     sent_batches = _effective(book, company, check_date)
+    span = period.span(sorted({date.fromisoformat(b.check_date) for b in sent_batches}))
+    inputs = leave_inputs(store, company, period_people(span), check_date)
     parts, receivables = _retro(inputs, sent_batches, period, history, tables)
     owed = _outstanding(sent_batches, receivables)
     parts.insert(0, price_period(replace(inputs, receivables=owed), window, history, tables).lines)
@@ -230,14 +219,14 @@ def run_pay(store: Any, settings: Any, company: str, check_date: date, *, now: d
     if plan.status != "TO_SEND":
         return PayRunOutcome(plan.status, plan.batch_id, "", len(plan.lines), plan.reason)
     assert plan.batch_id is not None and plan.action is not None
-    book = PayBook(settings.home)
+    book = PayBook(store)
     batch = PayBatch(batch_id=plan.batch_id, company=company, check_date=check_date.isoformat(),
                      period_start=plan.period_start.isoformat(), period_end=plan.period_end.isoformat(),
                      action=plan.action, status="BUILT", lines=plan.lines, receivables=plan.receivables,
                      sends=plan.previous.sends if plan.previous is not None else 0)
     book.save(batch)
     name, size, sha_sent, sha_plain = _deliver(store, settings, batch, connections)
-    book.save(batch.with_status("SENT", file_name=name, sha256=sha_sent, sends=batch.sends + 1))
+    book.mark(batch.batch_id, "SENT", file_name=name, sha256=sha_sent, sends=batch.sends + 1)
     _record_sent(store, batch, name, size, sha_sent, sha_plain)
     return PayRunOutcome("SENT", batch.batch_id, name, len(batch.lines))
 
@@ -254,7 +243,7 @@ def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tu
     lines = [{**line, "hours": Decimal(line["hours"]) if line["hours"] is not None else None,
               "amount": Decimal(line["amount"]) if line["amount"] is not None else None} for line in batch.lines]
     rows = import_rows(lines, batch_id=batch.batch_id, action=batch.action, company=batch.company, codes=codes,
-                       file_numbers=file_numbers(store))
+                       file_numbers=file_numbers(store, batch_people(batch.batch_id)))
     pgp = feed.vendor.pgp
     name = f"PR{batch.company}EPI_{batch.batch_id}.csv" + (".pgp" if pgp is not None else "")
     with StagingArea(base_dir=work_dir(feed)) as staging:

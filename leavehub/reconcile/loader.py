@@ -6,7 +6,7 @@ the file ledger and the 834 transaction sets are plain selects, and the exceptio
 transaction). Premium arrears come from the ``premium_ledger_entry`` records in the premium rules' arrears
 shape (positive: owed; negative: paid down), the rows ``leavehub.operations.premium_entries`` records from each
 check's register (the same rows ``leavehub premiums status`` reads). What the
-pay run sent for the check date comes from its pay book (``leavehub.payrun.book``, under the hub's home), put in
+pay run sent for the check date comes from the pay book in the store (``leavehub.payrun.book``), put in
 the register's terms (file number, line type, LedgerPay code) by ``pay_sent``; the register is the check date's
 ``payroll_register_line`` rows.
 
@@ -47,10 +47,10 @@ def _select(store: Store, statement) -> pd.DataFrame:  # type: ignore[no-untyped
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def load_inputs(store: Store, *, check_date: date, weeks: int, home: Path | None = None,
-                mappings_root: Path | None = None) -> ReconcileInputs:
-    """The check date's frames; ``home`` (the pay book's) and ``mappings_root`` (LedgerPay's codes) give what
-    the pay run sent (without them that frame is empty)."""
+def load_inputs(store: Store, *, check_date: date, weeks: int, mappings_root: Path | None = None
+                ) -> ReconcileInputs:
+    """The check date's frames; ``mappings_root`` (LedgerPay's codes) puts what the pay run sent in the
+    register's terms (without it that frame is empty)."""
     first_day = check_date - timedelta(weeks=weeks)
     ledger = FILE_LEDGER.c
     sets = X12_TRANSACTION_SET.c
@@ -73,7 +73,7 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, home: Path | None
                                  .where(sets.business_date > check_date - SET_LOOKBACK,
                                         sets.business_date <= check_date)),
         arrears=_arrears(store.current("premium_ledger_entry")),
-        pay_sent=pay_sent(home, mappings_root, links, check_date) if home and mappings_root
+        pay_sent=pay_sent(store, mappings_root, links, check_date) if mappings_root
         else pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS}),
         register=_on_check(store.current("payroll_register_line"), check_date),
         pay_periods=store.current("pay_period"),
@@ -102,7 +102,7 @@ _REGISTER_LINE = {"CANCEL_REGULAR_PAY": "EARN", "HOURS": "EARN", "EARNINGS": "EA
 """The register line type payroll makes of each instruction kind (LedgerPay's import rules)."""
 
 
-def pay_sent(home: Path, mappings_root: Path, file_numbers: dict[str, str], check_date: date) -> pd.DataFrame:
+def pay_sent(store: Store, mappings_root: Path, file_numbers: dict[str, str], check_date: date) -> pd.DataFrame:
     """Every line of the batches the pay run sent for ``check_date`` (every company), in the register's terms
     (``SENT_COLUMNS``): a Cancel Pay line is ``EARN REG`` with its Reg Earnings, hours and earnings are ``EARN``
     and memos ``MEMO`` under LedgerPay's code for the pay code, deduction adjustments and blocks are ``DED``
@@ -110,10 +110,8 @@ def pay_sent(home: Path, mappings_root: Path, file_numbers: dict[str, str], chec
     from leavehub.payrun.book import PayBook
     from leavehub.payrun.import_file import pay_codes
 
-    book = PayBook(home)
-    companies = sorted(p.name for p in book.root.iterdir() if p.is_dir()) if book.root.is_dir() else []
-    records = [{**line, "batch_id": batch.batch_id} for company in companies
-               for batch in book.batches(company, check_date) if batch.status != "BUILT" for line in batch.lines]
+    records = [{**line, "batch_id": batch.batch_id} for batch in PayBook(store).batches(check_date=check_date)
+               if batch.status != "BUILT" for line in batch.lines]
     if not records:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS})
     lines = pd.DataFrame(records)

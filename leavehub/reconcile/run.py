@@ -54,9 +54,10 @@ def write_reports(result: Reconciliation, out_dir: Path) -> ReportFiles:
 
 
 def run_reconciliation(store: Store, vendors: VendorSet, *, check_date: date, out_dir: Path,
-                       weeks: int = 8, home: Path | None = None, mappings_root: Path | None = None) -> ReportFiles:
-    """``home`` and ``mappings_root`` (the settings') let the register be compared with what the pay run sent."""
-    inputs = load_inputs(store, check_date=check_date, weeks=weeks, home=home, mappings_root=mappings_root)
+                       weeks: int = 8, mappings_root: Path | None = None) -> ReportFiles:
+    """``mappings_root`` (the settings') lets the register be compared with what the pay run sent (the pay book
+    in the store)."""
+    inputs = load_inputs(store, check_date=check_date, weeks=weeks, mappings_root=mappings_root)
     result = compute(inputs, arrival_deadlines(vendors), check_date=check_date, weeks=weeks)
     save_exceptions(store, result.exceptions, check_date=check_date)
     return write_reports(result, out_dir)

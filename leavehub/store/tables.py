@@ -59,6 +59,9 @@ __all__ = [
     "NOT_VERSIONED",
     "OUTBOUND_ARTIFACT",
     "OUTBOUND_BATCH",
+    "PAY_BATCH",
+    "PAY_BATCH_LINE",
+    "PAY_BATCH_RECEIVABLE",
     "RECONCILIATION_EXCEPTION",
     "SYSTEM_COLUMNS",
     "VERSIONED_ENTITIES",
@@ -225,6 +228,71 @@ RECONCILIATION_EXCEPTION = Table(
     Index(None, "check_date"),
 )
 """What each reconciliation found, per check date: the next one carries ``first_seen`` ("open since")."""
+
+PAY_BATCH = Table(
+    "pay_batch",
+    METADATA,
+    Column("batch_id", String(64), primary_key=True),  # <CO><YYYYMMDD><NN>: fixed when built, reused on retry
+    Column("company", String(16), nullable=False),
+    Column("check_date", Date, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("action", String(8), nullable=False),  # NEW | REPLACE
+    Column("status", String(12), nullable=False),  # BUILT | SENT | ACKNOWLEDGED
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("sends", Integer, nullable=False),
+    Column("built_at", Utc, nullable=False),
+    Column("sent_at", Utc, nullable=True),
+    Column("acknowledged_at", Utc, nullable=True),
+    Index(None, "company", "check_date"),
+)
+"""The pay book: every LedgerPay pay-data batch built, per company and check date, and where it stands."""
+
+PAY_BATCH_LINE = Table(
+    "pay_batch_line",
+    METADATA,
+    Column("batch_id", String(64), ForeignKey("pay_batch.batch_id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),  # the order the batch (and its file) holds the lines in
+    Column("employee_id", String(120), nullable=False),
+    Column("payroll_company_code", String(16), nullable=True),
+    Column("pay_period_start", Date, nullable=True),
+    Column("pay_period_end", Date, nullable=True),
+    Column("check_date", Date, nullable=True),
+    Column("kind", String(40), nullable=False),
+    Column("pay_code", String(40), nullable=True),
+    Column("deduction_code", String(40), nullable=True),
+    Column("hours", ExactDecimal(9, 2), nullable=True),
+    Column("amount", ExactDecimal(14, 2), nullable=True),
+    Column("original_period_start", Date, nullable=True),
+    Column("original_period_end", Date, nullable=True),
+    Column("case_number", String(120), nullable=True),
+    Column("absence_period_key", String(120), nullable=True),
+    Column("rule", String(80), nullable=True),
+    Column("rule_version", Text, nullable=True),
+    Column("explanation", Text, nullable=True),
+    Index(None, "employee_id"),
+)
+"""The instruction lines a pay batch carries, with each line's explanation: a later run diffs against them."""
+
+PAY_BATCH_RECEIVABLE = Table(
+    "pay_batch_receivable",
+    METADATA,
+    Column("batch_id", String(64), ForeignKey("pay_batch.batch_id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("employee_id", String(120), nullable=False),
+    Column("case_number", String(120), nullable=True),
+    Column("original_period_start", Date, nullable=True),
+    Column("original_period_end", Date, nullable=True),
+    Column("corrects", String(120), nullable=True),
+    Column("amount_cents", BigInteger, nullable=False),  # gross overpayment owed back
+    Column("recovery", String(12), nullable=True),  # deduct | bill
+    Column("cap_percent", ExactDecimal(7, 4), nullable=True),
+    Column("work_state", String(8), nullable=True),
+    Column("rule_version", Text, nullable=True),
+    Column("explanation", Text, nullable=True),
+)
+"""Overpayment receivables a pay batch booked (retro after a denial): recovered on later checks or billed."""
 
 WRITEBACK_UPDATE = Table(
     "writeback_update",

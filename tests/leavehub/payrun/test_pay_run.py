@@ -157,3 +157,28 @@ def test_a_processed_batch_is_acknowledged_and_never_replaced(hub):
     assert retro == [{"Co Code": "NWD", "Batch ID": "NWD2026040301", "Batch Action": "NEW", "File #": "W1",
                       "Pay #": "1", "Earnings 3 Code": "RTA", "Earnings 3 Amount": "400.00"}], \
         "the 2 days now worked in the paid period come back as retro pay on the next check"
+
+
+def test_the_pay_book_is_in_the_store_so_a_retry_on_another_worker_resends_the_same_batch(hub, tmp_path):
+    import dataclasses
+
+    from leavehub.payrun.book import PayBatch, PayBook
+
+    plan = plan_pay_run(hub.store, hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    book = PayBook(hub.store)
+    book.save(PayBatch(plan.batch_id, "NWD", CHECK.isoformat(), "2026-03-02", "2026-03-15", "NEW", "BUILT",
+                       plan.lines))  # worker A built the batch, then died before sending it
+    worker_b = dataclasses.replace(hub.settings, home=tmp_path / "worker_b")
+
+    retried = run_pay(hub.store, worker_b, "NWD", CHECK, now=BEFORE_DEADLINE)
+
+    assert (retried.status, retried.batch_id) == ("SENT", "NWD2026032001"), "the Batch ID built on worker A"
+    sent = (worker_b.local_exchange_dir / "ledgerpay" / "import" / retried.file_name).read_text(encoding="utf-8")
+    assert [{k: v for k, v in row.items() if v} for row in csv.DictReader(io.StringIO(sent))] == EXPECTED
+    [batch] = book.batches("NWD", CHECK)
+    assert (batch.status, batch.sends, batch.file_name) == ("SENT", 1, retried.file_name)
+    assert [line["kind"] for line in batch.lines] == ["CANCEL_REGULAR_PAY", "HOURS"]
+    again = run_pay(hub.store, hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    assert (again.status, again.batch_id) == ("UNCHANGED", "NWD2026032001"), "worker A sees what B sent"
+    assert not any((home / "payrun").exists() for home in (hub.settings.home, worker_b.home)), \
+        "no pay book on a worker's disk"

@@ -74,8 +74,7 @@ def _payroll_and_reconcile(exchange, errors):  # noqa: F811
     payroll.run_payroll("NWD", check_date=CHECK, period=PERIOD)
     assert run_feed("ledgerpay.payroll_register", settings=settings, store=store).ok
     manifest = json.loads((payroll.home.parent / "ledgerpay_manifest_NWD_20260320.json").read_text())
-    inputs = load_inputs(store, check_date=CHECK, weeks=8, home=settings.home,
-                         mappings_root=settings.mappings_root)
+    inputs = load_inputs(store, check_date=CHECK, weeks=8, mappings_root=settings.mappings_root)
     found = compute(inputs, {}, check_date=CHECK, weeks=8).exceptions
     register_types = [name for name, kind in EXCEPTION_TYPES.items() if kind.area == "payroll register"]
     return manifest, found.loc[found["exception_type"].isin(register_types)], inputs
