@@ -1,11 +1,12 @@
 """A feed's record key and supersede stamp, from vendor.yaml: the one place that says what identifies a record.
 
 vendor.yaml names the vendor's key columns (``record_key``, composite keys as a list; a feed whose mapping
-produces several entities names them per entity) and, under the ``updated_at`` rule, the vendor's stamp
-column (``supersede.column``). Here each name is resolved against the feed's mapping to the canonical field
-it fills (a field whose rule starts from exactly that column or JSON path; when several do, the entity's
-natural-key field first, else the first in the mapping). A name no field starts from is a ``ConfigError``
-naming vendor.yaml's key path, raised by ``leavehub mapping check`` and when the feed is loaded.
+produces several entities names them per entity; ``"{date}"`` names the file's business date, for a record that
+a file's name dates but no column carries, like the bill month of a monthly bill) and, under the ``updated_at``
+rule, the vendor's stamp column (``supersede.column``). Here each name is resolved against the feed's mapping to
+the canonical field it fills (a field whose rule starts from exactly that column or JSON path; when several do,
+the entity's natural-key field first, else the first in the mapping). A name no field starts from is a
+``ConfigError`` naming vendor.yaml's key path, raised by ``leavehub mapping check`` and when the feed is loaded.
 
 The stored ``record_key`` is the key fields' canonical values in that order, joined with ``|`` (a ``|`` or
 ``\\`` inside a value is escaped, so two different keys never join to the same text). An empty key part is a
@@ -57,8 +58,21 @@ def _start_column(rule: Any) -> str | None:
     return None
 
 
+FILE_DATE_KEY = "{date}"
+"""A ``record_key`` part naming the file's business date (the ``{date}`` of its name), not a column."""
+
+
+def _from_business_date(rule: Any) -> bool:
+    from leavehub.mapping.model import BusinessDateRule, steps_of
+
+    return isinstance(steps_of(rule)[0], BusinessDateRule)
+
+
 def _field_from(column: str, fields: dict[str, Any], natural_key: tuple[str, ...]) -> str | None:
-    filled = [name for name, rule in fields.items() if _start_column(rule) == column]
+    if column == FILE_DATE_KEY:
+        filled = [name for name, rule in fields.items() if _from_business_date(rule)]
+    else:
+        filled = [name for name, rule in fields.items() if _start_column(rule) == column]
     preferred = [name for name in filled if name in natural_key]
     return (preferred or filled or [None])[0]
 
@@ -88,8 +102,10 @@ def feed_keys(vendor: VendorConfig, feed_name: str, targets: list[Any], *, file:
         for column in columns:
             name = _field_from(column, target.fields, natural)
             if name is None:
-                raise ConfigError(f"record_key column {column!r} is not the source of any {target.entity} field "
-                                  "in the mapping", file=file, key_path=path)
+                reason = (f"no {target.entity} field in the mapping takes {{business_date: true}}"
+                          if column == FILE_DATE_KEY
+                          else f"is not the source of any {target.entity} field in the mapping")
+                raise ConfigError(f"record_key column {column!r}: {reason}", file=file, key_path=path)
             if name in fields:
                 raise ConfigError(f"record_key names {column!r} twice for {target.entity}", file=file,
                                   key_path=path)

@@ -97,6 +97,12 @@ def _already_sent(feed: FeedPlan, store: Any, business_date: date) -> Any:
     return rows[0] if rows else None
 
 
+def _interchange(layout: Any) -> str:
+    """The numbering sequence of an X12 interchange: its sender and receiver (ISA05/06 > ISA07/08)."""
+    return (f"x12:{layout.sender.qualifier}:{layout.sender.id}>"
+            f"{layout.receiver.qualifier}:{layout.receiver.id}")
+
+
 def send_feed(feed: FeedPlan, *, store: Any, business_date: date,
               connections: ConnectionResolver | None = None) -> Sent:
     """Build, seal and deliver one outbound file; the vendor never sees a half-written file."""
@@ -107,15 +113,19 @@ def send_feed(feed: FeedPlan, *, store: Any, business_date: date,
         log.info("%s: %s already sent for %s; nothing to do", feed.id, done.file_name, business_date)
         return Sent(feed.id, done.file_name, done.records_applied or done.records_read or 0,
                     done.sha256_received or "", business_date, batch_id=done.batch_id or "", status="ALREADY_SENT")
-    # an ISA13 is unique per sender, and the full and change 834s describe one population
+    # an ISA13 is unique and increasing per sender and receiver, and the full and change 834s describe one
+    # population (one baseline)
     scope = "vendor" if feed.spec.format == "x12" else "feed"
-    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
+    sequence = _interchange(feed.layout) if feed.spec.format == "x12" else None
+    batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope,
+                              sequence=sequence)
     pending = store.artifact(batch.batch_id)
     if pending is not None and pending.business_date != business_date:
         # An earlier run built this batch for another day and crashed before the ledger said SENT: finish
         # that send under its own date first, then build today's batch.
         _deliver(feed, store, pending, connections)
-        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope)
+        batch = store.build_batch(feed.vendor.vendor, feed.name, watermark=datetime.now(UTC), scope=scope,
+                                  sequence=sequence)
         pending = None
     if pending is None:  # else a retry of a built batch (on this worker or another): the same bytes again
         _build_artifact(feed, store, business_date, batch, _outbox(feed, batch.batch_id), connections)

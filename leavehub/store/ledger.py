@@ -23,7 +23,7 @@ from typing import Any, Literal
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
-from leavehub.store.tables import FILE_LEDGER, OUTBOUND_BATCH
+from leavehub.store.tables import CONTROL_NUMBER_SEQUENCE, FILE_LEDGER, OUTBOUND_BATCH
 from schemas.codes import FileStatus
 from schemas.errors import RowError
 
@@ -220,27 +220,42 @@ class OutboundBatch:
 
 
 def build_batch(connection: Connection, vendor: str, feed: str, *, watermark: datetime | None,
-                record_count: int | None = None, scope: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
+                record_count: int | None = None, scope: Literal["feed", "vendor"] = "feed",
+                sequence: str | None = None) -> OutboundBatch:
     """The unsent batch for vendor/feed if one exists (a retry), else a new one with the next control number.
 
-    ``scope="vendor"``: the vendor's feeds share one sequence of control numbers (an X12 ISA13 is unique per
-    sender) and one baseline: the previous watermark is that of the last batch sent on ANY of them (a weekly
-    full file restates what the daily change files then build on)."""
+    Control numbers come from one row per ``sequence`` in ``control_number_sequence`` (default: ``vendor/feed``,
+    or the vendor with ``scope="vendor"``; an X12 feed names its interchange's ``sender>receiver``). The row is
+    locked first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's write lock is taken at BEGIN), so builders of
+    one sequence queue: each number is handed out once and numbers only go up, whichever feed or process asks.
+    A missing row is created from the highest number already used; two first builders racing to create it get
+    an ``IntegrityError`` for one of them, which retries.
+
+    ``scope="vendor"``: the vendor's feeds share one baseline: the previous watermark is that of the last batch
+    sent on ANY of them (a weekly full file restates what the daily change files then build on)."""
     b = OUTBOUND_BATCH
+    seq = CONTROL_NUMBER_SEQUENCE
+    key = sequence or (f"{vendor}/{feed}" if scope == "feed" else vendor)
+    last = connection.execute(select(seq.c.last_number).where(seq.c.sequence_key == key)
+                              .with_for_update()).scalar_one_or_none()
+    if last is None:
+        last = connection.execute(
+            select(func.coalesce(func.max(b.c.control_number), 0)).where(
+                b.c.vendor == vendor, *([b.c.feed == feed] if scope == "feed" else []))).scalar_one()
+        connection.execute(insert(seq).values(sequence_key=key, last_number=last, updated_at=utc_now()))
     pending = connection.execute(
         select(b).where(b.c.vendor == vendor, b.c.feed == feed, b.c.status == "BUILT")
         .order_by(b.c.id.desc()).limit(1)).mappings().first()
     if pending is not None:
         return OutboundBatch.from_row(pending)
     previous = last_sent_watermark(connection, vendor, feed if scope == "feed" else None)
-    last_number = connection.execute(
-        select(func.coalesce(func.max(b.c.control_number), 0)).where(
-            b.c.vendor == vendor, *([b.c.feed == feed] if scope == "feed" else []))
-    ).scalar_one()
-    row = {"batch_id": uuid.uuid4().hex, "vendor": vendor, "feed": feed, "control_number": last_number + 1,
+    number = int(last) + 1
+    connection.execute(update(seq).where(seq.c.sequence_key == key).values(last_number=number,
+                                                                           updated_at=utc_now()))
+    row = {"batch_id": uuid.uuid4().hex, "vendor": vendor, "feed": feed, "control_number": number,
            "watermark": watermark, "previous_watermark": previous, "record_count": record_count,
            "status": "BUILT", "built_at": utc_now()}
-    connection.execute(insert(b).values(**row))  # unique (vendor, feed, control_number) guards the race
+    connection.execute(insert(b).values(**row))
     return OutboundBatch(**{k: row[k] for k in OutboundBatch.__dataclass_fields__ if k in row})
 
 

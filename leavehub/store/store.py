@@ -212,15 +212,16 @@ class Store:
             ledger.set_batch_record_count(connection, batch_id, record_count)
 
     def build_batch(self, vendor: str, feed: str, *, watermark: datetime | None,
-                    record_count: int | None = None,
-                    scope: Literal["feed", "vendor"] = "feed") -> OutboundBatch:
-        """The batch to send now: the pending one if a previous attempt built it, else the next one."""
+                    record_count: int | None = None, scope: Literal["feed", "vendor"] = "feed",
+                    sequence: str | None = None) -> OutboundBatch:
+        """The batch to send now: the pending one if a previous attempt built it, else the next one, numbered
+        from ``sequence`` (see ``ledger.build_batch``: one number per builder, increasing, across processes)."""
         for _attempt in range(5):
             try:
                 with self.engine.connect().execution_options(**WRITE) as connection, connection.begin():
                     return ledger.build_batch(connection, vendor, feed, watermark=watermark,
-                                              record_count=record_count, scope=scope)
-            except IntegrityError:  # a concurrent builder took the control number: read its batch
+                                              record_count=record_count, scope=scope, sequence=sequence)
+            except IntegrityError:  # a concurrent first builder created the sequence row: take the next number
                 continue
         raise TransientError(f"could not allocate a control number for {vendor}/{feed}")
 

@@ -54,6 +54,7 @@ from schemas.models import ENTITIES
 from schemas.types import CanonicalModel, pii_fields
 
 __all__ = [
+    "CONTROL_NUMBER_SEQUENCE",
     "FILE_LEDGER",
     "METADATA",
     "NOT_VERSIONED",
@@ -170,6 +171,17 @@ OUTBOUND_BATCH = Table(
     UniqueConstraint("batch_id"),
     UniqueConstraint("vendor", "feed", "control_number"),
 )
+
+CONTROL_NUMBER_SEQUENCE = Table(
+    "control_number_sequence",
+    METADATA,
+    # one row per numbering sequence: an X12 interchange's sender>receiver, else vendor/feed (or the vendor);
+    # a builder locks its row, so two builders never take the same number and numbers only go up
+    Column("sequence_key", String(200), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+    Column("updated_at", Utc, nullable=False),
+)
+"""The last control number handed out per sequence (ISA13/GS06 for X12)."""
 
 OUTBOUND_ARTIFACT = Table(
     "outbound_artifact",

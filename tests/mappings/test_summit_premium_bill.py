@@ -66,3 +66,33 @@ def test_a_bill_with_one_bad_line_is_rejected_whole(local_hub, tmp_path):  # noq
         assert store.current("premium_bill_line").empty
     finally:
         store.dispose()
+
+
+def test_two_months_bills_keep_their_own_lines_and_a_retro_line_replaces_nothing(local_hub, tmp_path):  # noqa: F811
+    """The bill month (from the file's name) is part of a line's key: April's retro line for March coverage is
+    a line of April's bill, and March's own line for March stays current beside it."""
+    from leavehub.pipeline.runner import run_feed
+
+    _summit(local_hub)
+    march = tmp_path / "SUMMIT_BILL_SMG0042_202603.csv"
+    march.write_text(HEADER + LINES[0], encoding="utf-8", newline="")
+    april = tmp_path / "SUMMIT_BILL_SMG0042_202604.csv"
+    april.write_text(HEADER + "SMG0042,W000001,STD,2026-04,6250.00,0.3150,19.69,9.85,9.84,\r\n"
+                     "SMG0042,W000001,STD,2026-03,6250.00,0.3300,0.94,0.47,0.47,RATE_CHANGE\r\n"
+                     "SMG0042,W000001,STD,2026-04,6250.00,0.3300,0.94,0.47,0.47,RATE_CHANGE\r\n",
+                     encoding="utf-8", newline="")
+    for bill in (march, april):
+        outcome = run_feed("summit_mutual.premium_bill", files=[bill])
+        assert [r.status for r in outcome.receipts] == ["APPLIED"], outcome.summary()
+    store = local_hub.open_store()
+    try:
+        lines = store.current("premium_bill_line")
+    finally:
+        store.dispose()
+    reasons = lines["adjustment_reason"].astype(object).where(lines["adjustment_reason"].notna(), "")
+    got = sorted(zip(lines["bill_month"].astype(str), lines["coverage_month"].astype(str), reasons,
+                     lines["premium"].astype(str), strict=True))
+    assert got == [("2026-03-01", "2026-03-01", "", "19.69"),
+                   ("2026-04-01", "2026-03-01", "RATE_CHANGE", "0.94"),
+                   ("2026-04-01", "2026-04-01", "", "19.69"),
+                   ("2026-04-01", "2026-04-01", "RATE_CHANGE", "0.94")]

@@ -136,3 +136,40 @@ def test_changed_since_returns_only_records_recorded_after_the_watermark(store: 
         intake.stage("leave_period", leave_periods({**ROW, "record_key": "P2"}), SupersedeRule.UPDATED_AT)
     assert list(store.changed_since("leave_period", mark)["record_key"]) == ["P2"]
     assert sorted(store.changed_since("leave_period", None)["record_key"]) == ["P1", "P2"]
+
+
+def test_concurrent_builders_of_one_interchange_sequence_never_share_a_control_number(store: Store) -> None:
+    """A weekly full and a daily change 834 built at the same moment, by many workers at once: each batch gets its
+    own ISA13, numbers go 1, 2, 3 ... without a gap or a repeat, and each worker sees them only go up."""
+    sequence = "x12:ZZ:NWDLEAVEHUB>ZZ:SUMMITMUTUAL"
+    workers, rounds = 6, 4
+    start = threading.Barrier(workers)
+    seen: dict[int, list[tuple[str, int]]] = {w: [] for w in range(workers)}
+    failures: list[BaseException] = []
+
+    def build(worker: int) -> None:
+        feed = ("enrollment_full", "enrollment_change")[worker % 2]
+        try:
+            start.wait(timeout=60)
+            for _ in range(rounds):
+                batch = store.build_batch("summit_mutual", feed, watermark=None, scope="vendor", sequence=sequence)
+                seen[worker].append((batch.batch_id, batch.control_number))
+                store.record_send(batch.batch_id, file_name=f"SUMMIT_834_{batch.control_number}.x12.pgp", size=1,
+                                  sha256_sent="a" * 64, sha256_plaintext="b" * 64)
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=build, args=(w,)) for w in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures, failures
+    numbers = {batch_id: number for got in seen.values() for batch_id, number in got}
+    assert sorted(numbers.values()) == list(range(1, len(numbers) + 1)), "one number per batch, no gap"
+    assert len(numbers) >= rounds * 2, "each feed built its own batches"
+    for got in seen.values():
+        assert [n for _, n in got] == sorted(n for _, n in got), "a worker sees numbers only go up"
+    after = store.build_batch("summit_mutual", "enrollment_full", watermark=None, scope="vendor",
+                              sequence=sequence)
+    assert after.control_number == len(numbers) + 1
