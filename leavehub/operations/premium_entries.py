@@ -55,12 +55,27 @@ class LedgerRecord:
     entries: int
 
 
-def _on_check(register: pd.DataFrame, company: str, check_date: date) -> pd.DataFrame:
+def _read(store: Any, entity: str, where: Any) -> pd.DataFrame:
+    from leavehub.store.current_state import read_versions
+
+    with store.engine.connect() as connection:
+        return read_versions(connection, entity, extra=where)
+
+
+def _check_register(store: Any, company: str, check_date: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The check's register lines and the identity links of their file numbers (only those rows)."""
+    from sqlalchemy import and_, select
+
+    from leavehub.store.tables import versions_table
+
+    r, links = versions_table("payroll_register_line"), versions_table("identity_link")
+    mine = and_(r.c.payroll_company_code == company, r.c.check_date == check_date)
+    register = _read(store, "payroll_register_line", mine)
     if not len(register):
-        return register
-    days = pd.to_datetime(register["check_date"].astype(object), errors="coerce").dt.date
-    return register.loc[((days == check_date) & (register["payroll_company_code"].astype(str) == company))
-                        .to_numpy(bool)].reset_index(drop=True)
+        return register, register
+    numbers = select(r.c.payroll_file_number).where(mine, r.c.superseded_at.is_(None))
+    return register, _read(store, "identity_link", and_(links.c.payroll_company_code == company,
+                                                        links.c.payroll_file_number.in_(numbers)))
 
 
 def _blocked(arrears: pd.DataFrame, taken: pd.DataFrame) -> pd.DataFrame:
@@ -111,19 +126,22 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
     from leavehub.config.rule_tables import load_rule_tables
     from leavehub.payrun.inputs import leave_inputs, pay_period, period_people
     from leavehub.rules.pay import price_period
+    from leavehub.store.tables import versions_table
 
-    register = _on_check(store.current("payroll_register_line"), company, check_date)
+    register, links = _check_register(store, company, check_date)
     if not len(register):
         return None
     period = pay_period(store, company, check_date)
     inputs = leave_inputs(store, company, period_people(period.span([])))
     priced = price_period(replace(inputs, premium_ledger=pd.DataFrame(), net_pay=pd.DataFrame()), period.window,
                           history or load_policy(), tables or load_rule_tables())
-    taken = register_deductions(register, store.current("identity_link"))
+    taken = register_deductions(register, links)
     parts = [p for p in (_blocked(priced.arrears, taken), _collected(taken, inputs.enrollments, period.window))
              if len(p)]
     frame = _canonical(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), check_date)
-    return _with_withdrawn(frame, store.current("premium_ledger_entry"), check_date)
+    entries = versions_table("premium_ledger_entry")
+    return _with_withdrawn(frame, _read(store, "premium_ledger_entry", entries.c.check_date == check_date),
+                           check_date)
 
 
 def _with_withdrawn(frame: pd.DataFrame, stored: pd.DataFrame, check_date: date) -> pd.DataFrame:
@@ -212,10 +230,14 @@ def record_registered_checks(store: Any, company: str, *, before: date, history:
                              tables: Any = None) -> list[LedgerRecord]:
     """Record every check date of ``company`` before ``before`` whose register has arrived (each idempotent):
     what the pay run calls first, so catch-up sees every arrears entry payroll's registers prove."""
-    register = store.current("payroll_register_line")
-    if not len(register):
-        return []
-    mine = register.loc[register["payroll_company_code"].astype(str) == company]
-    days = sorted({d for d in pd.to_datetime(mine["check_date"].astype(object)).dt.date if d < before})
+    from sqlalchemy import select
+
+    from leavehub.store.tables import versions_table
+
+    r = versions_table("payroll_register_line")
+    with store.engine.connect() as connection:
+        days = connection.execute(select(r.c.check_date).distinct().where(
+            r.c.payroll_company_code == company, r.c.check_date < before, r.c.superseded_at.is_(None))
+            .order_by(r.c.check_date)).scalars().all()
     return [record_premium_ledger(store, company, d, history=history, tables=tables) for d in days]
 
