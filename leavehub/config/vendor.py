@@ -140,6 +140,9 @@ class Supersede(_Section):
     rule: Literal["updated_at", "file_date", "append_only", "full_snapshot"]
     column: NonEmpty | None = Field(default=None, description="the vendor's updated-at column (updated_at only)")
     within_file: Literal["reject", "last_row_wins"] = "reject"
+    scope: Annotated[list[NonEmpty], Field(min_length=1)] | None = Field(
+        default=None, description="full_snapshot only: canonical fields a FULL file restates (e.g. a register's "
+                                  "payroll_company_code and check_date); absent keys close only within them")
 
     @model_validator(mode="after")
     def _column_only_for_updated_at(self) -> Self:
@@ -147,6 +150,8 @@ class Supersede(_Section):
             raise ValueError("rule updated_at needs `column` (the vendor's updated-at column)")
         if self.rule != "updated_at" and self.column is not None:
             raise ValueError(f"`column` is only for rule updated_at, not {self.rule}")
+        if self.rule != "full_snapshot" and self.scope is not None:
+            raise ValueError(f"`scope` is only for rule full_snapshot, not {self.rule}")
         return self
 
 

@@ -71,7 +71,8 @@ class FeedPlan:
         from leavehub.store import SupersedePlan, SupersedeRule
 
         supersede = self.spec.supersede
-        return SupersedePlan(SupersedeRule(supersede.rule), self.keys[entity].stamp, supersede.within_file)
+        return SupersedePlan(SupersedeRule(supersede.rule), self.keys[entity].stamp, supersede.within_file,
+                             tuple(supersede.scope or ()))
 
     @property
     def mapping_version(self) -> str:
@@ -111,8 +112,21 @@ def build_plan(vendor: VendorConfig, name: str, folder: Path, settings: Settings
         if layout.type == "json" and spec.endpoint is not None:
             layout = _with_records_path(layout, mapping.layout, spec, name, mapping_file)
     keys = feed_keys(vendor, name, mapping.targets or [], file=vendor_file) if spec.direction == "in" else {}
+    _check_scope(spec, name, list(keys), vendor_file)
     return FeedPlan(vendor=vendor, name=name, settings=settings, folder=folder, mapping=mapping, mapper=mapper,
                     keys=keys, parsed_layout=layout)
+
+
+def _check_scope(spec: FeedSpec, name: str, entities: list[str], vendor_file: str) -> None:
+    """A snapshot's ``scope`` names canonical fields every entity of the feed has (the merge compares them)."""
+    from schemas.models import ENTITIES
+
+    scope = spec.supersede.scope if spec.supersede is not None else None
+    for entity in entities if scope else []:
+        unknown = [f for f in scope if f not in ENTITIES[entity].model_fields]
+        if unknown:
+            raise ConfigError(f"supersede.scope names {', '.join(unknown)}, not a field of {entity}",
+                              file=vendor_file, key_path=f"feeds.{name}.supersede.scope")
 
 
 def _with_records_path(layout: Any, stated: dict[str, Any], spec: FeedSpec, name: str, mapping_file: Path) -> Any:

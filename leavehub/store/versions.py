@@ -8,7 +8,10 @@ old one (valid until the new one starts), so "what was true on date Y" still fin
 - ``updated_at``     the row with the later stamp (the feed's ``supersede.column``) wins; an older one is stale
 - ``file_date``      the file with the later business date wins; an older file's row is stale
 - ``append_only``    events: a record key is written once, later copies with other content are stale
-- ``full_snapshot``  as ``file_date``, and keys of this vendor absent from a FULL file are closed
+- ``full_snapshot``  as ``file_date``, and keys of this vendor absent from a FULL file are closed; with a
+                     ``scope`` (canonical fields, e.g. a register's company and check date) only the keys
+                     sharing a scope value with a row of the file are: a snapshot per check date replaces
+                     that check date's rows and leaves every other check date alone
 
 Nothing is lost on a tie: the same key with the same supersede value (stamp, or business date) but different
 content is applied as a new version when it comes from the later file (business date, then receipt order) and
@@ -73,12 +76,13 @@ class SupersedeRule(StrEnum):
 
 @dataclass(frozen=True)
 class SupersedePlan:
-    """A feed's supersede rule, the canonical field holding its stamp (``updated_at`` rule), and what to do
-    with two rows of one key in one file."""
+    """A feed's supersede rule, the canonical field holding its stamp (``updated_at`` rule), what to do
+    with two rows of one key in one file, and the fields a ``full_snapshot`` is scoped by (empty: vendor-wide)."""
 
     rule: SupersedeRule
     stamp: str | None = None
     within_file: WithinFile = "reject"
+    scope: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, value: SupersedePlan | SupersedeRule | str) -> SupersedePlan:
@@ -182,7 +186,7 @@ def merge_staged(connection: Connection, entity: str, ctx: MergeContext,
 
     closed = 0
     if plan.rule is SupersedeRule.FULL_SNAPSHOT and (ctx.file_kind or "").lower() == "full":
-        closed = _close_absent_keys(connection, entity, v, s, ctx)
+        closed = _close_absent_keys(connection, entity, v, s, ctx, plan.scope)
 
     outcome, open_version = _outcome(entity, v, s, ctx, plan, stamp), _open_version(v, s, ctx)
     met = select(outcome.label("outcome")).select_from(s.outerjoin(v, open_version)).subquery()
@@ -348,12 +352,17 @@ def _keep_earlier_part(connection: Connection, entity: str, v: Table, s: Table, 
     connection.execute(insert(v).from_select([*names, "valid_to", "recorded_at"], older))
 
 
-def _close_absent_keys(connection: Connection, entity: str, v: Table, s: Table, ctx: MergeContext) -> int:
-    """Keys of this vendor that a FULL file no longer lists end on the file's business date."""
+def _close_absent_keys(connection: Connection, entity: str, v: Table, s: Table, ctx: MergeContext,
+                       scope: tuple[str, ...] = ()) -> int:
+    """Keys of this vendor that a FULL file no longer lists end on the file's business date (with ``scope``:
+    only keys whose scope fields equal those of some row of the file)."""
     ends_on = ctx.business_date or ctx.now.date()
     listed = exists().where(s.c.record_key == v.c.record_key)
+    stored = {col.name: col.column for col in entity_columns(entity)}
+    in_scope = [exists().where(*(s.c[stored[name]] == v.c[stored[name]] for name in scope))] if scope else []
     closing = and_(v.c.source_vendor == ctx.vendor, v.c.superseded_at.is_(None), v.c.valid_to.is_(None),
-                   or_(v.c.source_business_date.is_(None), v.c.source_business_date <= ends_on), ~listed)
+                   or_(v.c.source_business_date.is_(None), v.c.source_business_date <= ends_on), ~listed,
+                   *in_scope)
     closed = connection.execute(
         update(v).where(closing).values(superseded_at=ctx.now, superseded_by_file_id=ctx.file_id)
     ).rowcount

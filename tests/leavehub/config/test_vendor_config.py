@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -174,6 +175,8 @@ def test_vendor_must_equal_its_folder(tmp_path):
      "feeds.leave_periods.supersede", "supersede:"),
     ("supersede: {rule: updated_at, column: UPDATED_AT}", "supersede: {rule: newest}",
      "feeds.leave_periods.supersede.rule", "supersede:"),
+    ("supersede: {rule: updated_at, column: UPDATED_AT}", "supersede: {rule: file_date, scope: [employee_id]}",
+     "feeds.leave_periods.supersede", "supersede:"),
     ("schedule: {type: asset", "schedule: {type: hourly", "feeds.eligibility.schedule", "type: hourly"),
     ("assets: [northwind_hris.workers]", "assets: [workers]", "feeds.eligibility.schedule.assets.0", "assets:"),
     ('file_pattern: "HARBOR_LEAVE_{date:%Y%m%d}.csv.pgp"', 'file_pattern: "../HARBOR_{date}.csv"',
@@ -257,3 +260,18 @@ def test_asset_reference_to_a_broken_vendor_is_not_reported_twice(tmp_path):
     found = load_vendors(tmp_path)
     assert list(found.vendors) == ["harbor_leave"]
     assert list(found.errors) == ["northwind_hris"]
+
+
+def test_a_snapshot_scope_must_name_fields_of_the_feeds_entity(tmp_path):
+    from leavehub.pipeline.feeds import check_vendor_plans
+    from leavehub.settings import REPO_ROOT
+
+    folder = tmp_path / "ledgerpay"
+    shutil.copytree(REPO_ROOT / "mappings" / "ledgerpay", folder)
+    vendor = folder / "vendor.yaml"
+    text = vendor.read_text(encoding="utf-8")
+    vendor.write_text(text.replace("scope: [payroll_company_code, check_date]", "scope: [company, check_date]"),
+                      encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        check_vendor_plans(folder)
+    assert caught.value.key_path == "feeds.payroll_register.supersede.scope" and "company" in str(caught.value)

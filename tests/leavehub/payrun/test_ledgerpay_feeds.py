@@ -59,3 +59,24 @@ def test_a_restated_register_replaces_lines_of_its_check_date_by_record_key(ledg
     assert reg["amount"].tolist() == [Decimal("1923.07")]
     own = lines.loc[lines["payroll_file_number"] == "W000001"]
     assert own["batch_id"].isna().all(), "a line payroll made itself has no batch"
+
+
+def test_a_register_is_a_snapshot_of_its_check_date_only(ledgerpay_hub):
+    """A restated register drops W000002's MED line: that line closes; the next check date's lines stay."""
+    next_check = REGISTER.replace("2026-03-02,2026-03-15,2026-03-20", "2026-03-16,2026-03-29,2026-04-03") \
+        .replace("NWD20260320", "NWD20260403")
+    drop(ledgerpay_hub, "LEDGERPAY_REGISTER_NWD_20260320.csv", REGISTER)
+    drop(ledgerpay_hub, "LEDGERPAY_REGISTER_NWD_20260403.csv", next_check)
+    assert run_feed("ledgerpay.payroll_register", settings=ledgerpay_hub.settings).ok
+    restated = "\n".join(line for line in REGISTER.splitlines() if ",DED,MED," not in line) + "\n"
+    drop(ledgerpay_hub, "LEDGERPAY_REGISTER_NWD_20260404.csv",
+         restated)  # the 03-20 check restated, received a day after 04-03
+
+    outcome = run_feed("ledgerpay.payroll_register", settings=ledgerpay_hub.settings)
+
+    assert outcome.ok, outcome.summary()
+    lines = ledgerpay_hub.open_store().current("payroll_register_line")
+    per_check = lines.groupby(lines["check_date"].astype(str)).size().to_dict()
+    assert per_check == {"2026-03-20": 3, "2026-04-03": 4}, "03-20 lost its MED line; 04-03 is untouched"
+    first = lines.loc[lines["check_date"].astype(str) == "2026-03-20"]
+    assert not ((first["line_type"] == "DED") & (first["code"] == "MED")).any()
