@@ -47,7 +47,8 @@ RecordStatus = Literal["APPLIED", "UNCHANGED", "NO_REGISTER"]
 
 @dataclass(frozen=True)
 class LedgerRecord:
-    """What recording one check date did: ``entries`` is how many entries the check has."""
+    """What recording one check date did: ``entries`` is how many entries the check has (-1: not looked at,
+    the check was recorded after its register last changed)."""
 
     company: str
     check_date: date
@@ -95,6 +96,41 @@ def _blocked(arrears: pd.DataFrame, taken: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def _paid_through(blocked: pd.DataFrame, earlier: pd.DataFrame, check_date: date) -> pd.DataFrame:
+    """Per employee and plan blocked on this check: a ``DEDUCTED`` marker (0.00) dated the last day premiums
+    were paid: the day before the first bucket of the unbroken run of blocked buckets this check continues
+    (earlier checks' ``BLOCKED`` entries above 0.00 extend the run back). Runs are found with a sort and a
+    cumulative sum, not a loop."""
+    owed = blocked.loc[blocked["amount_cents"].to_numpy(np.int64) > 0]
+    if not len(owed):
+        return pd.DataFrame()
+    keys = ["employee_id", "plan_type", "deduction_code"]
+    now = pd.DataFrame({k: owed[k].astype(str).to_numpy() for k in keys})
+    now["first"] = pd.to_datetime(owed["coverage_start"]).to_numpy()
+    now["last"] = pd.to_datetime(owed["coverage_end"]).to_numpy()
+    now["current"] = True
+    parts = [now]
+    if len(earlier):
+        old = earlier.loc[(earlier["entry_type"].astype(str) == "BLOCKED")
+                          & (scaled_integers(earlier["amount"]) > 0)]
+        parts.append(pd.DataFrame({**{k: old[k].astype(str).to_numpy() for k in keys},
+                                   "first": pd.to_datetime(old["coverage_start"]).to_numpy(),
+                                   "last": pd.to_datetime(old["coverage_end"]).to_numpy(), "current": False}))
+    runs = pd.concat(parts, ignore_index=True).sort_values([*keys, "first", "current"]).drop_duplicates(
+        [*keys, "first"], keep="last")
+    same = (runs[keys].shift() == runs[keys]).all(axis=1)
+    gap = ~same | (runs["first"] != runs["last"].shift() + pd.Timedelta(days=1))
+    runs["run"] = gap.cumsum()
+    start = runs.groupby("run")["first"].transform("min")
+    mine = runs.loc[runs["current"]].assign(start=start[runs["current"]]).drop_duplicates(keys)
+    day = (mine["start"] - pd.Timedelta(days=1)).dt.date
+    return pd.DataFrame({
+        **{k: mine[k].to_numpy() for k in keys}, "share": "EMPLOYEE", "entry_type": "DEDUCTED",
+        "coverage_start": day.to_numpy(), "coverage_end": day.to_numpy(),
+        "plan_year": [d.year for d in day], "amount_cents": 0, "check_date": check_date, "case_number": None,
+        "premium_method": None, "rule_version": None})
+
+
 def _collected(taken: pd.DataFrame, enrollments: pd.DataFrame, window: Any) -> pd.DataFrame:
     """Catch-up collected (RECOVERED, -) or paid back (REFUND, +) on the check: our batches' DED lines."""
     ours = taken.loc[taken["batch_id"].notna() & (taken["batch_id"].astype(str) != "")]
@@ -122,6 +158,8 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
                     tables: Any = None) -> pd.DataFrame | None:
     """The check's entries as canonical ``premium_ledger_entry`` rows (with ``record_key``), None when its
     register has not arrived. Nothing is written."""
+    from sqlalchemy import and_
+
     from leavehub.config.policy import load_policy
     from leavehub.config.rule_tables import load_rule_tables
     from leavehub.payrun.inputs import leave_inputs, pay_period, period_people
@@ -136,10 +174,15 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
     priced = price_period(replace(inputs, premium_ledger=pd.DataFrame(), net_pay=pd.DataFrame()), period.window,
                           history or load_policy(), tables or load_rule_tables())
     taken = register_deductions(register, links)
-    parts = [p for p in (_blocked(priced.arrears, taken), _collected(taken, inputs.enrollments, period.window))
-             if len(p)]
-    frame = _canonical(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), check_date)
+    blocked = _blocked(priced.arrears, taken)
     entries = versions_table("premium_ledger_entry")
+    earlier = _read(store, "premium_ledger_entry", and_(entries.c.check_date < check_date,
+                                                        entries.c.employee_id.in_(list(set(blocked.get(
+                                                            "employee_id", pd.Series(dtype=str)).astype(str)))))) \
+        if len(blocked) else pd.DataFrame()
+    parts = [p for p in (blocked, _paid_through(blocked, earlier, check_date) if len(blocked) else blocked,
+                         _collected(taken, inputs.enrollments, period.window)) if len(p)]
+    frame = _canonical(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), check_date)
     return _with_withdrawn(frame, _read(store, "premium_ledger_entry", entries.c.check_date == check_date),
                            check_date)
 
@@ -151,7 +194,7 @@ def _with_withdrawn(frame: pd.DataFrame, stored: pd.DataFrame, check_date: date)
         return frame
     days = pd.to_datetime(stored["check_date"].astype(object), errors="coerce").dt.date
     ids = stored["entry_id"].astype(str)
-    ours = stored.loc[((days == check_date) & ids.str.match(r"^(BLOCKED|RECOVERED|REFUND)\|")
+    ours = stored.loc[((days == check_date) & ids.str.match(r"^(BLOCKED|DEDUCTED|RECOVERED|REFUND)\|")
                        & ~ids.isin(set(frame["entry_id"].astype(str)))).to_numpy(bool)]
     if not len(ours):
         return frame
@@ -172,7 +215,8 @@ def _canonical(moves: pd.DataFrame, check_date: date) -> pd.DataFrame:
     n = len(moves)
     kind = moves["entry_type"].astype(str) if n else pd.Series(dtype=str)
     starts = [d.isoformat() for d in pd.to_datetime(moves["coverage_start"]).dt.date] if n else []
-    entry_id = [f"{k}|{e}|{p}|{c}|{s}|{y}" if k == "BLOCKED" else f"{k}|{e}|{p}|{c}|{check_date.isoformat()}"
+    entry_id = [f"{k}|{e}|{p}|{c}|{s}|{y}" if k == "BLOCKED" else f"{k}|{e}|{p}|{c}|{s}" if k == "DEDUCTED"
+                else f"{k}|{e}|{p}|{c}|{check_date.isoformat()}"
                 for k, e, p, c, s, y in zip(kind, moves.get("employee_id", []), moves.get("plan_type", []),
                                             moves.get("deduction_code", []), starts, moves.get("plan_year", []),
                                             strict=True)]
@@ -230,14 +274,26 @@ def record_registered_checks(store: Any, company: str, *, before: date, history:
                              tables: Any = None) -> list[LedgerRecord]:
     """Record every check date of ``company`` before ``before`` whose register has arrived (each idempotent):
     what the pay run calls first, so catch-up sees every arrears entry payroll's registers prove."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
-    from leavehub.store.tables import versions_table
+    from leavehub.store.tables import FILE_LEDGER, versions_table
 
-    r = versions_table("payroll_register_line")
+    r, f = versions_table("payroll_register_line"), FILE_LEDGER.c
     with store.engine.connect() as connection:
-        days = connection.execute(select(r.c.check_date).distinct().where(
-            r.c.payroll_company_code == company, r.c.check_date < before, r.c.superseded_at.is_(None))
-            .order_by(r.c.check_date)).scalars().all()
-    return [record_premium_ledger(store, company, d, history=history, tables=tables) for d in days]
+        changed = dict(connection.execute(select(r.c.check_date, func.max(r.c.recorded_at)).where(
+            r.c.payroll_company_code == company, r.c.check_date < before).group_by(r.c.check_date)).all())
+        recorded = dict(connection.execute(select(f.business_date, func.max(f.received_at)).where(
+            f.vendor == HUB_VENDOR, f.feed == LEDGER_FEED, f.status.in_(("APPLIED", "DUPLICATE")),
+            f.file_name.like(f"premium_ledger_{company}_%")).group_by(f.business_date)).all())
+    out = []
+    for day in sorted(changed):
+        if day in recorded and _aware(recorded[day]) > _aware(changed[day]):
+            out.append(LedgerRecord(company, day, "UNCHANGED", -1))  # recorded after its register's last change
+            continue
+        out.append(record_premium_ledger(store, company, day, history=history, tables=tables))
+    return out
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 

@@ -146,7 +146,8 @@ def test_domain_scenario_1_premium_blocked_to_arrears_then_caught_up_within_cap_
     s = THROUGH["1"]
     periods = s["calendar"]
     post_page(hub, tmp_path, "workers", [worker("E1")])
-    post_page(hub, tmp_path, "benefit_enrollments", [enrollment("E1", "MEDICAL", "MED", "120.00", "480.00")])
+    post_page(hub, tmp_path, "benefit_enrollments", [enrollment("E1", "MEDICAL", "MED", "120.00", "480.00"),
+                                                     enrollment("E1", "STD", "STD", "8.00", "8.00", "summit")])
     drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", calendar_text(periods))
     feed(hub, "ledgerpay.pay_calendar")
     drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260225.csv", LEAVE_HEADER + "\n"
@@ -161,36 +162,53 @@ def test_domain_scenario_1_premium_blocked_to_arrears_then_caught_up_within_cap_
         assert sent.status == "SENT", sent.reason
         lines = sent_to_payroll(hub, sent.file_name)
         assert by_items(lines) == by_items(s["leave_lines"])
+        if period is periods[3]:   # the P3 run recorded P1 and P2: Summit's weekly full 834 during the leave
+            assert_834_member(hub, s["enrollment_834"])
         register(hub, period, register_lines_for(lines, sent.batch_id))
 
     back = run_pay(hub.open_store(), hub.settings, "NWD", periods[4]["check_date"], override_deadline=True)
 
     store = hub.open_store()
-    entries = store.current("premium_ledger_entry").sort_values("coverage_start")
-    assert [[r.entry_type, r.coverage_start, f"{r.amount}"] for r in entries.itertuples()] == \
+    entries = store.current("premium_ledger_entry").sort_values(["coverage_start", "plan_type"])
+    assert [[r.entry_type, r.plan_type, r.coverage_start, f"{r.amount}"] for r in entries.itertuples()] == \
         s["arrears_after_leave"]
     assert back.status == "SENT", back.reason
     assert by_items(sent_to_payroll(hub, back.file_name)) == by_items(s["catch_up_lines"])
     again = run_pay(store, hub.settings, "NWD", periods[4]["check_date"], override_deadline=True)
     assert again.status == "UNCHANGED", "recording the registers again writes nothing new"
-    assert len(store.current("premium_ledger_entry")) == 3
+    assert len(store.current("premium_ledger_entry")) == len(s["arrears_after_leave"])
 
     taken = register_lines_for(sent_to_payroll(hub, back.file_name), back.batch_id)
     register(hub, periods[4], at_work + taken)
     result = CliRunner().invoke(app, ["premiums", "record", "--company", "NWD", "--check-date", "2026-05-01"])
-    assert result.exit_code == 0 and "APPLIED, 1 entry" in result.output, result.output
+    assert result.exit_code == 0 and "APPLIED, 2 entries" in result.output, result.output
 
     expected = s["after_catch_up"]
     status = CliRunner().invoke(app, ["premiums", "status", "E1", "--as-of", "2026-05-01", "--format", "json"])
     assert status.exit_code == 0, status.output
-    assert [[r["coverage_start"], r["due"], r["deducted"], r["recovered"], r["outstanding"]]
+    assert [[r["plan_type"], r["coverage_start"], r["due"], r["deducted"], r["recovered"], r["outstanding"]]
             for r in json.loads(status.stdout)] == [[str(v) for v in row] for row in expected["status"]]
     from leavehub.reconcile.arrears import AGING_BUCKETS, arrears_aging
     from leavehub.reconcile.loader import load_inputs
 
     inputs = load_inputs(hub.open_store(), check_date=date(2026, 5, 1), weeks=8)
     aging, _late = arrears_aging(inputs.arrears, check_date=date(2026, 5, 1))
-    (row,) = aging.itertuples(index=False)
-    got = dict(zip(AGING_BUCKETS, (getattr(row, f"_{i + 3}") for i in range(4)), strict=True))
-    assert {k: f"{v / 100:.2f}" for k, v in got.items()} == expected["aging"]
-    assert f"{row.outstanding_cents / 100:.2f}" == expected["outstanding"]
+    got = {row["plan_type"]: {b: f"{row[b] / 100:.2f}" for b in AGING_BUCKETS} for _, row in aging.iterrows()}
+    assert got == expected["aging"]
+    assert {row["plan_type"]: f"{row['outstanding_cents'] / 100:.2f}" for _, row in aging.iterrows()} == \
+        expected["outstanding"], "reconciliation and premiums status read the same stored entries"
+
+
+def assert_834_member(hub: LocalHub, expected: dict) -> None:
+    """Summit's full 834 for ``expected["business_date"]``: valid for pyx12, and E1's member loop carries the segments."""
+    from sandbox.x12_check import validate_x12
+
+    outcome = run_feed("summit_mutual.enrollment_full", business_date=expected["business_date"], settings=hub.settings)
+    assert outcome.sent is not None and outcome.sent.status == "SENT", outcome.summary()
+    text = (hub.settings.local_exchange_dir / "summit_mutual" / "to_summit" / outcome.sent.file).read_text()
+    assert validate_x12(text).valid
+    segments = text.split("~")
+    member = segments[next(i for i, seg in enumerate(segments) if seg.startswith("INS*")):]
+    member = member[:next(i for i, seg in enumerate(member) if seg.startswith("SE*"))]
+    for segment in expected["segments"]:
+        assert segment in member, (segment, [s.split("*")[0] for s in member])
