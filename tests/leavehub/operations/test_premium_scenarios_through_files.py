@@ -200,10 +200,11 @@ def test_domain_scenario_1_premium_blocked_to_arrears_then_caught_up_within_cap_
 
 
 def assert_834_member(hub: LocalHub, expected: dict) -> None:
-    """Summit's full 834 for ``expected["business_date"]``: valid for pyx12, and E1's member loop carries the segments."""
+    """Summit's full 834 on ``expected["business_date"]``: valid for pyx12; E1's member loop has the segments."""
     from sandbox.x12_check import validate_x12
 
-    outcome = run_feed("summit_mutual.enrollment_full", business_date=expected["business_date"], settings=hub.settings)
+    outcome = run_feed("summit_mutual.enrollment_full", business_date=expected["business_date"],
+                       settings=hub.settings)
     assert outcome.sent is not None and outcome.sent.status == "SENT", outcome.summary()
     text = (hub.settings.local_exchange_dir / "summit_mutual" / "to_summit" / outcome.sent.file).read_text()
     assert validate_x12(text).valid
