@@ -1,12 +1,15 @@
-"""Benchmark: pull every worker from the Northwind simulator with ApiClient vs a raw ``requests`` loop.
+"""Benchmark: pull every worker from the Northwind simulator with ApiClient vs a raw ``requests`` loop, then
+the whole feed (``run_feed("northwind_hris.workers")``: pull, read, map, validate, store) vs the bare pull.
 
 Why: the client adds a token cache, a retry loop and declared pagination on top of ``requests``; this measures
 what that costs on the same pages, in the same run, against the same server process (rate limit off).
 Each side runs ``--repeat`` times, alternating, and the best run of each is compared. A last pass with 5% 503s
-shows the client still delivers every record exactly once under faults.
+shows the client still delivers every record exactly once under faults. The engine pass (``--engine-workers``,
+a SQLite store) times the feed end to end and prints it beside the bare client pull of the same records, so
+the ratio is what the engine adds on top of fetching the pages.
 
     .venv/bin/python bench/hris_pull_bench.py            # 100,000 workers
-    .venv/bin/python bench/hris_pull_bench.py --smoke    # 5,000 workers
+    .venv/bin/python bench/hris_pull_bench.py --smoke    # 5,000 workers (engine pass: 2,000)
 
 The last line printed is JSON.
 """
@@ -86,6 +89,49 @@ def pull_client(url: str, page_size: int) -> list[str]:
         return [w["id"] for w in api.iter_records("/v1/workers", pagination=CursorPagination(page_size=page_size))]
 
 
+def engine_pull(data: Path, n: int, repeat: int) -> dict[str, float]:
+    """``run_feed("northwind_hris.workers")`` against a simulator of ``n`` workers into a fresh SQLite store, vs
+    the bare client pull of the same pages (the floor): best of ``repeat`` each, alternating."""
+    import os
+    import shutil
+
+    from leavehub.pipeline.runner import open_store, run_feed
+    from leavehub.settings import REPO_ROOT, Settings
+    from leavehub.store.pii import generate_key
+
+    folder = data / f"engine_{n}"
+    folder.mkdir()
+    write_workers(folder / "workers.jsonl", n)
+    os.environ.setdefault("LEAVEHUB_PII_KEY", generate_key())
+    feed_s, floor_s = [], []
+    with HrisSimulator(folder, client_id=CLIENT_ID, client_secret=CLIENT_SECRET, rate_limit=0,
+                       startup_timeout=120) as sim:
+        conn = {"conn_type": "http", "host": sim.url, "login": CLIENT_ID, "password": CLIENT_SECRET,
+                "extra": {"token_path": "/oauth/token", "allow_insecure_http": True}}
+        os.environ["AIRFLOW_CONN_NORTHWIND_HRIS_API"] = json.dumps(conn)
+        pull_raw(sim.url, 500)  # warm the server's view cache
+        for attempt in range(repeat):
+            home = folder / f"home{attempt}"
+            shutil.rmtree(home, ignore_errors=True)
+            settings = Settings.from_env({**os.environ, "LEAVEHUB_HOME": str(home),
+                                          "LEAVEHUB_MAPPINGS": str(REPO_ROOT / "mappings"),
+                                          "LEAVEHUB_DB_URL": f"sqlite:///{folder / f'store{attempt}.db'}"})
+            store = open_store(settings, upgrade=True)
+            started = time.perf_counter()
+            outcome = run_feed("northwind_hris.workers", settings=settings, store=store)
+            feed_s.append(time.perf_counter() - started)
+            store.dispose()
+            counts = outcome.receipts[0].record_outcomes.get("employee", {}) if outcome.ok else {}
+            applied = counts.get("applied")
+            if applied != n:
+                raise SystemExit(f"engine pass: {outcome.summary()[:2000]}")
+            started = time.perf_counter()
+            pull_client(sim.url, 500)
+            floor_s.append(time.perf_counter() - started)
+    rss_mb = psutil.Process().memory_info().rss / 1e6
+    return {"feed_s": min(feed_s), "floor_s": min(floor_s), "rss_mb": rss_mb}
+
+
 def timed(pull: Callable[[str, int], list[str]], url: str, page_size: int, expected: int) -> float:
     started = time.perf_counter()
     ids = pull(url, page_size)
@@ -101,6 +147,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engine-workers", type=int, default=None, help="workers in the engine pass (20,000)")
     args = parser.parse_args()
     n = args.workers or (5_000 if args.smoke else 100_000)
     with tempfile.TemporaryDirectory(prefix="hris_bench_") as tmp:
@@ -119,16 +166,25 @@ def main() -> None:
             sim.set_faults(unavailable_rate=0.05)
             faulty = timed(pull_client, sim.url, args.page_size, n)
             status_503 = sim.stats().get("status_503", 0)
+        engine_n = args.engine_workers or (2_000 if args.smoke else 20_000)
+        engine = engine_pull(data, engine_n, min(args.repeat, 2))
     rss_mb = psutil.Process().memory_info().rss / 1e6
     best_raw, best_ours = max(raw), max(ours)
     ratio = best_ours / best_raw
     print(f"baseline raw requests loop: {best_raw:,.0f} records/s (runs: {', '.join(f'{r:,.0f}' for r in raw)})")
     print(f"ApiClient.iter_records:     {best_ours:,.0f} records/s (runs: {', '.join(f'{r:,.0f}' for r in ours)})")
     print(f"ratio client/baseline: {ratio:.2f}; with 5% 503s ({status_503} retried): {faulty:,.0f} records/s")
+    engine_ratio = engine["feed_s"] / engine["floor_s"]
+    print(f"engine: run_feed northwind_hris.workers, {engine_n:,} workers: {engine['feed_s']:.2f} s "
+          f"({engine_n / engine['feed_s']:,.0f} records/s); floor (bare client pull): {engine['floor_s']:.2f} s; "
+          f"ratio {engine_ratio:.2f}; rss after {engine['rss_mb']:.0f} MB")
     print(json.dumps({"bench": "hris_pull", "records": n, "page_size": args.page_size,
                       "baseline_records_per_s": round(best_raw), "client_records_per_s": round(best_ours),
                       "ratio": round(ratio, 3), "client_with_5pct_503_records_per_s": round(faulty),
-                      "retried_503": status_503, "bench_rss_mb": round(rss_mb, 1)}))
+                      "retried_503": status_503, "bench_rss_mb": round(rss_mb, 1),
+                      "engine_workers": engine_n, "engine_feed_s": round(engine["feed_s"], 3),
+                      "engine_floor_pull_s": round(engine["floor_s"], 3), "engine_ratio": round(engine_ratio, 3),
+                      "engine_rss_mb": round(engine["rss_mb"], 1)}))
 
 
 if __name__ == "__main__":

@@ -89,7 +89,7 @@ PUBLIC = {
     "connectors.formats": ["BusinessDateField", "Chunk", "CountField", "DelimitedLayout", "FixedField",
                            "FixedMarkerField", "FixedMarkerRecord", "FixedWidthLayout", "JsonLayout", "Layout",
                            "LiteralField", "TrailerSpec", "WriteResult", "frame_from_records", "page_records",
-                           "parse_layout", "read_chunks", "write_chunks"],
+                           "parse_layout", "read_chunks", "read_records", "write_chunks"],
     "connectors.transports": ["HostKeyMismatch", "LocalTransport", "RemoteFile", "SftpSettings", "SftpTransport",
                               "Transport", "TransportBase", "UnsafeRemoteName"],
     "leavehub": None,

@@ -35,6 +35,7 @@ __all__ = [
     "page_records",
     "parse_layout",
     "read_chunks",
+    "read_records",
     "write_chunks",
 ]
 
@@ -45,12 +46,13 @@ _HOME = {
     "write_chunks": "dispatch",
     "frame_from_records": "json_records",
     "page_records": "json_records",
+    "read_records": "json_records",
 }
 
 if TYPE_CHECKING:
     from connectors.formats.chunk import Chunk, WriteResult
     from connectors.formats.dispatch import read_chunks, write_chunks
-    from connectors.formats.json_records import frame_from_records, page_records
+    from connectors.formats.json_records import frame_from_records, page_records, read_records
     from connectors.formats.layouts import (
         BusinessDateField,
         CountField,

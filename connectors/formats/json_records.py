@@ -8,6 +8,8 @@ lists stay JSON text, null and ``""`` are <NA>.
 
 JSON Lines are streamed in chunks with exact line numbers. A JSON document (a page ``{"data": [..]}`` or a
 list) is read whole: pages are bounded by the API's page size; line numbers then point at the document.
+An API pull hands its pages of records (already decoded by the transport) to ``read_records``: no bytes in
+between; record n of the pull is row n and "line" n (the line it holds in the pull's JSON Lines form).
 
 Example::
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import codecs
 import itertools
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, BinaryIO
@@ -34,7 +37,7 @@ from connectors.formats.layouts import JsonLayout
 from connectors.formats.sinks import HashingSink, frame_to_strings, join_rows
 from schemas.errors import FormatError
 
-__all__ = ["frame_from_records", "page_records", "read_json", "write_json_lines"]
+__all__ = ["frame_from_records", "page_records", "read_json", "read_records", "write_json_lines"]
 
 
 def frame_from_records(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -51,6 +54,29 @@ def page_records(layout: JsonLayout, page: Mapping[str, Any]) -> list[Any]:
     if not isinstance(records, list):
         raise FormatError(f"page has no records list at {layout.records_path!r}")
     return records
+
+
+def read_records(layout: JsonLayout, pages: Iterable[list[Any]], *, name: str,
+                 chunk_rows: int = 100_000) -> Iterator[Chunk]:
+    """Chunks of up to ``chunk_rows`` records from pages of decoded records (an API pull), page by page.
+
+    Only the pages of one chunk are held; a pull with no records yields one empty chunk, as an empty file does.
+    Example: ``read_records(layout, client.iter_pages("/v1/workers"), name="workers pull")``.
+    """
+    batch: list[Any] = []
+    rows_out = 0
+    for page in pages:
+        batch += page
+        while len(batch) > chunk_rows:
+            yield _records_chunk(batch[:chunk_rows], rows_out, name, last=False)
+            rows_out += chunk_rows
+            batch = batch[chunk_rows:]
+    yield _records_chunk(batch, rows_out, name, last=True)
+
+
+def _records_chunk(batch: list[Any], rows_out: int, name: str, *, last: bool) -> Chunk:
+    table = _records_table(batch, name=name, first_row=rows_out + 1)
+    return Chunk(string_frame(table), rows_out + 1, rows_out + 1, tuple(table.column_names), is_last=last)
 
 
 def read_json(layout: JsonLayout, source: BinaryIO, *, name: str, chunk_rows: int = 100_000) -> Iterator[Chunk]:
@@ -182,8 +208,8 @@ def _json_text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, Decimal)):
         return str(value)
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, float):  # a number a decoder read as float: its JSON text, as Decimal would keep it
+        return str(Decimal(repr(value))) if math.isfinite(value) else repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, Mapping):

@@ -1,4 +1,4 @@
-"""Reach a vendor: open its transport from vendor.yaml and the named connection, pull API pages to staging.
+"""Reach a vendor: open its transport from vendor.yaml and the named connection, or pull an API endpoint's pages.
 
 Connections resolve through a ``ConnectionResolver``: from the CLI it reads ``AIRFLOW_CONN_<ID>`` (as Airflow
 does); Airflow tasks pass one that calls ``Connection.get``. Either way no secret lives in a repo file.
@@ -11,10 +11,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -92,57 +92,88 @@ def open_api_client(feed: FeedPlan, connections: ConnectionResolver | None = Non
     return ApiClient.from_connection(conn, token_path=t.token_path)
 
 
-@dataclass(frozen=True)
-class ApiPull:
-    """One API pull, staged encrypted as JSON Lines: the 'file' the ledger knows it by.
-
-    ``problem`` is the API's own fault when a page was not what it promises (not JSON, an HTML page, no
-    records list, a cursor loop): the pull is then rejected like a bad file, with the records pulled before
-    the bad page staged for the quarantine.
-    """
-
-    name: str
-    path: Path
-    records: int
-    size: int
-    sha256: str
-    open: Callable[[], BinaryIO]
-    problem: RejectedInput | None = None
-
-
 EMPTY_PULL = b"[]\n"  # the API answered, with no records: an empty JSON list (0 records), not an empty file
 
 
-def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date) -> ApiPull:
-    """Stream every page of the feed's endpoint into encrypted staging; the content hash identifies the pull.
+class ApiPull:
+    """One API pull as it streams: each page's records go to the JSON reader as they arrive (``pages``).
 
-    Records are written in the order served, one JSON object per line, so the same content pulled twice hashes
-    the same and is recorded as a DUPLICATE. Transport trouble (``TransientError``) goes up; a bad page is
-    kept as the pull's ``problem``.
+    On the way every record is serialized canonically (``json.dumps`` with sorted keys, one per line), and those
+    bytes are hashed - the pull's identity in the ledger, so the same content pulled twice is a DUPLICATE - and
+    spooled sealed under the staging area's key (never plaintext on disk): what a rejection quarantines and a
+    release reads back as JSON Lines. ``finish`` drains the pages not yet read (so a rejected pull is kept
+    whole) and closes the spool; ``sha256`` and ``size`` are final then. ``problem`` is the API's own fault
+    when a page was not what it promises (not JSON, an HTML page, no records list, a cursor loop); the reader
+    meets it as the ``RejectedInput`` it is.
     """
+
+    def __init__(self, name: str, pages: Iterator[list[Any]], staging: Any) -> None:
+        self.name, self.path = name, staging.path(name)
+        self.records = self.size = 0
+        self.problem: RejectedInput | None = None
+        self._staging, self._digest = staging, hashlib.sha256()
+        self._sink: Any = staging.writer(name)
+        self._pages = self._stream(pages)
+
+    def pages(self) -> Iterator[list[Any]]:
+        """The pages, each once, in the order served."""
+        return self._pages
+
+    def _stream(self, pages: Iterator[list[Any]]) -> Iterator[list[Any]]:
+        try:
+            for page in pages:
+                block = b"".join(json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+                                 for record in page)
+                self._digest.update(block)
+                self._sink.write(block)
+                self.size += len(block)
+                self.records += len(page)
+                yield page
+        except RejectedInput as exc:
+            self.problem = exc
+            raise
+
+    def finish(self) -> None:
+        """Read the pages nobody asked for yet, then close the spool (idempotent)."""
+        if self._sink.closed:
+            return
+        try:
+            for _ in self._pages:
+                pass
+        except RejectedInput:
+            pass  # kept as ``problem``: the pull is judged on it
+        if self.records == 0:
+            self._digest.update(EMPTY_PULL)
+            self._sink.write(EMPTY_PULL)
+            self.size += len(EMPTY_PULL)
+        self._sink.close()
+
+    def close(self) -> None:
+        """Close the spool without reading on (the pull is abandoned: a transport or store failure)."""
+        if not self._sink.closed:
+            self._sink.close()
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+    def open(self) -> BinaryIO:
+        """The spooled pull (JSON Lines), unsealed as it is read."""
+        return self._staging.reader(self.name)
+
+
+@contextlib.contextmanager
+def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date) -> Iterator[ApiPull]:
+    """Open the pull of the feed's endpoint, following the pagination vendor.yaml declares; pages are fetched
+    only as the reader asks for them (one page in flight). Transport trouble (``TransientError``) goes up."""
     endpoint = feed.spec.endpoint
     params = {k: _param(v, business_date) for k, v in endpoint.params.items()}
     name = f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{datetime.now(UTC):%H%M%S}.jsonl"
-    path = staging.path(name)
-    digest, size, records = hashlib.sha256(), 0, 0
-    problem: RejectedInput | None = None
-    with staging.writer(name) as sink:
-        try:
-            for page in client.iter_pages(endpoint.path, params=params, pagination=endpoint.pagination):
-                for record in page:
-                    line = json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-                    digest.update(line)
-                    size += len(line)
-                    records += 1
-                    sink.write(line)
-        except RejectedInput as exc:
-            problem = exc
-        if records == 0:
-            digest.update(EMPTY_PULL)
-            size += len(EMPTY_PULL)
-            sink.write(EMPTY_PULL)
-    return ApiPull(name=name, path=path, records=records, size=size, sha256=digest.hexdigest(),
-                   open=lambda: staging.reader(name), problem=problem)
+    pull = ApiPull(name, client.iter_pages(endpoint.path, params=params, pagination=endpoint.pagination), staging)
+    try:
+        yield pull
+    finally:
+        pull.close()
 
 
 def _param(value: Any, business_date: date) -> Any:

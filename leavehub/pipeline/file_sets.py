@@ -31,9 +31,18 @@ import numpy as np
 from leavehub.mapping.drift import Drift, merge_drift
 from leavehub.pipeline.exchange import ConnectionResolver
 from leavehub.pipeline.feeds import FeedPlan
-from leavehub.pipeline.inbound import Plaintext
+from leavehub.pipeline.inbound import (
+    CHUNK_ROWS,
+    Plaintext,
+    apply_chunks,
+    content_outcome,
+    file_arrival,
+    new_columns,
+    quarantine_file,
+    verified_plaintext,
+)
 from leavehub.pipeline.outcome import Receipt, Rejection
-from schemas.errors import DuplicateInput, RejectedInput, RowError
+from schemas.errors import RejectedInput, RowError
 
 __all__ = ["ArrivedSet", "MemberRead", "arrived_sets", "joined_chunks", "member_layouts", "read_member",
            "receive_file_set", "sample_set", "set_digest"]
@@ -92,8 +101,6 @@ def read_member(member: str, layout: Any, stream: Any, name: str) -> MemberRead:
     import pyarrow as pa
 
     from connectors.formats import read_chunks
-    from leavehub.pipeline.inbound import new_columns
-
     tables, lines, errors, drift = [], [], [], []
     for chunk in read_chunks(layout, stream, name=name):
         tables.append(pa.Table.from_pandas(chunk.frame, preserve_index=False))
@@ -163,7 +170,6 @@ def receive_file_set(feed: FeedPlan, paths: dict[str, Path], *, store: Any, arri
     import pyarrow as pa
 
     from leavehub.mapping.file_sets import join_file_set
-    from leavehub.pipeline.inbound import CHUNK_ROWS, _content_step, _stage_file, verified_plaintext, warn_drift
 
     spec = feed.mapping.file_set
     layouts = member_layouts(feed)
@@ -171,7 +177,7 @@ def receive_file_set(feed: FeedPlan, paths: dict[str, Path], *, store: Any, arri
     with contextlib.ExitStack() as held:
         plains: dict[str, Plaintext] = {}
         reads: dict[str, MemberRead] = {}
-        for member in spec.members:
+        for member in spec.members:  # verify, then read, every member
             name = arrived.files[member]
             try:
                 plains[member] = held.enter_context(verified_plaintext(feed, paths[member], connections,
@@ -179,44 +185,32 @@ def receive_file_set(feed: FeedPlan, paths: dict[str, Path], *, store: Any, arri
             except RejectedInput as exc:
                 return _reject_set(feed, paths, arrived, plains, Rejection.of(exc), store)
             with plains[member].open() as stream:
-                read = _content_step(lambda m=member, s=stream, n=name: read_member(m, layouts[m], s, n))
+                read = content_outcome(lambda m=member, s=stream, n=name: read_member(m, layouts[m], s, n))
             if isinstance(read, Rejection):
                 return _reject_set(feed, paths, arrived, plains, read, store)
             reads[member] = read
         base = reads[spec.base]
-        joined = _content_step(lambda: join_file_set(spec, base.table, base.lines,
-                                                     {m: (reads[m].table, reads[m].lines) for m in spec.join}))
+        joined = content_outcome(lambda: join_file_set(spec, base.table, base.lines,
+                                                       {m: (reads[m].table, reads[m].lines) for m in spec.join}))
         if isinstance(joined, Rejection):
             return _reject_set(feed, paths, arrived, plains, joined, store)
         found = [e for r in reads.values() for e in r.errors] + joined.errors
-        arrival = _set_arrival(feed, arrived, plains, empty=joined.table.num_rows == 0)
+        refused = Rejection("ValidationFailed", f"{len(found)} bad value(s) or rows across the set; the whole set "
+                            "is rejected", sorted(found, key=_order)) if found else None
         receipt = Receipt(feed=feed.id, file=arrived.name, status="APPLIED", business_date=bday)
-        table = joined.table if joined.table.num_rows or base.table.num_columns else pa.table({})
-        try:
-            with store.intake(arrival) as intake:
-                rejection = None
-                if found:
-                    rejection = Rejection("ValidationFailed", f"{len(found)} bad value(s) or rows across the set; "
-                                          "the whole set is rejected", sorted(found, key=_order))
-                else:
-                    chunks = joined_chunks(table, joined.lines, CHUNK_ROWS)
-                    rejection = _stage_file(feed, intake, next(chunks, None), chunks, receipt, bday, None)
-                if rejection is not None:
-                    rejection.ledger_id = intake.reject(rejection.errors)
-        except DuplicateInput as dup:
-            log.info("%s: set %s is a duplicate of ledger entry %s; nothing posted", feed.id, arrived.name,
-                     dup.original_file_id)
-            _record_members(store, feed, arrived, plains, reads, "DUPLICATE", dup.original_file_id)
-            return Receipt(feed=feed.id, file=arrived.name, status="DUPLICATE", business_date=bday)
-        if rejection is not None:
-            return _reject_set(feed, paths, arrived, plains, rejection, store, reads)
-        receipt.ledger_id = intake.file_id
-        receipt.record_outcomes = {entity: counts.as_dict() for entity, counts in intake.outcomes.items()}
         receipt.warnings += [d.as_error() for d in merge_drift([d for r in reads.values() for d in r.drift])]
-        warn_drift(feed, receipt, store)
-        _record_members(store, feed, arrived, plains, reads, "APPLIED", intake.file_id)
-        log.info("%s: set %s applied %s", feed.id, arrived.name, receipt.records)
-        return receipt
+        table = joined.table if joined.table.num_rows or base.table.num_columns else pa.table({})
+        outcome = apply_chunks(feed, _set_arrival(feed, arrived, plains, empty=joined.table.num_rows == 0),
+                               joined_chunks(table, joined.lines, CHUNK_ROWS), store=store, receipt=receipt,
+                               refused=refused)
+        if isinstance(outcome, Rejection):
+            return _reject_set(feed, paths, arrived, plains, outcome, store, reads)
+        if outcome.status == "DUPLICATE":
+            _record_members(store, feed, arrived, plains, reads, "DUPLICATE", outcome.duplicate_of)
+            return Receipt(feed=feed.id, file=arrived.name, status="DUPLICATE", business_date=bday,
+                           duplicate_of=outcome.duplicate_of)
+        _record_members(store, feed, arrived, plains, reads, "APPLIED", outcome.ledger_id)
+        return outcome
 
 
 def _order(error: RowError) -> tuple[str, int, int]:
@@ -224,10 +218,8 @@ def _order(error: RowError) -> tuple[str, int, int]:
 
 
 def _set_arrival(feed: FeedPlan, arrived: ArrivedSet, plains: dict[str, Plaintext], *, empty: bool) -> Any:
-    from leavehub.pipeline.inbound import _arrival
-
     members = list(arrived.files)
-    return _arrival(feed, arrived.name, sum(plains[m].size for m in members if m in plains),
+    return file_arrival(feed, arrived.name, sum(plains[m].size for m in members if m in plains),
                     set_digest([plains[m].sha256_received for m in members if m in plains]),
                     set_digest([plains[m].sha256_plaintext for m in members if m in plains]),
                     arrived.business_date, record_count=0 if empty else None)
@@ -237,12 +229,10 @@ def _record_members(store: Any, feed: FeedPlan, arrived: ArrivedSet, plains: dic
                     reads: dict[str, MemberRead], status: str, set_id: int | None,
                     errors: list[RowError] | None = None) -> list[int]:
     """One ledger entry per member file, pointing at the set's entry (``batch_id`` ``set:<id>``)."""
-    from leavehub.pipeline.inbound import _arrival
-
     ids = []
     for member, name in arrived.files.items():
         plain = plains.get(member)
-        arrival = _arrival(feed, name, plain.size if plain else None, plain.sha256_received if plain else None,
+        arrival = file_arrival(feed, name, plain.size if plain else None, plain.sha256_received if plain else None,
                            plain.sha256_plaintext if plain else None, arrived.business_date)
         read = reads[member].table.num_rows if member in reads else 0
         ids.append(store.record_set_member(arrival, status, read=read, set_id=set_id, errors=errors))
@@ -252,8 +242,6 @@ def _record_members(store: Any, feed: FeedPlan, arrived: ArrivedSet, plains: dic
 def _reject_set(feed: FeedPlan, paths: dict[str, Path], arrived: ArrivedSet, plains: dict[str, Plaintext],
                 rejection: Rejection, store: Any, reads: dict[str, MemberRead] | None = None) -> Receipt:
     """All or nothing: the set's ledger entry REJECTED, every member quarantined beside the set's report."""
-    from leavehub.pipeline.inbound import quarantine_file
-
     if rejection.ledger_id is None:
         rejection.ledger_id = store.record_rejection(_set_arrival(feed, arrived, plains, empty=False),
                                                      rejection.errors)

@@ -1,8 +1,13 @@
-"""Inbound: one received file -> canonical records in the store, all or nothing, as explicit steps.
+"""Inbound: one received file (or API pull) -> canonical records in the store, all or nothing, as explicit steps.
 
-    verify (OpenPGP, when the vendor signs)      -> the verified plaintext, or a Rejection
-    read + map + validate + apply (one intake)   -> APPLIED | DUPLICATE, or a Rejection
-    quarantine                                   -> ledger REJECTED -> QUARANTINED, the file kept, a report
+    verify                 verified_plaintext   OpenPGP, when the vendor signs -> the plaintext, or SignatureError
+    read + map + validate  map_and_stage        chunks -> mapped, validated, keyed, staged; or a Rejection
+    apply                  apply_chunks         ONE intake: APPLIED | DUPLICATE, or the Rejection in the ledger
+    quarantine             quarantine_file      ledger REJECTED -> QUARANTINED, the file kept, a report
+
+``receive_file`` (a file), ``receive_pull`` (an API pull, whose pages go to the JSON reader as records) and
+``pipeline.file_sets`` (several files joined into one arrival) are these steps in order; ``content_outcome``
+turns whatever content provokes into a Rejection, ``file_arrival`` is what the ledger is told of an arrival.
 
 Memory does not grow with file size: chunks stream into staging inside ONE store transaction, which commits only
 when the whole file is valid. One bad row rejects the whole file; every bad row is listed in the quarantine report
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,10 +46,13 @@ from leavehub.pipeline.outcome import Receipt, Rejection
 from leavehub.pipeline.quarantine import quarantine
 from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowError
 
-__all__ = ["Plaintext", "apply_plaintext", "quarantine_file", "receive_file", "verified_plaintext"]
+__all__ = ["CHUNK_ROWS", "Plaintext", "apply_chunks", "apply_plaintext", "apply_pull", "business_date_of",
+           "content_outcome", "file_arrival", "map_and_stage", "new_columns", "quarantine_file", "receive_file",
+           "receive_pull", "sealed_download", "sends_plaintext", "verified_plaintext", "warn_drift"]
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
+PULL_CHUNK_ROWS = 20_000  # an API pull's records are objects in memory, not bytes: a smaller chunk bounds them
 
 
 def business_date_of(feed: FeedPlan, name: str, default: date | None) -> date | None:
@@ -132,7 +141,7 @@ def receive_file(feed: FeedPlan, path: Path, *, store: Any, business_date: date 
         plain: Plaintext | None = pulled
         outcome: Receipt | Rejection
         if plain is None:  # a signature that does not verify, or an envelope that is not OpenPGP at all
-            verified = _content_step(lambda: held.enter_context(verified_plaintext(feed, path, connections,
+            verified = content_outcome(lambda: held.enter_context(verified_plaintext(feed, path, connections,
                                                                                    name=name)))
             if isinstance(verified, Rejection):
                 outcome = verified
@@ -146,7 +155,7 @@ def receive_file(feed: FeedPlan, path: Path, *, store: Any, business_date: date 
                                pulled=pulled is not None)
 
 
-# -- step: read + map + validate + apply ------------------------------------------------------------------------
+# -- step: read + map + validate, and apply ----------------------------------------------------------------------
 
 
 def apply_plaintext(feed: FeedPlan, plain: Plaintext, *, store: Any, business_date: date | None,
@@ -161,27 +170,73 @@ def apply_plaintext(feed: FeedPlan, plain: Plaintext, *, store: Any, business_da
     receipt = Receipt(feed=feed.id, file=plain.name, status="APPLIED", business_date=business_date)
     with plain.open() as stream:
         chunks = read_chunks(feed.layout, stream, name=plain.name, chunk_rows=CHUNK_ROWS)
-        first = _content_step(lambda: next(chunks, None))
+        first = content_outcome(lambda: next(chunks, None))
         if isinstance(first, Rejection):
             return first
         empty = first is None or len(first.frame) == 0
-        arrival = _arrival(feed, plain.name, plain.size, plain.sha256_received, plain.sha256_plaintext,
-                           business_date, record_count=0 if empty else None)
-        try:
-            with store.intake(arrival) as intake:
-                rejection = _stage_file(feed, intake, first, chunks, receipt, business_date, progress)
-                if rejection is not None:
-                    rejection.ledger_id = intake.reject(rejection.errors)
-        except DuplicateInput as dup:
-            log.info("%s: %s is a duplicate of ledger entry %s; nothing posted", feed.id, plain.name,
-                     dup.original_file_id)
-            receipt.status, receipt.records = "DUPLICATE", {}
-            return receipt
+        arrival = file_arrival(feed, plain.name, plain.size, plain.sha256_received, plain.sha256_plaintext,
+                               business_date, record_count=0 if empty else None)
+        return apply_chunks(feed, arrival, itertools.chain([first] if first is not None else [], chunks),
+                            store=store, receipt=receipt, progress=progress)
+
+
+def apply_pull(feed: FeedPlan, pull: Any, *, store: Any, business_date: date) -> Receipt | Rejection:
+    """An API pull (``exchange.pull_api``): its pages of records go straight to the JSON reader, then are mapped,
+    validated and applied in one intake; the pull's content hash, complete only after its last page, settles
+    its identity before the intake commits (the same content pulled before makes it a DUPLICATE)."""
+    from connectors.formats import read_records
+
+    receipt = Receipt(feed=feed.id, file=pull.name, status="APPLIED", business_date=business_date)
+    arrival = file_arrival(feed, pull.name, None, None, None, business_date)
+    chunks = read_records(feed.layout, pull.pages(), name=pull.name, chunk_rows=PULL_CHUNK_ROWS)
+
+    def settle(intake: Any) -> None:
+        pull.finish()  # a rejected pull is read to its end: the quarantine keeps all of it
+        intake.settle_content(pull.sha256, pull.size)
+
+    return apply_chunks(feed, arrival, chunks, store=store, receipt=receipt, settle=settle)
+
+
+def receive_pull(feed: FeedPlan, pull: Any, *, store: Any, business_date: date) -> Receipt:
+    """Post one API pull: apply it, or quarantine it (sealed) when it is rejected. Never raises for bad content."""
+    outcome = apply_pull(feed, pull, store=store, business_date=business_date)
+    if isinstance(outcome, Receipt):
+        return outcome
+    pull.finish()
+    plain = Plaintext(pull.name, pull.size, pull.sha256, pull.sha256, False, pull.open)
+    return quarantine_file(feed, pull.path, outcome, store=store, name=pull.name, business_date=business_date,
+                           plain=plain, pulled=True)
+
+
+def apply_chunks(feed: FeedPlan, arrival: Any, chunks: Iterator[Any], *, store: Any, receipt: Receipt,
+                 refused: Rejection | None = None, settle: Callable[[Any], None] | None = None,
+                 progress: Callable[[int], None] | None = None) -> Receipt | Rejection:
+    """The apply step: ONE store intake for ``arrival``, all or nothing.
+
+    Stages what ``map_and_stage`` makes of ``chunks`` - or nothing, when the caller already ``refused`` the
+    content - then ``settle(intake)`` (content known only now names itself: ``Intake.settle_content``), then
+    commits (``receipt`` APPLIED, with the record outcomes), or records the Rejection in the ledger (REJECTED,
+    everything staged rolled back). Content the store already holds gives the receipt DUPLICATE, with
+    ``duplicate_of``.
+    """
+    try:
+        with store.intake(arrival) as intake:
+            rejection = refused or map_and_stage(feed, intake, chunks, receipt,
+                                                 business_date=arrival.business_date, progress=progress)
+            if settle is not None:
+                settle(intake)
+            if rejection is not None:
+                rejection.ledger_id = intake.reject(rejection.errors)
+    except DuplicateInput as dup:
+        log.info("%s: %s is a duplicate of ledger entry %s; nothing posted", feed.id, arrival.name,
+                 dup.original_file_id)
+        receipt.status, receipt.records, receipt.duplicate_of = "DUPLICATE", {}, dup.original_file_id
+        return receipt
     if rejection is not None:
         return rejection
     receipt.ledger_id = intake.file_id
     receipt.record_outcomes = {entity: counts.as_dict() for entity, counts in intake.outcomes.items()}
-    log.info("%s: %s applied: %s", feed.id, plain.name, receipt.describe_outcomes())
+    log.info("%s: %s applied: %s", feed.id, arrival.name, receipt.describe_outcomes())
     warn_drift(feed, receipt, store)
     return receipt
 
@@ -195,9 +250,11 @@ def warn_drift(feed: FeedPlan, receipt: Receipt, store: Any) -> None:
         log.warning("%s: %s %s (line %s)", feed.id, receipt.file, warning.reason, warning.line)
 
 
-def _stage_file(feed: FeedPlan, intake: Any, first: Any, chunks: Iterator[Any], receipt: Receipt,
-                business_date: date | None, progress: Callable[[int], None] | None) -> Rejection | None:
-    """Map every chunk and stage it; collect every row error. A Rejection when the file must not apply."""
+def map_and_stage(feed: FeedPlan, intake: Any, chunks: Iterator[Any], receipt: Receipt, *,
+                  business_date: date | None, progress: Callable[[int], None] | None = None) -> Rejection | None:
+    """The read + map + validate step: read every chunk, map and validate it with the feed's compiled mapping,
+    key it and stage it in ``intake``; every row error is collected. A Rejection when the content must not apply.
+    """
     from sqlalchemy.exc import DataError
 
     from leavehub.config.feed_keys import keyed_frame
@@ -214,10 +271,13 @@ def _stage_file(feed: FeedPlan, intake: Any, first: Any, chunks: Iterator[Any], 
         receipt.records[entity] = receipt.records.get(entity, 0) + len(frame)
         return None
 
-    chunk = first
+    chunk = content_outcome(lambda: next(chunks, None))
     while chunk is not None:
-        mapped = _content_step(lambda c=chunk: feed.mapper.apply(c.frame, first_row=c.first_row,
-                                                                 business_date=business_date, line_of=c.line_of))
+        if isinstance(chunk, Rejection):
+            return chunk
+        mapped = content_outcome(lambda c=chunk: feed.mapper.apply(c.frame, first_row=c.first_row,
+                                                                   business_date=business_date,
+                                                                   line_of=c.line_of))
         if isinstance(mapped, Rejection):
             return mapped
         errors += list(chunk.row_errors) + mapped.errors
@@ -235,11 +295,9 @@ def _stage_file(feed: FeedPlan, intake: Any, first: Any, chunks: Iterator[Any], 
                     return refused
         if progress:
             progress(len(chunk.frame))
-        chunk = _content_step(lambda: next(chunks, None))
-        if isinstance(chunk, Rejection):
-            return chunk
+        chunk = content_outcome(lambda: next(chunks, None))
     for entity, frames in grouped.items():
-        combined = _content_step(lambda e=entity, f=frames: feed.mapper.combine(e, f))
+        combined = content_outcome(lambda e=entity, f=frames: feed.mapper.combine(e, f))
         if isinstance(combined, Rejection):
             return combined
         frame, group_errors = combined
@@ -273,7 +331,7 @@ def _with_lines(frame: Any, chunk: Any) -> Any:
     return out
 
 
-def _content_step(step: Callable[[], Any]) -> Any:
+def content_outcome(step: Callable[[], Any]) -> Any:
     """Run one step over the file's content; anything the content provokes becomes a Rejection.
 
     ``RejectedInput`` is the readers' own verdict. A configuration or transport error, or the machine's own
@@ -301,7 +359,7 @@ def quarantine_file(feed: FeedPlan, path: Path, rejection: Rejection, *, store: 
     sha_received = plain.sha256_received if plain is not None else sha256_file(path)
     if rejection.ledger_id is None:
         size = plain.size if plain is not None else path.stat().st_size
-        arrival = _arrival(feed, name, size, sha_received, None, business_date)
+        arrival = file_arrival(feed, name, size, sha_received, None, business_date)
         rejection.ledger_id = store.record_rejection(arrival, rejection.errors)
     entry = quarantine(feed.settings.quarantine_dir, path, feed_id=feed.id, rejection=rejection, name=name,
                        arrived_encrypted=plain.arrived_encrypted if plain is not None else False,
@@ -315,7 +373,7 @@ def quarantine_file(feed: FeedPlan, path: Path, rejection: Rejection, *, store: 
                    ledger_id=rejection.ledger_id, reason=rejection.reason)
 
 
-def _arrival(feed: FeedPlan, name: str, size: int | None, sha_received: str | None, sha_plaintext: str | None,
+def file_arrival(feed: FeedPlan, name: str, size: int | None, sha_received: str | None, sha_plaintext: str | None,
              business_date: date | None, *, record_count: int | None = None) -> Any:
     from leavehub.store import FileArrival
     from schemas.version import SCHEMA_VERSION

@@ -82,6 +82,7 @@ class Receipt:
     reason: str | None = None  # why a file was rejected (file level); row errors are in the report
     record_outcomes: dict[str, dict[str, int]] = field(default_factory=dict)  # entity -> RECORD_OUTCOMES
     warnings: list[RowError] = field(default_factory=list)  # schema drift: new columns, unseen codes
+    duplicate_of: int | None = None  # DUPLICATE: the ledger entry that first brought this content
 
     @property
     def rejected(self) -> bool:

@@ -6,7 +6,8 @@ post it (verify -> read -> map -> validate -> store, all or nothing; or quaranti
 archive folder - a rejected file too, once it is safe in quarantine. Each file is judged on its own: a problem
 with one file's content or name quarantines THAT file and the run goes on to the next, so one bad file never
 stalls its feed. Only a transport, store or configuration failure stops a run (an exception). Inbound API feeds:
-pull every page into encrypted staging and post the pull like a file. Outbound: build and send one file per
+the pull's pages go to the JSON reader as records, page by page, into one intake (hashed and spooled sealed on
+the way, so a rejected pull is quarantined like a file). Outbound: build and send one file per
 business date; outbound API feeds POST each changed record (``leavehub.pipeline.writeback``).
 
 The run returns a ``RunOutcome`` (values, see ``leavehub.pipeline.outcome``) and raises one alert per rejected
@@ -45,13 +46,13 @@ from leavehub.pipeline.exchange import (
 from leavehub.pipeline.feeds import FeedPlan, load_feed
 from leavehub.pipeline.inbound import (
     Plaintext,
-    quarantine_file,
     receive_file,
+    receive_pull,
     sealed_download,
     sends_plaintext,
 )
 from leavehub.pipeline.outbound import send_feed
-from leavehub.pipeline.outcome import Receipt, Rejection, RunOutcome
+from leavehub.pipeline.outcome import Receipt, RunOutcome
 from leavehub.settings import Settings
 from schemas.errors import ConfigError
 
@@ -216,16 +217,13 @@ def inbox(feed: FeedPlan, names: list[str], outcome: RunOutcome | None = None) -
 
 def _pull_and_post(feed: FeedPlan, store: Any, business_date: date,
                    connections: ConnectionResolver | None) -> Receipt:
+    """One pull of the feed's endpoint, its pages read as records straight into the intake (or quarantined)."""
     from connectors.staging import StagingArea
 
     with contextlib.closing(open_api_client(feed, connections)) as client, \
-            StagingArea(base_dir=work_dir(feed)) as staging:
-        pull = pull_api(feed, client, staging, business_date=business_date)
-        plain = Plaintext(pull.name, pull.size, pull.sha256, pull.sha256, False, pull.open)
-        if pull.problem is not None:  # a page that is not what the API promises: rejected like a bad file
-            return quarantine_file(feed, pull.path, Rejection.of(pull.problem), store=store, name=pull.name,
-                                   business_date=business_date, plain=plain, pulled=True)
-        return _post(feed, pull.path, store, business_date, connections, None, pulled=plain)
+            StagingArea(base_dir=work_dir(feed)) as staging, \
+            pull_api(feed, client, staging, business_date=business_date) as pull:
+        return receive_pull(feed, pull, store=store, business_date=business_date)
 
 
 def today(settings: Settings) -> date:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -295,6 +295,7 @@ class Intake:
         self._connection: Connection | None = None
         self._keys: tuple[str | None, str | None] = (None, None)
         self._holder: int | None = None
+        self._content_settled_late = False
 
     def stage(self, entity: str, frame: pd.DataFrame, supersede: SupersedePlan | SupersedeRule | str) -> int:
         """Stage one chunk of canonical rows of ``entity``; returns the rows staged.
@@ -332,6 +333,15 @@ class Intake:
             self._settled[entity] = settle_repeated_keys(self._connection, entity, rule)
             errors += self._settled[entity].errors
         return errors
+
+    def settle_content(self, sha256: str, size: int) -> None:
+        """Name content that is known only once it has been read through (an API pull, hashed while it streams
+        into this intake, opened without a hash): it is claimed when the intake commits, and content the store
+        already holds makes the intake a DUPLICATE then (``DuplicateInput``; everything staged rolled back)."""
+        if self.state != "open":
+            raise RuntimeError(f"cannot settle the content of an intake that is {self.state}")
+        self.arrival = replace(self.arrival, sha256_received=sha256, sha256_plaintext=sha256, size=size)
+        self._content_settled_late = True
 
     def reject(self, errors: list[RowError]) -> int:
         """Roll back everything staged and record the file REJECTED with ``errors``; returns the ledger id."""
@@ -396,14 +406,20 @@ class Intake:
                 "status": "APPLIED", "records_read": self.read, "records_applied": self.applied,
                 "outcomes": {entity: counts.as_dict() for entity, counts in self.outcomes.items()},
                 "finished_at": utc_now()}
-            if self.read == 0 and self.arrival.record_count is None:
+            if self._content_settled_late:
+                self._keys = ledger.claim_keys(self.arrival, empty=self.read == 0)
+                values.update(content_key=self._keys[0], size_bytes=self.arrival.size,
+                              sha256_received=self.arrival.sha256_received,
+                              sha256_plaintext=self.arrival.sha256_plaintext)
+            elif self.read == 0 and self.arrival.record_count is None:
                 values["content_key"] = ledger.claim_keys(self.arrival, empty=True)[0]
             connection.execute(update(FILE_LEDGER).where(FILE_LEDGER.c.id == self.file_id).values(**values))
             connection.commit()
         except IntegrityError as exc:
             self._rollback()
-            if self.read == 0:
-                self._keys = ledger.claim_keys(self.arrival, empty=True)
+            if self.read == 0 or self._content_settled_late:
+                if not self._content_settled_late:
+                    self._keys = ledger.claim_keys(self.arrival, empty=True)
                 if self._record_duplicate():
                     raise self._duplicate_error() from None
             self._record_failure(exc)

@@ -106,3 +106,56 @@ def test_the_same_simulator_without_faults_applies_every_worker(hub: dict[str, s
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     rows = _ledger(hub)
     assert [r.status for r in rows] == ["APPLIED"] and rows[0].outcomes["employee"]["applied"] == WORKERS
+
+
+def _canonical_sha256(records: list[dict]) -> str:
+    """The pull's identity as the ledger keeps it: each record as sorted-key compact JSON, one per line."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for record in records:
+        digest.update(json.dumps(record, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def test_a_pull_streams_into_the_store_and_the_same_content_again_is_a_duplicate(
+        hub: dict[str, str], hris: HrisSimulator) -> None:
+    assert _run(hub).returncode == 0
+    assert _run(hub).returncode == 0
+    rows = sorted(_ledger(hub), key=lambda r: r.id)
+    assert [r.status for r in rows] == ["APPLIED", "DUPLICATE"] and rows[1].duplicate_of == rows[0].id
+    served = [json.loads(line) for line in (hris.data_dir / "workers.jsonl").read_text().splitlines()]
+    assert rows[0].sha256_received == rows[0].sha256_plaintext == _canonical_sha256(served)
+    assert not list((Path(hub["LEAVEHUB_HOME"])).rglob("*.jsonl")), "no pull left on disk, sealed or not"
+
+
+def test_a_pull_with_a_bad_value_on_its_first_page_is_quarantined_whole(
+        tmp_path: Path, hub: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from leavehub.pipeline.quarantine import list_quarantine, open_quarantined
+
+    monkeypatch.setenv("LEAVEHUB_PII_KEY", hub["LEAVEHUB_PII_KEY"])  # to read the sealed quarantine back
+
+    data = tmp_path / "bad_value"
+    data.mkdir()
+    write_dataset(data, workers=WORKERS)
+    lines = (data / "workers.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["birth_date"] = "1990-02-31"
+    lines[0] = json.dumps(first)
+    (data / "workers.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with running_simulator(data) as sim:
+        connection = json.loads(hub["AIRFLOW_CONN_NORTHWIND_HRIS_API"])
+        connection["host"] = sim.url
+        result = _run({**hub, "AIRFLOW_CONN_NORTHWIND_HRIS_API": json.dumps(connection)})
+        served_pages = sim.stats()["requests_workers"]
+    assert result.returncode == 2, (result.stdout + result.stderr)[-3000:]
+    assert served_pages == WORKERS // PAGE_SIZE + (1 if WORKERS % PAGE_SIZE else 0)
+    rows = _ledger(hub)
+    assert [r.status for r in rows] == ["QUARANTINED"] and rows[0].records_applied == 0
+    [entry] = list_quarantine(Path(hub["LEAVEHUB_HOME"]) / "quarantine")
+    report = json.loads(entry.report.read_text(encoding="utf-8"))
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [(1, "birth_date")], report["errors"]
+    with open_quarantined(entry) as kept:
+        records = [json.loads(line) for line in kept.read().splitlines()]
+    assert len(records) == WORKERS and records[0]["birth_date"] == "1990-02-31"
+    assert rows[0].sha256_received == report["sha256_received"] == _canonical_sha256(records)

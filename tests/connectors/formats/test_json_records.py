@@ -110,3 +110,40 @@ def test_json_reader_needs_only_read() -> None:
     data = '{"a": "é"}\n{"a": 2}'.encode()
     chunks = list(read_chunks(parse_layout(JSON), _ReadOnly(data), name="x.jsonl"))
     assert frame_of(chunks)["a"].tolist() == ["é", "2"] and chunks[0].lines().tolist() == [1, 2]
+
+
+def test_read_records_takes_pages_of_decoded_records_in_bounded_chunks() -> None:
+    from connectors.formats import read_records
+
+    pages = [[{"id": f"W{p}{i}", "pay": {"rate": 40.5, "big": 1e20}, "ok": True} for i in range(3)]
+             for p in range(3)]
+    taken: list[int] = []
+
+    def served():
+        for number, page in enumerate(pages):
+            taken.append(number)
+            yield page
+
+    chunks = read_records(JsonLayout(), served(), name="pull", chunk_rows=4)
+    first = next(chunks)
+    assert taken == [0, 1], "a chunk holds only the pages it needs"
+    rest = list(chunks)
+    assert [len(c) for c in [first, *rest]] == [4, 4, 1] and [c.is_last for c in [first, *rest]] == [0, 0, 1]
+    assert [(c.first_row, c.line_of(0)) for c in [first, *rest]] == [(1, 1), (5, 5), (9, 9)]
+    row = first.frame.iloc[0]
+    # the same text as the record's JSON read back from bytes with Decimal numbers
+    assert (row["id"], row["pay.rate"], row["pay.big"], row["ok"]) == ("W00", "40.5", "1E+20", "true")
+
+
+def test_read_records_of_an_empty_pull_is_one_empty_last_chunk() -> None:
+    from connectors.formats import read_records
+
+    [chunk] = list(read_records(JsonLayout(), iter([[]]), name="pull"))
+    assert len(chunk) == 0 and chunk.is_last
+
+
+def test_read_records_refuses_a_record_that_is_not_an_object() -> None:
+    from connectors.formats import read_records
+
+    with pytest.raises(FormatError, match="record 2 is not a JSON object"):
+        list(read_records(JsonLayout(), iter([[{"id": 1}, ["not", "an", "object"]]]), name="pull"))

@@ -47,6 +47,27 @@ def test_an_empty_change_file_each_day_is_not_a_duplicate_but_twice_the_same_day
     assert [e.status for e in store.ledger()] == ["DUPLICATE", "APPLIED", "DUPLICATE", "APPLIED", "APPLIED"]
 
 
+def test_content_known_only_after_streaming_is_claimed_at_commit_and_a_repeat_is_a_duplicate(store: Store) -> None:
+    """An API pull opens its intake before its hash is known (it streams in) and settles it at the end."""
+    from dataclasses import replace
+
+    unnamed = replace(arrival("ignored"), sha256_received=None, sha256_plaintext=None, size=None)
+    with store.intake(unnamed) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+        intake.settle_content("pulled-content", 123)
+    first = store.ledger(file_id=intake.file_id)[0]
+    assert (first.status, first.sha256_plaintext, first.size_bytes) == ("APPLIED", "pulled-content", 123)
+    with pytest.raises(DuplicateInput) as caught, store.intake(unnamed) as again:
+        again.stage("leave_period", leave_periods({**ROW, "record_key": "P9"}), SupersedeRule.UPDATED_AT)
+        again.settle_content("pulled-content", 123)
+    assert caught.value.original_file_id == intake.file_id
+    assert [e.status for e in store.ledger()] == ["DUPLICATE", "APPLIED"]
+    assert list(store.current("leave_period")["record_key"]) == ["P1"], "the repeat staged nothing for good"
+    with store.intake(unnamed) as other:
+        other.settle_content("other-content", 5)
+    assert store.ledger(file_id=other.file_id)[0].status == "APPLIED"
+
+
 def test_reject_rolls_back_staging_and_records_the_errors_without_values(store: Store) -> None:
     with store.intake(arrival("bad")) as intake:
         intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
