@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from schemas.errors import ConfigError
 
@@ -171,7 +171,9 @@ def validate_located(model: type[M], doc: LocatedYaml, context: dict[str, Any] |
     All errors are listed in the message so one edit-check cycle fixes them all.
     """
     try:
-        return model.model_validate(doc.data, context=context)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_validate(doc.data, context=context)
+        return TypeAdapter(model).validate_python(doc.data, context=context)  # a union (a mapping file)
     except ValidationError as exc:
         problems = []
         first_path: tuple = ()
@@ -179,6 +181,8 @@ def validate_located(model: type[M], doc: LocatedYaml, context: dict[str, Any] |
             # Drop the discriminator tags pydantic inserts into union locations (e.g. 'delimited').
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             loc_data = _data_path(doc.data, loc)
+            if not loc and "discriminator" in err.get("ctx", {}):  # a union's tag is missing or unknown
+                loc_data = (str(err["ctx"]["discriminator"]).strip("'"),)
             line = doc.line_of(loc_data)
             key_path = ".".join(map(str, loc_data)) or "<root>"
             problems.append(f"{key_path} (line {line}): {err['msg']}")

@@ -1,7 +1,8 @@
 """Load mapping and code files with errors that name the file, the key path and the line.
 
 Loading is where a broken mapping must fail (in CI, on deploy), never on a vendor file at night. Beyond the
-shape checks of the pydantic model this checks the meaning: the direction's keys are present, every target
+shape checks of the pydantic model (a discriminated union on ``direction``: each direction's keys are required
+there, the other direction's refused) this checks the meaning: every target
 entity and field exists, every required canonical field is covered, code tables and transforms exist,
 source columns are in the layout when the layout lists them, and the whole mapping compiles.
 
@@ -23,7 +24,7 @@ from leavehub.config.yaml_lines import LocatedYaml, load_located, load_model, va
 from leavehub.mapping.batch import RuleProblem
 from leavehub.mapping.compiler import InboundMapper, OutboundMapper, compile_rules, default_entities
 from leavehub.mapping.fields import field_specs
-from leavehub.mapping.model import CodesFile, MappingFile, member_columns
+from leavehub.mapping.model import CodesFile, MappingFile, mapping_schema, member_columns
 from schemas.errors import ConfigError
 
 __all__ = [
@@ -82,7 +83,6 @@ def _load(path: Path, entities: Mapping[str, type] | None) -> tuple[MappingFile,
     doc = load_located(path)
     mapping = validate_located(MappingFile, doc)
     registry = entities if entities is not None else default_entities()
-    _check_direction(mapping, doc)
     _check_layout(mapping, doc)
     _check_file_set(mapping, doc)
     codes = _codes_for(mapping, path, doc)
@@ -111,22 +111,6 @@ def _check_layout(mapping: MappingFile, doc: LocatedYaml) -> None:
     except ConfigError as exc:
         inner = tuple(p for p in (exc.key_path or "").split(".") if p)
         raise _located(doc, f"layout: {exc.reason}", ("layout", *inner)) from None
-
-
-def _check_direction(mapping: MappingFile, doc: LocatedYaml) -> None:
-    if mapping.direction == "in":
-        for key in ("source", "columns"):
-            if getattr(mapping, key) is not None:
-                raise _located(doc, f"'{key}' belongs to outbound mappings; inbound ones use 'targets'", (key,))
-        if not mapping.targets:
-            raise _located(doc, "an inbound mapping needs 'targets'", ("direction",))
-    else:
-        if mapping.targets is not None:
-            raise _located(doc, "'targets' belongs to inbound mappings; outbound ones use 'source' and 'columns'",
-                           ("targets",))
-        for key in ("source", "columns"):
-            if not getattr(mapping, key):
-                raise _located(doc, f"an outbound mapping needs '{key}'", ("direction",))
 
 
 def _codes_for(mapping: MappingFile, path: Path, doc: LocatedYaml) -> CodesFile | None:
@@ -289,7 +273,7 @@ def _check_layout_columns(mapping: MappingFile, doc: LocatedYaml) -> None:
 
 def mapping_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of mapping files, for editors (yaml-language-server) and CI."""
-    schema = MappingFile.model_json_schema(by_alias=True)
+    schema = mapping_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = "https://leavehub.dev/schemas/mapping.schema.json"
     return schema

@@ -17,9 +17,12 @@ canonical inbound and canonical -> vendor outbound. Anything the closed set cann
 allow-listed ``transform`` (see :mod:`leavehub.mapping.transforms`); if a reference mapping needs one, the
 language is missing a rule.
 
+A file is an ``InboundMapping`` (``targets``, ``file_set``) or an ``OutboundMapping`` (``source``, ``columns``,
+``changes``), discriminated on ``direction``; a key of the other direction is refused with its key path.
+
 Example::
 
-    MappingFile.model_validate(yaml.safe_load(text))
+    parse_mapping(yaml.safe_load(text))
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    TypeAdapter,
     field_validator,
     model_validator,
 )
@@ -68,12 +72,14 @@ __all__ = [
     "FieldRule",
     "FileSet",
     "FileSetMember",
+    "InboundMapping",
     "IntegerRule",
     "Join",
     "JoinRule",
     "LatestRule",
     "MappingFile",
     "NullIfRule",
+    "OutboundMapping",
     "OutboundSource",
     "PathRule",
     "RegexRule",
@@ -88,7 +94,9 @@ __all__ = [
     "TrimRule",
     "UnknownDefault",
     "WhenRule",
+    "mapping_schema",
     "member_columns",
+    "parse_mapping",
     "steps_of",
 ]
 
@@ -630,26 +638,84 @@ def member_columns(member: FileSetMember, columns: list[str]) -> dict[str, str]:
     return {c: member.prefix + c for c in columns if c not in keys}
 
 
-class MappingFile(_Rule):
-    """A whole mapping file. Direction ``in`` uses ``targets``; ``out`` uses ``source`` and ``columns``
-    (vendor columns, in output order)."""
+def _belongs_to(direction: Literal["in", "out"], key: str, instead: str) -> Any:
+    """A key of the other direction's mappings: refused with a message that says whose key it is. Never in the
+    JSON Schema (there the branch simply does not have it); always None on a valid mapping."""
+    side = "inbound" if direction == "in" else "outbound"
+    other = "outbound" if direction == "in" else "inbound"
+
+    def refuse(value: Any) -> Any:
+        raise ValueError(f"'{key}' belongs to {other} mappings; {side} ones (direction: {direction}) "
+                         f"use {instead}")
+
+    return SkipJsonSchema[Annotated[Any, AfterValidator(refuse)]]
+
+
+class _MappingBase(_Rule):
+    """What every mapping file says, whatever its direction."""
 
     version: int = Field(ge=1, description="revision of this mapping; bump on every change")
     effective_date: dt.date = Field(description="the business date from which this revision applies")
     vendor: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     feed: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    direction: Literal["in", "out"]
     description: str | None = None
     layout: dict[str, Any] = Field(default_factory=dict, description="file layout, checked by connectors.formats")
     codes: str | None = Field(default=None, description="codes file next to this one, e.g. codes.yaml")
+    filters: Condition | list[Condition] | None = Field(
+        default=None, description="inbound: the vendor records to map; outbound: the store rows to send")
+
+
+_INBOUND_KEYS = "'targets' (and 'file_set')"
+_OUTBOUND_KEYS = "'source' and 'columns' (and 'changes')"
+
+
+class InboundMapping(_MappingBase):
+    """``direction: in``: vendor records -> canonical entities, one ``Target`` per entity produced; a file set
+    joins the other files of one extract first. ``source``, ``columns`` and ``changes`` are refused."""
+
+    direction: Literal["in"]
+    # the other direction's keys first: a file whose direction was flipped is told that before what it lacks
+    source: _belongs_to("in", "source", _INBOUND_KEYS) = None  # type: ignore[valid-type]
+    columns: _belongs_to("in", "columns", _INBOUND_KEYS) = None  # type: ignore[valid-type]
+    changes: _belongs_to("in", "changes", _INBOUND_KEYS) = None  # type: ignore[valid-type]
+    targets: list[Target] = Field(min_length=1)
     file_set: FileSet | None = Field(default=None, description="other files of the same extract, joined onto "
                                                                "this layout's rows before mapping")
-    filters: Condition | list[Condition] | None = None
-    targets: list[Target] | None = None
-    source: OutboundSource | None = None
-    columns: dict[str, FieldRule] | None = None
+
+
+class OutboundMapping(_MappingBase):
+    """``direction: out``: a query over the store (``source``) -> the vendor's ``columns``, in output order,
+    optionally with per-record change marks. ``targets`` and ``file_set`` are refused."""
+
+    direction: Literal["out"]
+    targets: _belongs_to("out", "targets", _OUTBOUND_KEYS) = None  # type: ignore[valid-type]
+    file_set: _belongs_to("out", "file_set", _OUTBOUND_KEYS) = None  # type: ignore[valid-type]
+    source: OutboundSource
+    columns: dict[str, FieldRule] = Field(min_length=1)
     changes: ChangeMarks | None = Field(default=None, description="outbound: per-record change marks")
 
 
-for _cls in (AnyOf, AllOf, Not, Target, Join, OutboundSource, ChangeMarks, MappingFile):
+MappingFile = Annotated[
+    Union[Annotated[InboundMapping, Tag("in")], Annotated[OutboundMapping, Tag("out")]],  # noqa: UP007
+    Field(discriminator="direction"),
+]
+"""A whole mapping file: an ``InboundMapping`` or an ``OutboundMapping``, told apart by ``direction``
+(a pydantic discriminated union: a key of the other direction is refused, naming it)."""
+
+def parse_mapping(data: Any) -> InboundMapping | OutboundMapping:
+    """Validate a mapping file's parsed YAML (a pydantic ``ValidationError`` names the bad key).
+
+    Example: ``parse_mapping(yaml.safe_load(text)).direction``.
+    """
+    return _MAPPING_ADAPTER.validate_python(data)
+
+
+def mapping_schema() -> dict[str, Any]:
+    """The JSON Schema of a mapping file (both directions)."""
+    return _MAPPING_ADAPTER.json_schema(by_alias=True)
+
+
+for _cls in (AnyOf, AllOf, Not, Target, Join, OutboundSource, ChangeMarks, InboundMapping, OutboundMapping):
     _cls.model_rebuild()
+
+_MAPPING_ADAPTER: TypeAdapter[InboundMapping | OutboundMapping] = TypeAdapter(MappingFile)

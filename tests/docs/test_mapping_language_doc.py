@@ -17,7 +17,7 @@ import pytest
 from leavehub.config.yaml_lines import load_located
 from leavehub.mapping.compiler import compile_mapping
 from leavehub.mapping.loader import load_codes
-from leavehub.mapping.model import OPERATORS, STEP_CLASSES, MappingFile, Target
+from leavehub.mapping.model import OPERATORS, STEP_CLASSES, InboundMapping, OutboundMapping, Target, parse_mapping
 from leavehub.settings import REPO_ROOT
 
 DOC = REPO_ROOT / "docs" / "mapping-language.md"
@@ -30,7 +30,8 @@ FILE_KEYS = {"version", "effective_date", "vendor", "feed", "direction", "descri
 def rule_names() -> set[str]:
     """Every word a mapping author can write that means a rule, read from the models (never a copy here)."""
     target_keys = set(Target.model_fields) - {"entity", "fields"}
-    file_keys = {f.alias or name for name, f in MappingFile.model_fields.items()} - FILE_KEYS
+    file_keys = {f.alias or name for model in (InboundMapping, OutboundMapping)
+                 for name, f in model.model_fields.items()} - FILE_KEYS
     return set(STEP_CLASSES) | target_keys | file_keys
 
 
@@ -66,7 +67,7 @@ def as_mapping(block: str) -> dict[str, Any]:
 
 def compiles(block: str) -> dict[str, Any]:
     doc = as_mapping(block)
-    mapping = MappingFile.model_validate(doc)
+    mapping = parse_mapping(doc)
     codes = load_codes(REPO_ROOT / "mappings" / "harbor_leave" / "codes.yaml")
     compile_mapping(mapping, codes=codes)
     return doc

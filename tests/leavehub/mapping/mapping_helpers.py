@@ -14,7 +14,7 @@ import yaml
 from pydantic import AwareDatetime, Field
 
 from leavehub.mapping.compiler import compile_mapping
-from leavehub.mapping.model import CodesFile, MappingFile
+from leavehub.mapping.model import CodesFile, parse_mapping
 from schemas.types import CanonicalModel, Hours, Money, Pii
 
 BUSINESS_DATE = dt.date(2026, 11, 20)
@@ -100,7 +100,7 @@ def inbound(fields: dict | str, *, filters: object = None, extra_targets: list |
            "targets": [{"entity": entity, "fields": fields}, *(extra_targets or [])]}
     if filters is not None:
         doc["filters"] = filters
-    return compile_mapping(MappingFile.model_validate(doc), CODES, ENTITIES)
+    return compile_mapping(parse_mapping(doc), CODES, ENTITIES)
 
 
 def outbound(columns: dict | str, source: dict, filters: object = None) -> object:
@@ -110,4 +110,4 @@ def outbound(columns: dict | str, source: dict, filters: object = None) -> objec
            "source": source, "columns": columns}
     if filters is not None:
         doc["filters"] = filters
-    return compile_mapping(MappingFile.model_validate(doc), CODES, ENTITIES)
+    return compile_mapping(parse_mapping(doc), CODES, ENTITIES)

@@ -93,6 +93,37 @@ def test_errors_name_file_key_path_and_line(tmp_path, body, line, key_path, reas
     assert f"{tmp_path / 'people.yaml'}:{line}" in str(err)
 
 
+OUTBOUND = "source: {entity: person}\ncolumns: {ID: person_id}\n"
+INBOUND = "targets:\n  - entity: person\n    fields: {person_id: ID}\n"
+
+
+@pytest.mark.parametrize(("direction", "body", "line", "key_path", "reason"), [
+    ("in", "changes: {column: MARK, codes: {add: A}}\n" + INBOUND, 7, "changes",
+     "'changes' belongs to outbound mappings; inbound ones (direction: in) use 'targets'"),
+    ("in", "source: {entity: person}\n" + INBOUND, 7, "source", "'source' belongs to outbound mappings"),
+    ("out", INBOUND + OUTBOUND, 7, "targets",
+     "'targets' belongs to inbound mappings; outbound ones (direction: out) use 'source' and 'columns'"),
+    ("out", "file_set: {base: a, join: {b: {layout: {type: delimited}, on: {ID: ID}}}}\n" + OUTBOUND, 7,
+     "file_set", "'file_set' belongs to inbound mappings"),
+    ("out", "columns: {ID: person_id}\n", 1, "source", "Field required"),  # a missing key: its block's line
+    ("sideways", OUTBOUND, 5, "direction", "does not match any of the expected tags: 'in', 'out'"),
+])
+def test_a_mapping_is_inbound_or_outbound_and_refuses_the_other_directions_keys(tmp_path, direction, body, line,
+                                                                                 key_path, reason):
+    path = write(tmp_path, body)
+    path.write_text(path.read_text().replace("direction: in", f"direction: {direction}", 1))
+    err = error_of(path)
+    assert (err.file, err.key_path, err.line) == (str(path), key_path, line), err
+    assert reason in err.reason
+
+
+def test_a_mapping_without_a_direction_names_the_missing_key(tmp_path):
+    path = write(tmp_path, INBOUND)
+    path.write_text(path.read_text().replace("direction: in\n", "", 1))
+    err = error_of(path)
+    assert err.key_path == "direction" and "'direction'" in err.reason
+
+
 def test_source_columns_must_be_in_the_layout_when_it_lists_them(tmp_path):
     body = """\
     layout: {type: delimited, columns: [ID, NAME]}

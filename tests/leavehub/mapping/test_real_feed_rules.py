@@ -13,7 +13,7 @@ from mapping_helpers import BUSINESS_DATE, ENTITIES, inbound, text_frame
 from pydantic import ValidationError
 
 from leavehub.mapping.compiler import compile_mapping
-from leavehub.mapping.model import CodesFile, MappingFile
+from leavehub.mapping.model import CodesFile, parse_mapping
 
 
 def values(frame, name):
@@ -54,7 +54,7 @@ def test_a_code_listed_as_null_means_no_value_and_is_never_sent():
     doc = {"version": 1, "effective_date": "2026-01-01", "vendor": "acme", "feed": "people", "direction": "in",
            "targets": [{"entity": "person", "fields": {"person_id": "ID",
                                                         "color": [{"source": "C"}, {"code": "color"}]}}]}
-    mapper = compile_mapping(MappingFile.model_validate(doc), codes, ENTITIES)
+    mapper = compile_mapping(parse_mapping(doc), codes, ENTITIES)
     chunk = mapper.apply(text_frame([{"ID": "a", "C": "Please Select"}, {"ID": "b", "C": "R"},
                                      {"ID": "c", "C": "Z"}]), business_date=BUSINESS_DATE)
     assert values(chunk.frames["person"], "color") == [None, "RED", None]
@@ -134,7 +134,7 @@ def test_a_same_field_that_differs_within_a_group_is_a_row_error():
 
 def test_aggregate_names_fields_of_the_target():
     with pytest.raises(ValidationError, match="not a field of this target"):
-        MappingFile.model_validate({
+        parse_mapping({
             "version": 1, "effective_date": "2026-01-01", "vendor": "a", "feed": "b", "direction": "in",
             "targets": [{"entity": "job", "group_by": ["person_id"], "aggregate": {"start": "min"},
                          "fields": {"person_id": "ID"}}]})
@@ -155,7 +155,7 @@ def test_an_unseen_code_a_table_passes_or_defaults_is_a_drift_warning():
 
 def test_a_misspelt_bare_word_error_names_the_word():
     with pytest.raises(ValidationError) as info:
-        MappingFile.model_validate({
+        parse_mapping({
             "version": 1, "effective_date": "2026-01-01", "vendor": "a", "feed": "b", "direction": "in",
             "targets": [{"entity": "person", "fields": {"person_id": [{"source": "ID"}, "trimm"]}}]})
     assert "'trimm'" in str(info.value)
