@@ -3,7 +3,11 @@
 Why it looks like this:
 
 * Keys come as armored text from a connection (:class:`PgpKeys`) and live only in a throw-away GNUPGHOME
-  per operation (0700, short path for the agent's sockets; agent stopped and folder removed afterwards).
+  (0700, short path for the agent's sockets; agent stopped and folder removed afterwards). One
+  :func:`pgp_session` serves every file of a run: the keys are imported and checked, and the agent started,
+  once (about 80 ms of gpg processes saved per file), while each file is still judged on its own - its
+  signature, signer fingerprint and the keys' expiry as of that file. :func:`decrypt_verify` and
+  :func:`encrypt_sign` are the one-file forms (a session of their own).
 * Inbound, a file counts only if gpg decrypted it with integrity protection AND it carries a good signature
   by an expected vendor fingerprint (two during a rotation; a signing subkey of an expected primary counts).
   Anything else - unsigned, unknown or wrong signer, tampered, truncated, not for us, expired or revoked
@@ -24,6 +28,9 @@ Example::
     keys = PgpKeys.from_connection(conn)
     verified = decrypt_verify(Path("in/HARBOR_LEAVE_20250102.csv.pgp"), area.path("leave.csv"),
                               keys=keys, staging_key=area.key)
+    with pgp_session(keys) as pgp:  # many files: keys imported once
+        for src in sorted(Path("in").glob("*.pgp")):
+            pgp.decrypt_verify(src, area.path(src.stem), staging_key=area.key)
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,8 +54,8 @@ from typing import Any, BinaryIO, Literal
 from connectors.staging import PendingFile, open_staged
 from schemas.errors import ConfigError, FormatError, RejectedInput, SignatureError
 
-__all__ = ["DEFAULT_MAX_EXPANSION", "DEFAULT_PLAINTEXT_FLOOR", "CompressAlgo", "PgpKeys", "SealedFile",
-           "VerifiedFile", "decrypt_verify", "encrypt_sign", "plaintext_limit"]
+__all__ = ["DEFAULT_MAX_EXPANSION", "DEFAULT_PLAINTEXT_FLOOR", "CompressAlgo", "PgpKeys", "PgpSession",
+           "SealedFile", "VerifiedFile", "decrypt_verify", "encrypt_sign", "pgp_session", "plaintext_limit"]
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +219,7 @@ class _Guard:
     * Too big: a chunk that would take the plaintext past ``limit`` is not written; gpg is killed.
     """
 
-    def __init__(self, session: _Session, sink: PendingFile, limit: int, name: str) -> None:
+    def __init__(self, session: PgpSession, sink: PendingFile, limit: int, name: str) -> None:
         self.session, self.sink, self.limit, self.name = session, sink, limit, name
         self.refusal: RejectedInput | None = None
         self.decided = threading.Event()
@@ -254,12 +261,58 @@ def _short_tmp() -> str:
     return base if len(base) <= 40 else "/tmp"  # noqa: S108 - only a parent for mkdtemp (0700, random name)
 
 
-class _Session:
-    """One throw-away GNUPGHOME with the connection's keys imported and checked."""
+def _statuses(stderr: str) -> list[tuple[str, list[str]]]:
+    """gpg's machine-readable ``[GNUPG:] KEYWORD args...`` lines (python-gnupg keeps all of stderr)."""
+    lines = (line[9:].split() for line in stderr.splitlines() if line.startswith("[GNUPG:] "))
+    return [(parts[0], parts[1:]) for parts in lines if parts]
+
+
+def _timestamp(value: str) -> datetime:
+    if value.isdigit():
+        return datetime.fromtimestamp(int(value), UTC)
+    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    """The clock key expiry is judged by (one place, so a test can move it)."""
+    return datetime.now(UTC)
+
+
+@contextlib.contextmanager
+def pgp_session(keys: PgpKeys) -> Iterator[PgpSession]:
+    """One throw-away GNUPGHOME (0700) with ``keys`` imported and checked, for every file of a run.
+
+    On exit the gpg-agent is stopped and the folder removed, whatever happened. A ConfigError for keys
+    that do not import is raised on entry.
+
+    Example::
+
+        with pgp_session(keys) as pgp:
+            for src in inbox:
+                pgp.decrypt_verify(src, area.path(src.name), staging_key=area.key)
+    """
+    home = Path(tempfile.mkdtemp(prefix="lhpgp-", dir=_short_tmp()))
+    try:
+        yield PgpSession(home, keys)
+    finally:
+        # The agent was started by the secret-key import; stop it before its home disappears.
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True,
+                       timeout=30, check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+class PgpSession:
+    """The connection's keys in one GNUPGHOME: decrypt + verify and encrypt + sign as many files as needed.
+
+    Made by :func:`pgp_session` (which owns the folder and the agent). One file at a time (not thread-safe).
+    Nothing a file does carries over to the next: each call judges its own signature, signer and key
+    expiry (as of the call: a session may outlive a key's last day), and leaves its output or nothing.
+    """
 
     def __init__(self, home: Path, keys: PgpKeys) -> None:
         import gnupg  # only when OpenPGP is used: ``import connectors`` stays light
 
+        self.home, self.keys = home, keys
         self.gpg = gnupg.GPG(gnupghome=str(home))
         self.gpg.buffer_size = CHUNK
         # Never prompt (a pinentry would hang a batch run), never reach for a keyserver.
@@ -279,6 +332,134 @@ class _Session:
         self.own_fingerprint: str = sec.fingerprints[0]
         self.keyring = {k["fingerprint"]: k for k in self.gpg.list_keys()}
         self._warn_expiry()
+
+    # -- the two operations --------------------------------------------------------------------------------
+
+    def decrypt_verify(self, src: Path, dest: Path, *, staging_key: bytes | None = None,
+                       max_plaintext: int | None = None) -> VerifiedFile:
+        """Decrypt ``src`` to ``dest`` and require a good signature by an expected vendor fingerprint.
+
+        What :func:`decrypt_verify` does, in this session. Example:
+        ``pgp.decrypt_verify(Path("x.csv.pgp"), area.path("x.csv"), staging_key=area.key)``
+        """
+        keys = self.keys
+        src, dest = Path(src), Path(dest)
+        limit = plaintext_limit(src.stat().st_size) if max_plaintext is None else max_plaintext
+        sink = PendingFile(dest, staging_key)
+        try:
+            if not any(self.primary_of(f) for f in keys.vendor_fingerprints):
+                raise ConfigError("no expected signer fingerprint matches an imported vendor key",
+                                  key_path="extra.vendor_fingerprints")
+            guard = _Guard(self, sink, limit, src.name)
+            self.watch, self.gpg.on_data = guard, guard.write
+            with open(src, "rb") as raw:
+                feed = _HashingReader(raw)
+                result, pipe_error = self._run(lambda: self.gpg.decrypt_file(
+                    feed, passphrase=keys.passphrase, always_trust=True, extra_args=["-vv"]))
+            if guard.refusal is not None:
+                raise guard.refusal
+            if result is None:
+                raise SignatureError("gpg produced no result", file=src.name)
+            signer, signed_at = self._verdict(result, src.name)
+            if pipe_error is not None:
+                raise SignatureError("gpg stopped before the end of the file (trailing data)", file=src.name)
+            sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
+        finally:
+            self.watch, self.gpg.on_data = None, None
+        return VerifiedFile(path=dest, sha256_plaintext=sink.sha256.hexdigest(), size=sink.size,
+                            signer_fingerprint=signer, signature_time=signed_at,
+                            sha256_received=feed.sha256.hexdigest(), staged=staging_key is not None,
+                            _staging_key=staging_key)
+
+    def encrypt_sign(self, src: Path, dest: Path, *, armor: bool = False, compress_algo: CompressAlgo = "zlib",
+                     compress_level: int = 6, staging_key: bytes | None = None) -> SealedFile:
+        """Encrypt ``src`` to the vendor's recipient keys and sign it with ours, writing ``dest`` atomically.
+
+        What :func:`encrypt_sign` does, in this session. Example:
+        ``pgp.encrypt_sign(area.path("elig.txt"), out, armor=False, staging_key=area.key)``
+        """
+        if compress_algo not in ("none", "zip", "zlib", "bzip2"):
+            raise ConfigError(f"unknown compression {compress_algo!r}", key_path="compress_algo")
+        if not 0 <= compress_level <= 9:
+            raise ConfigError("compression level must be 0..9", key_path="compress_level")
+        keys = self.keys
+        src, dest = Path(src), Path(dest)
+        recipients = keys.recipient_fingerprints
+        if not recipients:
+            raise ConfigError("no recipient fingerprints", key_path="extra.recipient_fingerprints")
+        for fpr in recipients:
+            if self.primary_of(fpr) is None or not self.usable(fpr, "E"):
+                raise ConfigError(f"recipient key {fpr} is missing, expired, revoked or cannot encrypt",
+                                  key_path="extra.recipient_fingerprints")
+        signer = self.own_fingerprint
+        if not self.usable(signer, "S"):
+            raise ConfigError("our signing key is expired or revoked", key_path="extra.private_key")
+        sink = PendingFile(dest, None)
+        try:
+            self.gpg.on_data = sink.write_chunk
+            if staging_key is not None:
+                raw: BinaryIO = open_staged(src, staging_key)  # type: ignore[assignment]
+            else:
+                raw = open(src, "rb")
+            with raw:
+                feed = _HashingReader(raw)
+                args = ["--compress-algo", compress_algo, "-z", str(compress_level), "--no-encrypt-to"]
+                result, pipe_error = self._run(lambda: self.gpg.encrypt_file(
+                    feed, list(recipients), sign=signer, always_trust=True, passphrase=keys.passphrase,
+                    armor=armor, extra_args=args))
+            keywords = {k for k, _ in _statuses(getattr(result, "stderr", "") or "")}
+            if pipe_error is not None or result is None or not result.ok or result.returncode != 0 \
+                    or "SIG_CREATED" not in keywords:
+                reason = "bad passphrase" if "BAD_PASSPHRASE" in keywords else "gpg could not encrypt and sign"
+                raise ConfigError(reason, key_path="extra")
+            sink.commit()
+        except BaseException:
+            sink.discard()
+            raise
+        finally:
+            self.gpg.on_data = None
+        return SealedFile(path=dest, size=sink.size, sha256=sink.sha256.hexdigest(),
+                          sha256_plaintext=feed.sha256.hexdigest(), plaintext_size=feed.size,
+                          signer_fingerprint=signer, recipient_fingerprints=tuple(recipients))
+
+    # -- the keyring ---------------------------------------------------------------------------------------
+
+    def primary_of(self, fingerprint: str) -> str | None:
+        for fpr, key in self.keyring.items():
+            subs = {s[2] for s in key.get("subkeys", [])}
+            if fingerprint == fpr or fingerprint in subs:
+                return fpr
+        return None
+
+    def usable(self, fingerprint: str, capability: str) -> bool:
+        """True when the key is neither revoked nor expired (now, not when it was imported) and can still
+        ``capability`` ("E" or "S")."""
+        key = self.keyring.get(self.primary_of(fingerprint) or "")
+        if not key or key["trust"] in ("e", "r") or capability not in key.get("cap", ""):
+            return False
+        return not key.get("expires") or datetime.fromtimestamp(int(key["expires"]), UTC) > _now()
+
+    def _warn_expiry(self) -> None:
+        now = _now()
+        for fpr, key in self.keyring.items():
+            role = "our" if fpr == self.own_fingerprint else "vendor"
+            parts = [key, *key.get("subkey_info", {}).values()]
+            for part in parts:
+                if part.get("trust") in ("e", "r") or not part.get("expires"):
+                    continue
+                expires = datetime.fromtimestamp(int(part["expires"]), UTC)
+                if expires - now <= EXPIRY_WARNING:
+                    log.warning("OpenPGP %s key %s expires on %s (in %d days): rotate it", role, fpr,
+                                expires.date().isoformat(), (expires - now).days)
+                    break
+            if key.get("trust") in ("e", "r"):
+                log.warning("OpenPGP %s key %s is %s and will be refused", role, fpr,
+                            "expired" if key["trust"] == "e" else "revoked")
+
+    # -- gpg calls -----------------------------------------------------------------------------------------
 
     def _hook_process(self) -> None:
         """Wrap python-gnupg's (private) process opener and stderr reader: keep the running gpg (so a guard
@@ -315,103 +496,50 @@ class _Session:
         self.results.append(result)
         return result
 
-    def _warn_expiry(self) -> None:
-        now = datetime.now(UTC)
-        for fpr, key in self.keyring.items():
-            role = "our" if fpr == self.own_fingerprint else "vendor"
-            parts = [key, *key.get("subkey_info", {}).values()]
-            for part in parts:
-                if part.get("trust") in ("e", "r") or not part.get("expires"):
-                    continue
-                expires = datetime.fromtimestamp(int(part["expires"]), UTC)
-                if expires - now <= EXPIRY_WARNING:
-                    log.warning("OpenPGP %s key %s expires on %s (in %d days): rotate it", role, fpr,
-                                expires.date().isoformat(), (expires - now).days)
-                    break
-            if key.get("trust") in ("e", "r"):
-                log.warning("OpenPGP %s key %s is %s and will be refused", role, fpr,
-                            "expired" if key["trust"] == "e" else "revoked")
+    def _run(self, call: Any) -> tuple[Any, BaseException | None]:
+        """Run a python-gnupg call; return its result even when the stdin copy failed (gpg stopped reading)."""
+        self.results.clear()  # only this call's result may stand in for it
+        self.process = None
+        try:
+            result, error = call(), None
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            result, error = (self.results[-1] if self.results else None), exc
+        if result is not None and getattr(result, "on_data_failure", None) is not None:
+            raise result.on_data_failure
+        return result, error
 
-    def primary_of(self, fingerprint: str) -> str | None:
-        for fpr, key in self.keyring.items():
-            subs = {s[2] for s in key.get("subkeys", [])}
-            if fingerprint == fpr or fingerprint in subs:
-                return fpr
-        return None
+    def _verdict(self, result: Any, name: str) -> tuple[str, datetime]:
+        """The signer and signature time of a good decryption, else SignatureError (reason only, no data)."""
+        def reject(reason: str) -> SignatureError:
+            return SignatureError(reason, file=name)
 
-    def usable(self, fingerprint: str, capability: str) -> bool:
-        """True when the key is neither expired nor revoked and can still ``capability`` ("E" or "S")."""
-        primary = self.primary_of(fingerprint)
-        key = self.keyring.get(primary or "")
-        return bool(key) and key["trust"] not in ("e", "r") and capability in key.get("cap", "")
-
-
-@contextlib.contextmanager
-def _session(keys: PgpKeys) -> Iterator[_Session]:
-    home = Path(tempfile.mkdtemp(prefix="lhpgp-", dir=_short_tmp()))
-    try:
-        yield _Session(home, keys)
-    finally:
-        # The agent was started by the secret-key import; stop it before its home disappears.
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], capture_output=True,
-                       timeout=30, check=False)
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def _statuses(stderr: str) -> list[tuple[str, list[str]]]:
-    """gpg's machine-readable ``[GNUPG:] KEYWORD args...`` lines (python-gnupg keeps all of stderr)."""
-    lines = (line[9:].split() for line in stderr.splitlines() if line.startswith("[GNUPG:] "))
-    return [(parts[0], parts[1:]) for parts in lines if parts]
-
-
-def _timestamp(value: str) -> datetime:
-    if value.isdigit():
-        return datetime.fromtimestamp(int(value), UTC)
-    return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
-
-
-def _run(session: _Session, call: Any) -> tuple[Any, BaseException | None]:
-    """Run a python-gnupg call; return its result even when the stdin copy failed (gpg stopped reading)."""
-    try:
-        result, error = call(), None
-    except (BrokenPipeError, ConnectionResetError) as exc:
-        result, error = (session.results[-1] if session.results else None), exc
-    if result is not None and getattr(result, "on_data_failure", None) is not None:
-        raise result.on_data_failure
-    return result, error
-
-
-def _verdict(result: Any, session: _Session, expected: Sequence[str], name: str) -> tuple[str, datetime]:
-    """The signer and signature time of a good decryption, else SignatureError (reason only, no data)."""
-    def reject(reason: str) -> SignatureError:
-        return SignatureError(reason, file=name)
-
-    statuses = _statuses(getattr(result, "stderr", "") or "")
-    keys = {k for k, _ in statuses}
-    if "NO_SECKEY" in keys and "DECRYPTION_OKAY" not in keys:
-        raise reject("not encrypted to our key")
-    if keys & {"EXPKEYSIG", "EXPSIG"}:
-        raise reject("signed with an expired key or signature")
-    if "REVKEYSIG" in keys:
-        raise reject("signed with a revoked key")
-    if "BADMDC" in keys or "DECRYPTION_FAILED" in keys or "DECRYPTION_OKAY" not in keys or not result.ok:
-        raise reject("decryption failed: tampered, truncated or not an encrypted OpenPGP message")
-    info = next((v for k, v in statuses if k == "DECRYPTION_INFO"), [])
-    if "GOODMDC" not in keys and not (len(info) >= 3 and info[2] != "0"):
-        raise reject("message is not integrity protected")
-    if keys & _FATAL or result.returncode != 0:
-        raise reject("bad, unknown or unverifiable signature")
-    if not result.valid or "GOODSIG" not in keys:
-        raise reject("not signed")
-    for k, v in statuses:
-        if k != "VALIDSIG" or len(v) < 3:
-            continue
-        signing, primary = v[0], (v[9] if len(v) >= 10 else v[0])
-        if signing in expected or primary in expected:
-            if not session.usable(primary, "S"):
-                raise reject("signing key is expired or revoked")
-            return primary, _timestamp(v[2])
-    raise reject("signed, but not by an expected vendor key")
+        statuses = _statuses(getattr(result, "stderr", "") or "")
+        keys = {k for k, _ in statuses}
+        if "NO_SECKEY" in keys and "DECRYPTION_OKAY" not in keys:
+            raise reject("not encrypted to our key")
+        if keys & {"EXPKEYSIG", "EXPSIG"}:
+            raise reject("signed with an expired key or signature")
+        if "REVKEYSIG" in keys:
+            raise reject("signed with a revoked key")
+        if "BADMDC" in keys or "DECRYPTION_FAILED" in keys or "DECRYPTION_OKAY" not in keys or not result.ok:
+            raise reject("decryption failed: tampered, truncated or not an encrypted OpenPGP message")
+        info = next((v for k, v in statuses if k == "DECRYPTION_INFO"), [])
+        if "GOODMDC" not in keys and not (len(info) >= 3 and info[2] != "0"):
+            raise reject("message is not integrity protected")
+        if keys & _FATAL or result.returncode != 0:
+            raise reject("bad, unknown or unverifiable signature")
+        if not result.valid or "GOODSIG" not in keys:
+            raise reject("not signed")
+        expected = self.keys.vendor_fingerprints
+        for k, v in statuses:
+            if k != "VALIDSIG" or len(v) < 3:
+                continue
+            signing, primary = v[0], (v[9] if len(v) >= 10 else v[0])
+            if signing in expected or primary in expected:
+                if not self.usable(primary, "S"):
+                    raise reject("signing key is expired or revoked")
+                return primary, _timestamp(v[2])
+        raise reject("signed, but not by an expected vendor key")
 
 
 def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes | None = None,
@@ -422,39 +550,13 @@ def decrypt_verify(src: Path, dest: Path, *, keys: PgpKeys, staging_key: bytes |
     and never touches disk in clear. ``dest`` appears only on success; on any failure nothing is left.
     ``max_plaintext`` caps the decrypted size (default :func:`plaintext_limit` of the file's size).
     Raises :class:`SignatureError` for every verification failure (an unsigned message before any plaintext
-    is written), :class:`FormatError` past the cap, :class:`ConfigError` for bad keys.
+    is written), :class:`FormatError` past the cap, :class:`ConfigError` for bad keys. One file, in a
+    session of its own; many files share one with :func:`pgp_session`.
 
     Example: ``decrypt_verify(Path("x.csv.pgp"), area.path("x.csv"), keys=keys, staging_key=area.key)``
     """
-    src, dest = Path(src), Path(dest)
-    limit = plaintext_limit(src.stat().st_size) if max_plaintext is None else max_plaintext
-    sink = PendingFile(dest, staging_key)
-    try:
-        with _session(keys) as session:
-            if not any(session.primary_of(f) for f in keys.vendor_fingerprints):
-                raise ConfigError("no expected signer fingerprint matches an imported vendor key",
-                                  key_path="extra.vendor_fingerprints")
-            guard = _Guard(session, sink, limit, src.name)
-            session.watch, session.gpg.on_data = guard, guard.write
-            with open(src, "rb") as raw:
-                feed = _HashingReader(raw)
-                result, pipe_error = _run(session, lambda: session.gpg.decrypt_file(
-                    feed, passphrase=keys.passphrase, always_trust=True, extra_args=["-vv"]))
-            if guard.refusal is not None:
-                raise guard.refusal
-            if result is None:
-                raise SignatureError("gpg produced no result", file=src.name)
-            signer, signed_at = _verdict(result, session, keys.vendor_fingerprints, src.name)
-            if pipe_error is not None:
-                raise SignatureError("gpg stopped before the end of the file (trailing data)", file=src.name)
-        sink.commit()
-    except BaseException:
-        sink.discard()
-        raise
-    return VerifiedFile(path=dest, sha256_plaintext=sink.sha256.hexdigest(), size=sink.size,
-                        signer_fingerprint=signer, signature_time=signed_at,
-                        sha256_received=feed.sha256.hexdigest(), staged=staging_key is not None,
-                        _staging_key=staging_key)
+    with pgp_session(keys) as session:
+        return session.decrypt_verify(src, dest, staging_key=staging_key, max_plaintext=max_plaintext)
 
 
 def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False,
@@ -465,49 +567,10 @@ def encrypt_sign(src: Path, dest: Path, *, keys: PgpKeys, armor: bool = False,
     ``armor`` per vendor (Harbor wants binary). With ``staging_key``, ``src`` is a staged (encrypted) file
     fed to gpg through the segment reader, so the plaintext never exists on disk. Expired, revoked or
     missing recipient / signing keys raise :class:`ConfigError`; a tampered staged source raises
-    ``FormatError`` and leaves no output.
+    ``FormatError`` and leaves no output. One file, in a session of its own (see :func:`pgp_session`).
 
     Example: ``encrypt_sign(area.path("elig.txt"), out, keys=keys, armor=False, staging_key=area.key)``
     """
-    if compress_algo not in ("none", "zip", "zlib", "bzip2"):
-        raise ConfigError(f"unknown compression {compress_algo!r}", key_path="compress_algo")
-    if not 0 <= compress_level <= 9:
-        raise ConfigError("compression level must be 0..9", key_path="compress_level")
-    src, dest = Path(src), Path(dest)
-    recipients = keys.recipient_fingerprints
-    if not recipients:
-        raise ConfigError("no recipient fingerprints", key_path="extra.recipient_fingerprints")
-    sink = PendingFile(dest, None)
-    try:
-        with _session(keys) as session:
-            for fpr in recipients:
-                if session.primary_of(fpr) is None or not session.usable(fpr, "E"):
-                    raise ConfigError(f"recipient key {fpr} is missing, expired, revoked or cannot encrypt",
-                                      key_path="extra.recipient_fingerprints")
-            signer = session.own_fingerprint
-            if not session.usable(signer, "S"):
-                raise ConfigError("our signing key is expired or revoked", key_path="extra.private_key")
-            session.gpg.on_data = sink.write_chunk
-            if staging_key is not None:
-                raw: BinaryIO = open_staged(src, staging_key)  # type: ignore[assignment]
-            else:
-                raw = open(src, "rb")
-            with raw:
-                feed = _HashingReader(raw)
-                args = ["--compress-algo", compress_algo,
-                        "-z", str(compress_level), "--no-encrypt-to"]
-                result, pipe_error = _run(session, lambda: session.gpg.encrypt_file(
-                    feed, list(recipients), sign=signer, always_trust=True, passphrase=keys.passphrase,
-                    armor=armor, extra_args=args))
-            keywords = {k for k, _ in _statuses(getattr(result, "stderr", "") or "")}
-            if pipe_error is not None or result is None or not result.ok or result.returncode != 0 \
-                    or "SIG_CREATED" not in keywords:
-                reason = "bad passphrase" if "BAD_PASSPHRASE" in keywords else "gpg could not encrypt and sign"
-                raise ConfigError(reason, key_path="extra")
-        sink.commit()
-    except BaseException:
-        sink.discard()
-        raise
-    return SealedFile(path=dest, size=sink.size, sha256=sink.sha256.hexdigest(),
-                      sha256_plaintext=feed.sha256.hexdigest(), plaintext_size=feed.size,
-                      signer_fingerprint=signer, recipient_fingerprints=tuple(recipients))
+    with pgp_session(keys) as session:
+        return session.encrypt_sign(src, dest, armor=armor, compress_algo=compress_algo,
+                                    compress_level=compress_level, staging_key=staging_key)

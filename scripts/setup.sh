@@ -34,6 +34,9 @@ fi
 UV=$(command -v uv || echo "$PY -m uv")
 
 [ -x .venv/bin/python ] || $UV venv -q .venv --python "$PY"
-VIRTUAL_ENV=.venv $UV pip sync -q --require-hashes requirements.lock
+# --compile-bytecode: every module is compiled once, here, instead of by every Python process that imports it
+# (the demo and the simulators start several; with PYTHONDONTWRITEBYTECODE set nothing would ever be cached,
+# and Airflow + pandas alone take seconds of CPU to compile). A second run only checks.
+VIRTUAL_ENV=.venv $UV pip sync -q --require-hashes --compile-bytecode requirements.lock
 VIRTUAL_ENV=.venv $UV pip install -q --no-deps -e .
 echo "setup: ready (.venv, $(.venv/bin/python --version))"

@@ -1,6 +1,7 @@
 """Inbound: one received file (or API pull) -> canonical records in the store, all or nothing, as explicit steps.
 
     verify                 verified_plaintext   OpenPGP, when the vendor signs -> the plaintext, or SignatureError
+                                                (a run's files share one Verifier: one OpenPGP session)
     read + map + validate  map_and_stage        chunks -> mapped, validated, keyed, staged; or a Rejection
     apply                  apply_chunks         ONE intake: APPLIED | DUPLICATE, or the Rejection in the ledger
     quarantine             quarantine_file      ledger REJECTED -> QUARANTINED, the file kept, a report
@@ -46,9 +47,10 @@ from leavehub.pipeline.outcome import Receipt, Rejection
 from leavehub.pipeline.quarantine import quarantine
 from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowError
 
-__all__ = ["CHUNK_ROWS", "Plaintext", "apply_chunks", "apply_plaintext", "apply_pull", "business_date_of",
-           "content_outcome", "file_arrival", "map_and_stage", "new_columns", "quarantine_file", "receive_file",
-           "receive_pull", "sealed_download", "sends_plaintext", "verified_plaintext", "warn_drift"]
+__all__ = ["CHUNK_ROWS", "Plaintext", "Verifier", "apply_chunks", "apply_plaintext", "apply_pull",
+           "business_date_of", "content_outcome", "file_arrival", "map_and_stage", "new_columns",
+           "quarantine_file", "receive_file", "receive_pull", "sealed_download", "sends_plaintext",
+           "verified_plaintext", "warn_drift"]
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
@@ -78,13 +80,56 @@ class Plaintext:
     open: Callable[[], BinaryIO]
 
 
+class Verifier:
+    """Checks the files one run receives against the vendor's OpenPGP keys, in ONE session for the whole run.
+
+    The connection is resolved and the keys imported (and the gpg-agent started) once, at the first file that
+    needs them - a run with nothing waiting starts nothing; each file is still judged on its own (signature,
+    signer fingerprint, key expiry, plaintext limit). Closing it stops the agent and removes the keys.
+
+    Example::
+
+        with Verifier(feed) as verifier:
+            for path in files:
+                receive_file(feed, path, store=store, verifier=verifier)
+    """
+
+    def __init__(self, feed: FeedPlan, connections: ConnectionResolver | None = None) -> None:
+        self.feed, self.connections = feed, connections
+        self._held = contextlib.ExitStack()
+        self._session: Any = None
+
+    def __enter__(self) -> Verifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session = None
+        self._held.close()
+
+    def verify(self, path: Path, dest: Path, staging_key: bytes) -> Any:
+        """Decrypt + verify ``path`` into staging at ``dest``: a ``connectors.pgp.VerifiedFile``, or
+        ``SignatureError`` / ``FormatError`` (over the vendor's plaintext limit) with nothing left behind."""
+        from connectors.pgp import PgpKeys, pgp_session, plaintext_limit
+
+        pgp = self.feed.vendor.pgp
+        if self._session is None:
+            keys = PgpKeys.from_connection((self.connections or resolve_connection)(pgp.connection_id))
+            self._session = self._held.enter_context(pgp_session(keys))
+        return self._session.decrypt_verify(path, dest, staging_key=staging_key, max_plaintext=plaintext_limit(
+            path.stat().st_size, **pgp.plaintext_limits()))
+
+
 @contextlib.contextmanager
 def verified_plaintext(feed: FeedPlan, path: Path, connections: ConnectionResolver | None = None, *,
-                       name: str | None = None) -> Iterator[Plaintext]:
+                       name: str | None = None, verifier: Verifier | None = None) -> Iterator[Plaintext]:
     """Verify ``path`` (OpenPGP, when the vendor signs) BEFORE a byte is parsed; yield its plaintext.
 
     Raises ``SignatureError`` when it does not verify. The plaintext stays encrypted at rest in a staging area
     that is removed when the block ends. ``name`` is the file's name as sent (``path`` may be a local alias).
+    ``verifier`` is the run's (one OpenPGP session for all its files); without one, this file gets its own.
     """
     name = name or path.name
     size = path.stat().st_size
@@ -93,13 +138,12 @@ def verified_plaintext(feed: FeedPlan, path: Path, connections: ConnectionResolv
         digest = sha256_file(path)
         yield Plaintext(name, size, digest, digest, False, lambda: path.open("rb"))
         return
-    from connectors.pgp import PgpKeys, decrypt_verify, plaintext_limit
     from connectors.staging import StagingArea
 
-    keys = PgpKeys.from_connection((connections or resolve_connection)(pgp.connection_id))
     with StagingArea(base_dir=work_dir(feed)) as staging:
-        verified = decrypt_verify(path, staging.path("verified.plain"), keys=keys, staging_key=staging.key,
-                                  max_plaintext=plaintext_limit(size, **pgp.plaintext_limits()))
+        with contextlib.ExitStack() as own:  # a file on its own: its session ends before a byte is parsed
+            checker = verifier or own.enter_context(Verifier(feed, connections))
+            verified = checker.verify(path, staging.path("verified.plain"), staging.key)
         yield Plaintext(name, size, verified.sha256_received, verified.sha256_plaintext, True, verified.open)
 
 
@@ -127,12 +171,14 @@ def sends_plaintext(feed: FeedPlan) -> bool:
 
 def receive_file(feed: FeedPlan, path: Path, *, store: Any, business_date: date | None = None,
                  connections: ConnectionResolver | None = None, pulled: Plaintext | None = None,
-                 progress: Callable[[int], None] | None = None, name: str | None = None) -> Receipt:
+                 progress: Callable[[int], None] | None = None, name: str | None = None,
+                 verifier: Verifier | None = None) -> Receipt:
     """Post one inbound file: verify -> read + map + validate + apply -> quarantine when rejected.
 
     ``pulled`` is content already in hand and trusted by its transport (an API pull staged encrypted at
-    ``path``); otherwise ``path`` is verified first. ``name`` is the file's name as the vendor sent it when
-    ``path`` is a local alias (a download under a short name). Never raises for bad input.
+    ``path``); otherwise ``path`` is verified first (by ``verifier``, the run's, when given). ``name`` is the
+    file's name as the vendor sent it when ``path`` is a local alias (a download under a short name). Never
+    raises for bad input.
     """
     path = Path(path)
     name = name or (pulled.name if pulled else path.name)
@@ -141,8 +187,8 @@ def receive_file(feed: FeedPlan, path: Path, *, store: Any, business_date: date 
         plain: Plaintext | None = pulled
         outcome: Receipt | Rejection
         if plain is None:  # a signature that does not verify, or an envelope that is not OpenPGP at all
-            verified = content_outcome(lambda: held.enter_context(verified_plaintext(feed, path, connections,
-                                                                                   name=name)))
+            verified = content_outcome(lambda: held.enter_context(verified_plaintext(
+                feed, path, connections, name=name, verifier=verifier)))
             if isinstance(verified, Rejection):
                 outcome = verified
             else:

@@ -46,6 +46,7 @@ from leavehub.pipeline.exchange import (
 from leavehub.pipeline.feeds import FeedPlan, load_feed
 from leavehub.pipeline.inbound import (
     Plaintext,
+    Verifier,
     receive_file,
     receive_pull,
     sealed_download,
@@ -157,16 +158,16 @@ def _alert_rejections(outcome: RunOutcome, settings: Settings) -> None:
 
 def _post(feed: FeedPlan, path: Path, store: Any, business_date: date | None,
           connections: ConnectionResolver | None, console: Any, pulled: Plaintext | None = None,
-          name: str | None = None) -> Receipt:
+          name: str | None = None, verifier: Verifier | None = None) -> Receipt:
     if console is None or path.stat().st_size < 5_000_000:
         return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
-                            pulled=pulled, name=name)
+                            pulled=pulled, name=name, verifier=verifier)
     from rich.progress import Progress
 
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"{feed.id} {(name or path.name)[:60]}", total=None)
         return receive_file(feed, path, store=store, business_date=business_date, connections=connections,
-                            pulled=pulled, name=name, progress=lambda n: bar.advance(task, n))
+                            pulled=pulled, name=name, progress=lambda n: bar.advance(task, n), verifier=verifier)
 
 
 def _fetch_and_post(feed: FeedPlan, store: Any, business_date: date | None, connections: ConnectionResolver | None,
@@ -180,7 +181,8 @@ def _fetch_and_post(feed: FeedPlan, store: Any, business_date: date | None, conn
     downloads = Path(tempfile.mkdtemp(prefix=f"lh-{feed.vendor.vendor}-", dir=work_dir(feed)))
     seal_key = secrets.token_bytes(32) if sends_plaintext(feed) else None  # this run's key: no plaintext on disk
     try:
-        with open_file_transport(feed, connections) as transport:
+        # one OpenPGP session for every file of the run (opened at the first file that needs it)
+        with Verifier(feed, connections) as verifier, open_file_transport(feed, connections) as transport:
             waiting = inbox(feed, [r.name for r in transport.list(pickup_glob(feed))], outcome)
             for index, name in enumerate(waiting):
                 # a short local name: the vendor's name may be as long as its file system allows, and the
@@ -188,7 +190,7 @@ def _fetch_and_post(feed: FeedPlan, store: Any, business_date: date | None, conn
                 local = transport.get(name, downloads / f"in-{index:05d}", seal_key=seal_key)
                 pulled = sealed_download(name, local, seal_key) if seal_key is not None else None
                 outcome.receipts.append(_post(feed, local, store, business_date, connections, console,
-                                              pulled=pulled, name=name))
+                                              pulled=pulled, name=name, verifier=verifier))
                 transport.archive(name)  # posted, duplicate or safely quarantined: never fetched twice
                 local.unlink(missing_ok=True)
     finally:

@@ -16,7 +16,8 @@ from types import MappingProxyType, SimpleNamespace
 
 import pytest
 
-from connectors.pgp import PgpKeys, decrypt_verify, encrypt_sign
+from connectors import pgp
+from connectors.pgp import PgpKeys, decrypt_verify, encrypt_sign, pgp_session
 from connectors.staging import StagingArea
 from sandbox.keys import KeyPair, gpg_home, vendor_seal
 from schemas.errors import ConfigError, RejectedInput, SignatureError
@@ -177,6 +178,75 @@ def test_bad_inbound_file_raises_signature_error_and_leaves_no_output(
     assert isinstance(info.value, RejectedInput)
     assert list(out_dir.iterdir()) == []
     assert "NTN-" not in str(info.value)
+
+
+def test_one_session_serves_many_files_and_judges_each_on_its_own(
+        plaintext: Path, tmp_path: Path, pgp_keyring: SimpleNamespace, hub_keys: PgpKeys,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run's files share one GNUPGHOME (keys imported once); a bad file in the middle is refused alone and
+    leaves nothing, and the files after it still verify."""
+    import gnupg
+
+    kinds = ["good", "tampered", "unsigned", "wrong_signer", "good"]
+    sources = []
+    for i, kind in enumerate(kinds):
+        src = tmp_path / f"in{i}.pgp"
+        if kind == "good":
+            vendor_seal(plaintext, src, recipients=[pgp_keyring.hub], signer=pgp_keyring.harbor)
+        else:
+            _make_bad(kind, plaintext, src, pgp_keyring)
+        sources.append(src)
+    out = tmp_path / "out"
+    out.mkdir()
+    imports = []
+    real_import = gnupg.GPG.import_keys
+    monkeypatch.setattr(gnupg.GPG, "import_keys",
+                        lambda gpg, *a, **kw: imports.append(1) or real_import(gpg, *a, **kw))
+    verdicts = []
+    with pgp_session(hub_keys) as session:
+        home = session.home
+        for i, src in enumerate(sources):
+            try:
+                verified = session.decrypt_verify(src, out / f"{i}.csv", staging_key=os.urandom(32))
+                verdicts.append(verified.signer_fingerprint)
+            except SignatureError as exc:
+                verdicts.append(str(exc))
+            assert home.is_dir()
+    assert len(imports) == 2, "the vendor's public key and our secret key, once each for the whole run"
+    assert not home.exists()
+    assert verdicts[0] == verdicts[4] == pgp_keyring.harbor.fingerprint
+    assert all(v != pgp_keyring.harbor.fingerprint for v in verdicts[1:4])
+    assert sorted(p.name for p in out.iterdir()) == ["0.csv", "4.csv"]
+
+
+def test_one_session_encrypts_and_signs_many_files(
+        plaintext: Path, tmp_path: Path, pgp_keyring: SimpleNamespace, keys_for: Callable) -> None:
+    with pgp_session(keys_for(pgp_keyring.harbor, pgp_keyring.hub)) as session:
+        sealed = [session.encrypt_sign(plaintext, tmp_path / f"out{i}.pgp", armor=bool(i % 2)) for i in range(3)]
+    with pgp_session(keys_for(pgp_keyring.hub, pgp_keyring.harbor)) as session:
+        for i, s in enumerate(sealed):
+            verified = session.decrypt_verify(s.path, tmp_path / f"back{i}.csv")
+            assert verified.sha256_plaintext == s.sha256_plaintext
+            assert verified.sha256_received == s.sha256
+    assert len({s.sha256 for s in sealed}) == 3
+
+
+def test_a_session_judges_key_expiry_at_each_file_not_when_it_opened(
+        plaintext: Path, tmp_path: Path, pgp_keyring: SimpleNamespace, keys_for: Callable,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session can outlive a key's last day: the file after it is refused, in both directions."""
+    src = tmp_path / "in.pgp"
+    vendor_seal(plaintext, src, recipients=[pgp_keyring.hub], signer=pgp_keyring.expiring)
+    with pgp_session(keys_for(pgp_keyring.hub, pgp_keyring.expiring)) as session:
+        verified = session.decrypt_verify(src, tmp_path / "a.csv")
+        assert verified.signer_fingerprint == pgp_keyring.expiring.fingerprint
+        assert session.encrypt_sign(plaintext, tmp_path / "a.pgp").size > 0
+        monkeypatch.setattr(pgp, "_now", lambda: datetime.now(UTC) + timedelta(days=11))
+        with pytest.raises(SignatureError, match="expired"):
+            session.decrypt_verify(src, tmp_path / "b.csv")
+        with pytest.raises(ConfigError, match="recipient"):
+            session.encrypt_sign(plaintext, tmp_path / "b.pgp")
+    assert not (tmp_path / "b.csv").exists() and not (tmp_path / "b.pgp").exists()
 
 
 @pytest.mark.parametrize("which", ["expired", "revoked"])
