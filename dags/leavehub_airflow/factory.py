@@ -4,6 +4,10 @@ A hand-written factory rather than dag-factory: a vendor.yaml already says every
 (direction, schedule, role), so the mapping from config to DAG is a screenful of code we can read and test,
 with no second YAML dialect.
 
+From employer.yaml: ``leavehub__pay_run__<CO>`` per payroll company code (on ``payroll.pay_run.cron``, sending
+each check date whose processing deadline is near) and ``leavehub__reconcile`` (on the asset of the payroll
+register feed named by ``reconciliation.after``: a check date is reconciled when its register arrives).
+
 Per feed ``<vendor>.<feed>``:
 
 - dag_id ``<vendor>__<feed>``, tags ``[<vendor>, inbound|outbound, <role>]``;
@@ -32,6 +36,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param
 
@@ -45,11 +50,17 @@ from leavehub.config.vendor import (
     load_vendors,
 )
 from leavehub_airflow.assets import CALENDAR_NAMESPACE, feed_asset, pay_calendar_asset
-from leavehub_airflow.tasks import TASK_ARGS, ArrivalCheckOperator, FeedRunOperator, ReconcileOperator
+from leavehub_airflow.tasks import (
+    TASK_ARGS,
+    ArrivalCheckOperator,
+    FeedRunOperator,
+    PayRunOperator,
+    ReconcileOperator,
+)
 from schemas.errors import ConfigError
 
-__all__ = ["DIRECTION_TAGS", "RECONCILE_DAG_ID", "START_DATE", "FeedDags", "VendorConfigWarning",
-           "build_feed_dags", "feed_dag", "reconcile_dag"]
+__all__ = ["DIRECTION_TAGS", "PAY_RUN_DAG_PREFIX", "RECONCILE_DAG_ID", "START_DATE", "FeedDags",
+           "VendorConfigWarning", "build_feed_dags", "feed_dag", "pay_run_dag", "reconcile_dag"]
 
 log = logging.getLogger(__name__)
 
@@ -147,33 +158,77 @@ def arrivals_dag() -> DAG:
 RECONCILE_DAG_ID = "leavehub__reconcile"
 
 
-def reconcile_dag(cron: str, time_zone: str) -> DAG:
-    """The reconciliation after each check date, on employer.yaml's ``reconciliation.cron``.
-
-    A cron, not the pay calendar: nothing publishes the pay-calendar assets yet. The task reconciles the
-    latest check date of the pay calendar in the store on or before the run day, or (no calendar stored) the
-    day ``check_date_lag_days`` before it; param ``check_date`` re-runs a given one.
+def reconcile_dag(after_feed: str) -> DAG:
+    """The reconciliation of a check date, run when its payroll register has arrived: scheduled on the asset
+    of employer.yaml's ``reconciliation.after`` feed (the register), whose event carries the check date as its
+    business date. Param ``check_date`` re-runs a given one.
     """
     with DAG(
         dag_id=RECONCILE_DAG_ID,
-        schedule=CronTriggerTimetable(cron, timezone=time_zone),
+        schedule=[feed_asset(after_feed)],
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
         auto_register=False,
         tags=["leavehub", "reconciliation"],
-        description="Reconcile a check date: leave vs HRIS, benefit payments, 834 acknowledgements, arrears, "
-                    "vendor scorecard; writes the XLSX and HTML reports",
+        description="Reconcile a check date when its payroll register arrives: register vs pay sent, leave vs "
+                    "HRIS, benefit payments, 834 acks, arrears, vendor scorecard; XLSX and HTML reports",
         params={"check_date": Param(None, type=["null", "string"], format="date",
-                                    description="Check date to reconcile (YYYY-MM-DD); empty = from the run")},
+                                    description="Check date to reconcile (YYYY-MM-DD); empty = the register's")},
     ) as dag:
         ReconcileOperator(task_id="reconcile", **TASK_ARGS)
     return dag
 
 
+PAY_RUN_DAG_PREFIX = "leavehub__pay_run__"
+
+
+def pay_run_dag(company: str, cron: str, time_zone: str, lead_days: int) -> DAG:
+    """The pay run of one payroll company code, against its pay calendar: on employer.yaml's
+    ``payroll.pay_run.cron`` it sends the pay data of every check date whose processing deadline is ahead and
+    at most ``lead_days`` away (a changed period is replaced while payroll has not processed it; an unchanged
+    one is left alone). Param ``check_date`` runs one check date by hand."""
+    with DAG(
+        dag_id=f"{PAY_RUN_DAG_PREFIX}{company}",
+        schedule=CronTriggerTimetable(cron, timezone=time_zone),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        auto_register=False,
+        tags=["leavehub", "payroll", company],
+        description=f"Send company {company}'s LedgerPay pay data for each check date before its processing "
+                    "deadline",
+        params={"check_date": Param(None, type=["null", "string"], format="date",
+                                    description="Check date to run (YYYY-MM-DD); empty = every check date "
+                                                "whose deadline is near")},
+    ) as dag:
+        PayRunOperator(task_id="pay_run", company=company, lead_days=lead_days, **TASK_ARGS)
+    return dag
+
+
+def _employer_dags(employer_file: Path, found: Any, built: FeedDags) -> None:
+    """The reconciliation DAG and one pay-run DAG per company code, from employer.yaml."""
+    try:
+        employer = load_employer(employer_file)
+    except ConfigError as exc:
+        built.errors["employer"] = str(exc)
+        return
+    vendor, _, feed = employer.reconciliation.after.partition(".")
+    spec = found.vendors[vendor].feeds.get(feed) if vendor in found.vendors else None
+    if spec is None or spec.direction != "in":
+        built.errors["employer"] = (f"reconciliation.after names {employer.reconciliation.after}, which is not an "
+                                    "inbound feed of a vendor under the mappings root")
+    else:
+        built.dags[RECONCILE_DAG_ID] = reconcile_dag(employer.reconciliation.after)
+    schedule = employer.payroll.pay_run
+    for company in employer.payroll.company_codes:
+        dag = pay_run_dag(company, schedule.cron, employer.time_zone, schedule.lead_days)
+        built.dags[dag.dag_id] = dag
+
+
 def build_feed_dags(mappings_root: Path, employer_file: Path | None = None) -> FeedDags:
-    """Every feed DAG under ``mappings_root`` (and, given ``employer_file``, the reconciliation DAG); broken
-    vendors are logged, warned about and listed in errors.
+    """Every feed DAG under ``mappings_root`` (and, given ``employer_file``, the reconciliation DAG and a pay-run
+    DAG per payroll company code); broken vendors are logged, warned about and listed in errors.
 
     vendor.yaml is loaded with its mapping files checked for existence (a stat each, no read): a feed whose
     mapping file is missing could not run, so its vendor is reported rather than given DAGs that fail nightly.
@@ -200,11 +255,7 @@ def build_feed_dags(mappings_root: Path, employer_file: Path | None = None) -> F
            for vendor in found.vendors.values() for spec in vendor.feeds.values()):
         built.dags[ARRIVALS_DAG_ID] = arrivals_dag()
     if employer_file is not None:
-        try:
-            employer = load_employer(employer_file)
-            built.dags[RECONCILE_DAG_ID] = reconcile_dag(employer.reconciliation.cron, employer.time_zone)
-        except ConfigError as exc:
-            built.errors["employer"] = str(exc)
+        _employer_dags(employer_file, found, built)
     for key, message in sorted(built.errors.items()):
         log.error("LeaveHub vendor %s has no DAGs: %s", key, message)
         warnings.warn(f"LeaveHub vendor {key} has no DAGs: {message}", VendorConfigWarning, stacklevel=2)

@@ -45,6 +45,7 @@ __all__ = [
     "RETRY_POLICY",
     "TASK_ARGS",
     "FeedRunOperator",
+    "PayRunOperator",
     "ReconcileOperator",
     "alert_on_failure",
     "executor_names",
@@ -347,11 +348,50 @@ class ArrivalCheckOperator(BaseOperator):
 
 
 
+class PayRunOperator(BaseOperator):
+    """The pay-run DAG's one task: send ``company``'s pay data for every check date whose processing deadline is
+    ahead and at most ``lead_days`` away (``leavehub.payrun.run.run_due``), or for param ``check_date``.
+
+    Each check date's outcome is a value: SENT, UNCHANGED (already sent, nothing changed), NOTHING_TO_PAY,
+    REFUSED_PROCESSED (payroll processed it: the change rides a later check as retro lines) - all succeed; only
+    an error fails the task. The summary (no PII) goes to XCom.
+    """
+
+    ui_color = "#fbf3e8"
+
+    def __init__(self, *, company: str, lead_days: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.company = company
+        self.lead_days = lead_days
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from leavehub.payrun.run import run_due, run_pay
+        from leavehub.pipeline.runner import open_store
+
+        settings = Settings.from_env()
+        require_shared_store(settings.db_url, _configured_executor())
+        store = open_store(settings)
+        params = context.get("params") or {}
+        if params.get("check_date"):
+            day = resolve_business_date(requested=params["check_date"], logical_date=None, event_extras=[],
+                                        run_start=None, time_zone=settings.employer.time_zone)
+            outcomes = {day: run_pay(store, settings, self.company, day, connections=airflow_connection)}
+        else:
+            outcomes = run_due(store, settings, self.company, lead=timedelta(days=self.lead_days),
+                               connections=airflow_connection)
+        summary = {"company": self.company,
+                   "checks": {d.isoformat(): {"status": o.status, "batch_id": o.batch_id, "lines": o.lines}
+                              for d, o in outcomes.items()}}
+        log.info("pay run %s: %s", self.company, summary["checks"] or "no check date due")
+        return summary
+
+
 class ReconcileOperator(BaseOperator):
     """The reconciliation DAG's one task: reconcile a check date and write both reports (``leavehub.reconcile``).
 
-    The check date: param ``check_date``; else the latest pay-calendar check date in the store on or before the
-    run day (employer time zone); else the run day minus employer.yaml ``reconciliation.check_date_lag_days``.
+    The check date: param ``check_date``; else the business date of the triggering payroll-register asset event
+    (the register's check date); else (a manual run) the latest pay-calendar check date in the store on or
+    before the run day (employer time zone), else the run day.
     """
 
     ui_color = "#eaf5ea"
@@ -365,14 +405,12 @@ class ReconcileOperator(BaseOperator):
         settings = Settings.from_env()
         require_shared_store(settings.db_url, _configured_executor())
         employer = settings.employer
-        params = context.get("params") or {}
-        run_day = _run_business_date({**context, "params": {}}, settings)
         store = open_store(settings)
-        if params.get("check_date"):
-            check_date = resolve_business_date(requested=params["check_date"], logical_date=None, event_extras=[],
-                                               run_start=None, time_zone=employer.time_zone)
+        if (context.get("params") or {}).get("check_date") or _event_extras(context):
+            check_date = _run_business_date({**context, "params": {
+                "business_date": (context.get("params") or {}).get("check_date")}}, settings)
         else:
-            check_date = check_date_for_run(store, run_day, employer.reconciliation.check_date_lag_days)
+            check_date = check_date_for_run(store, _run_business_date({**context, "params": {}}, settings))
         log.info("reconciling check date %s", check_date.isoformat())
         files = run_reconciliation(store, load_vendors(settings.mappings_root), check_date=check_date,
                                    out_dir=settings.home / "reports",

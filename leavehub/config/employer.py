@@ -34,6 +34,7 @@ __all__ = [
     "EmployerConfig",
     "IanaTimeZone",
     "LogAlerts",
+    "PayRunSchedule",
     "PayrollSettings",
     "ReconciliationSettings",
     "TpaSettings",
@@ -66,10 +67,25 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+CronText = Annotated[str, StringConstraints(pattern=r"^\S+( \S+){4}$", max_length=100)]
+FeedRef = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", max_length=130)]
+
+
+class PayRunSchedule(_Section):
+    """When a company's pay-run DAG looks at the pay calendar (``cron``, employer time zone) and how close to a
+    processing deadline a check date must be to be sent (``lead_days``): each run sends (or replaces, or finds
+    unchanged) every check date whose deadline is still ahead and at most ``lead_days`` away."""
+
+    cron: CronText = "0 * * * *"
+    lead_days: Annotated[int, Field(ge=1, le=31)] = 3
+
+
 class PayrollSettings(_Section):
-    """Who the employer is to its payroll vendor. How leave hours round is policy (``policy.yaml``)."""
+    """Who the employer is to its payroll vendor, and when the pay run goes. How leave hours round is policy
+    (``policy.yaml``)."""
 
     company_codes: Annotated[list[Code], Field(min_length=1)]
+    pay_run: PayRunSchedule = Field(default_factory=PayRunSchedule)
 
 
 class CarrierSettings(_Section):
@@ -80,18 +96,14 @@ class TpaSettings(_Section):
     client_id: Code
 
 
-CronText = Annotated[str, StringConstraints(pattern=r"^\S+( \S+){4}$", max_length=100)]
-
-
 class ReconciliationSettings(_Section):
     """When the reconciliation runs and how far back its vendor scorecard looks.
 
-    Until the payroll calendar is in the store, the run follows ``cron`` (in the employer's time zone) and
-    reconciles the check date ``check_date_lag_days`` before the day it runs.
+    It runs after the payroll register for a check date has arrived: ``after`` names the inbound feed
+    (``vendor.feed``) whose asset event, carrying the register's check date, triggers it.
     """
 
-    cron: CronText = "0 6 * * 6"
-    check_date_lag_days: Annotated[int, Field(ge=0, le=14)] = 1
+    after: FeedRef = "ledgerpay.payroll_register"
     scorecard_weeks: Annotated[int, Field(ge=1, le=104)] = 8
 
 

@@ -20,9 +20,12 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from leavehub.store.stage_tables import write_rows
 from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
 from schemas.errors import TransientError
 
@@ -65,17 +68,21 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _stored(name: str, value: Any) -> Any:
-    """A record's text value as its column stores it."""
-    if value is None or value == "":
-        return None
-    if name in _DATES:
-        return date.fromisoformat(str(value)[:10])
-    if name in ("hours", "amount", "cap_percent"):
-        return Decimal(str(value))
-    if name == "amount_cents":
-        return int(value)
-    return value
+_TYPES = {"hours": pa.decimal128(9, 2), "amount": pa.decimal128(14, 2), "cap_percent": pa.decimal128(7, 4),
+          "amount_cents": pa.int64(), **dict.fromkeys(_DATES, pa.date32())}
+
+
+def _stored_rows(batch_id: str, records: list[dict[str, Any]], names: tuple[str, ...]) -> pa.Table:
+    """Records (text values) -> an Arrow table typed as the book's columns (decimal, date, int), one cast per
+    column; an empty text is a null. The store's bulk path writes it (COPY on PostgreSQL)."""
+    columns = [pa.array([batch_id] * len(records), pa.string()), pa.array(range(1, len(records) + 1), pa.int64())]
+    for name in names:
+        values = pa.array([None if r.get(name) is None else str(r.get(name)) for r in records], pa.string())
+        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        if name in _DATES:
+            values = pc.utf8_slice_codeunits(values, 0, 10)  # an ISO date-time names its day first
+        columns.append(pc.cast(values, _TYPES[name]) if name in _TYPES else values)
+    return pa.table(columns, names=["batch_id", "line_no", *names])
 
 
 class PayBook:
@@ -144,10 +151,7 @@ class PayBook:
                                               (PAY_BATCH_RECEIVABLE, batch.receivables, _RECEIVABLE_COLUMNS)):
                     connection.execute(delete(table).where(table.c.batch_id == batch.batch_id))
                     if records:
-                        connection.execute(insert(table), [
-                            {"batch_id": batch.batch_id, "line_no": n,
-                             **{name: _stored(name, record.get(name)) for name in names}}
-                            for n, record in enumerate(records, start=1)])
+                        write_rows(connection, table, _stored_rows(batch.batch_id, records, names))
         except IntegrityError as exc:  # a concurrent run built the same Batch ID first: plan again
             raise TransientError(f"pay batch {batch.batch_id} was built concurrently; retry") from exc
 

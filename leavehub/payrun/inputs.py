@@ -22,7 +22,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -35,8 +35,8 @@ from leavehub.store.current_state import read_versions
 from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
 from schemas.errors import ConfigError
 
-__all__ = ["CompanyPeriod", "Span", "batch_people", "file_numbers", "leave_inputs", "pay_period",
-           "period_people"]
+__all__ = ["CompanyPeriod", "Span", "batch_people", "due_check_dates", "file_numbers", "leave_inputs",
+           "pay_period", "period_people"]
 
 _FRAMES = {"employment": "employment", "leave_periods": "leave_period", "absences": "absence",
            "benefit_payments": "benefit_payment", "enrollments": "enrollment", "time_off": "time_off_balance"}
@@ -94,6 +94,19 @@ def pay_period(store: Any, company: str, check_date: date) -> CompanyPeriod:
     deadline = rows["processing_deadline"].iloc[0]
     deadline = None if pd.isna(deadline) else pd.Timestamp(deadline).to_pydatetime()
     return CompanyPeriod(window, deadline, calendar)
+
+
+def due_check_dates(store: Any, company: str, now: datetime, lead: timedelta) -> list[date]:
+    """``company``'s check dates whose processing deadline is still ahead of ``now`` and at most ``lead`` away,
+    earliest first: what a scheduled pay run sends (the company's calendar rows only)."""
+    v = versions_table("pay_period")
+    with store.engine.connect() as connection:
+        calendar = read_versions(connection, "pay_period", extra=v.c.payroll_company_code == company)
+    if not len(calendar):
+        return []
+    deadline = pd.to_datetime(calendar["processing_deadline"].astype(object), utc=True)
+    due = (deadline > pd.Timestamp(now)) & (deadline <= pd.Timestamp(now + lead))
+    return sorted({pd.Timestamp(d).date() for d in calendar.loc[due.to_numpy(), "check_date"]})
 
 
 def period_people(span: Span) -> Any:

@@ -22,22 +22,30 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from leavehub.payrun.book import PayBatch, PayBook
 from leavehub.payrun.import_file import import_rows, pay_codes, write_import
-from leavehub.payrun.inputs import batch_people, file_numbers, leave_inputs, pay_period, period_people
+from leavehub.payrun.inputs import (
+    batch_people,
+    due_check_dates,
+    file_numbers,
+    leave_inputs,
+    pay_period,
+    period_people,
+)
 from leavehub.rules.lines import INSTRUCTION_COLUMNS
 from leavehub.rules.pay import LeaveInputs, price_period
 from leavehub.rules.retro import retro_diff
 
-__all__ = ["PayRunOutcome", "PayRunPlan", "plan_pay_run", "run_pay"]
+__all__ = ["PayRunOutcome", "PayRunPlan", "plan_pay_run", "run_due", "run_pay"]
 
 VENDOR = "ledgerpay"
 Status = Literal["SENT", "UNCHANGED", "NOTHING_TO_PAY", "REFUSED_DEADLINE", "REFUSED_PROCESSED"]
@@ -73,13 +81,14 @@ class PayRunOutcome:
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Instruction frame -> JSON-able records (Decimal as text, dates ISO), in the frame's order."""
-    out = []
-    for row in frame[list(INSTRUCTION_COLUMNS)].to_dict("records"):
-        out.append({k: (None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
-                        else str(v) if isinstance(v, Decimal) else v.isoformat() if isinstance(v, date) else v)
-                    for k, v in row.items()})
-    return out
+    """Instruction frame -> JSON-able records (Decimal as text, dates ISO), in the frame's order; one Arrow cast
+    per column, no per-value Python."""
+    if not len(frame):
+        return []
+    table = pa.Table.from_pandas(frame[list(INSTRUCTION_COLUMNS)], preserve_index=False)
+    columns = [pc.cast(column, pa.string()) if pa.types.is_decimal(column.type) or pa.types.is_date(column.type)
+               or pa.types.is_null(column.type) else column for column in table.columns]
+    return pa.table(columns, names=table.column_names).to_pylist()
 
 
 def _frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -231,22 +240,47 @@ def run_pay(store: Any, settings: Any, company: str, check_date: date, *, now: d
     return PayRunOutcome("SENT", batch.batch_id, name, len(batch.lines))
 
 
+def run_due(store: Any, settings: Any, company: str, *, lead: timedelta, now: datetime | None = None,
+            connections: Any = None) -> dict[date, PayRunOutcome]:
+    """The scheduled pay run: ``run_pay`` for every check date of ``company`` whose processing deadline is still
+    ahead and at most ``lead`` away (earliest first). A check date already sent and unchanged is ``UNCHANGED``;
+    a changed one is replaced while payroll has not processed it. What the pay-run DAG calls."""
+    now = now or datetime.now(UTC)
+    return {check: run_pay(store, settings, company, check, now=now, connections=connections)
+            for check in due_check_dates(store, company, now, lead)}
+
+
+@dataclass(frozen=True)
+class _PayDataFeed:
+    """What the outbound transport and the staging folder read of a feed: the vendor, its folder, the settings.
+    The pay-data import is not a factory feed (the pay run builds it, there is no mapping to compile)."""
+
+    vendor: Any
+    folder: Path
+    settings: Any
+
+    @property
+    def id(self) -> str:
+        return f"{self.vendor.vendor}.pay_data"
+
+
 def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tuple[str, int, str, str]:
     """Write the import into encrypted staging, seal it (OpenPGP when the vendor has it), put it on the wire."""
     from connectors.staging import StagingArea
+    from leavehub.config.vendor import load_vendor
     from leavehub.pipeline.at_rest import work_dir
     from leavehub.pipeline.exchange import open_file_transport, resolve_connection
-    from leavehub.pipeline.feeds import load_feed
 
-    feed = load_feed(f"{VENDOR}.pay_calendar", settings)  # the vendor's transport and keys
-    codes = pay_codes(feed.folder)
+    folder = settings.mappings_root / VENDOR
+    feed = _PayDataFeed(load_vendor(folder), folder, settings)
+    codes = pay_codes(folder)
     lines = [{**line, "hours": Decimal(line["hours"]) if line["hours"] is not None else None,
               "amount": Decimal(line["amount"]) if line["amount"] is not None else None} for line in batch.lines]
     rows = import_rows(lines, batch_id=batch.batch_id, action=batch.action, company=batch.company, codes=codes,
                        file_numbers=file_numbers(store, batch_people(batch.batch_id)))
     pgp = feed.vendor.pgp
     name = f"PR{batch.company}EPI_{batch.batch_id}.csv" + (".pgp" if pgp is not None else "")
-    with StagingArea(base_dir=work_dir(feed)) as staging:
+    with StagingArea(base_dir=work_dir(feed)) as staging:  # type: ignore[arg-type]
         with staging.writer("plain") as sink:
             write_import(rows, sink)
         out = Path(staging.path("out"))
@@ -265,7 +299,7 @@ def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tu
             with staging.reader("plain") as src, artifact.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
             sha_sent = sha_plain = hashlib.sha256(artifact.read_bytes()).hexdigest()
-        with open_file_transport(feed, connections) as transport:
+        with open_file_transport(feed, connections) as transport:  # type: ignore[arg-type]
             transport.put(artifact, name)
         return name, artifact.stat().st_size, sha_sent, sha_plain
 

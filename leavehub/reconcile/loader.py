@@ -160,13 +160,13 @@ def save_exceptions(store: Store, exceptions: pd.DataFrame, *, check_date: date)
     return len(rows)
 
 
-def check_date_for_run(store: Store, run_day: date, lag_days: int) -> date:
-    """The check date a scheduled run reconciles: the pay calendar's latest check date on or before
-    ``run_day`` when the store holds the calendar, else ``run_day - lag_days``."""
+def check_date_for_run(store: Store, run_day: date) -> date:
+    """The check date a run without one reconciles: the pay calendar's latest check date on or before
+    ``run_day`` when the store holds the calendar, else ``run_day``."""
     periods = store.current("pay_period")
     if len(periods):
         days = pd.to_datetime(periods["check_date"].astype(object), errors="coerce").dt.date.dropna()
         earlier = [d for d in set(days) if d <= run_day]
         if earlier:
             return max(earlier)
-    return run_day - timedelta(days=lag_days)
+    return run_day

@@ -457,6 +457,11 @@ def versions_table(entity: str) -> Table:
         Index(f"uq_{name}_open", "source_vendor", "record_key", unique=True,
               sqlite_where=text("superseded_at IS NULL AND valid_to IS NULL"),
               postgresql_where=text("superseded_at IS NULL AND valid_to IS NULL")),
+        # The open versions of some employees (a pay run reads only the people of its period).
+        *([Index(f"ix_{name}_open_employee", "employee_id",
+                 sqlite_where=text("superseded_at IS NULL AND valid_to IS NULL"),
+                 postgresql_where=text("superseded_at IS NULL AND valid_to IS NULL"))]
+          if any(c.name == "employee_id" and not c.pii_kind for c in entity_columns(entity)) else []),
     )
 
 

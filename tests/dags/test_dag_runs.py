@@ -482,13 +482,14 @@ def test_same_inbound_file_claimed_by_two_workers_is_posted_once(
     store.dispose()
 
 
-def test_reconcile_dag_reconciles_the_check_date_before_the_run_and_writes_both_reports(first_pass: Hub) -> None:
-    """No pay calendar in the store: the run of 2026-11-02 (Los Angeles) reconciles the day before."""
+def test_reconcile_dag_run_by_hand_reconciles_its_day_and_writes_both_reports(first_pass: Hub) -> None:
+    """A manual run (no register event, no check_date param) and no pay calendar in the store: the run of
+    2026-11-02 (Los Angeles) reconciles that day. (The register-triggered run: tests/dags/test_pay_dags.py.)"""
     import re
 
     run = first_pass.run("leavehub__reconcile")
     assert (run.state, run.task_state) == ("success", "success"), run
-    assert run.summary is not None and run.summary["check_date"] == "2026-11-01"
+    assert run.summary is not None and run.summary["check_date"] == "2026-11-02"
     workbook, html = Path(run.summary["workbook"]), Path(run.summary["html"])
     assert workbook.parent == first_pass.settings.home / "reports" and workbook.stat().st_size > 0
     assert not re.search(r"(?<!\d)\d{3}-?\d{2}-?\d{4}(?!\d)", html.read_text(encoding="utf-8"))

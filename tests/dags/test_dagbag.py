@@ -84,6 +84,15 @@ feeds:
     file_pattern: "PR_{date:%Y%m%d}.csv"
     file_kind: change
     schedule: {type: pay_calendar, event: pay_date, offset_days: -2}
+  payroll_register:
+    direction: in
+    format: delimited
+    mapping: payroll_register.yaml
+    file_pattern: "LEDGERPAY_REGISTER_{company}_{date:%Y%m%d}.csv"
+    file_kind: full
+    record_key: [CO_CODE, FILE_NO, CHECK_DATE, LINE_TYPE, CODE, BATCH_ID]
+    supersede: {rule: full_snapshot, scope: [payroll_company_code, check_date]}
+    schedule: {type: cron, cron: "0 8 * * *", timezone: UTC}
 """
 
 
@@ -168,20 +177,36 @@ def vendor_warnings(bag: Any) -> list[str]:
 # --- the real mappings/ folder ------------------------------------------------------------------------
 
 
+EMPLOYER = yaml.safe_load((ROOT / "employer.yaml").read_text(encoding="utf-8"))
+PAY_RUN_DAGS = {f"leavehub__pay_run__{code}" for code in EMPLOYER["payroll"]["company_codes"]}
+
+
 def ops_dags(docs: dict[str, Any]) -> set[str]:
-    """The watchman DAG exists whenever an inbound feed declares an arrival window."""
+    """The watchman DAG exists whenever an inbound feed declares an arrival window; employer.yaml adds the
+    reconciliation and one pay run per company code."""
     windows = any(spec.get("direction") == "in" and spec.get("arrival") for doc in docs.values()
                   for spec in doc["feeds"].values())
-    return ({"leavehub__check_arrivals"} if windows else set()) | {"leavehub__reconcile"}
+    return ({"leavehub__check_arrivals"} if windows else set()) | {"leavehub__reconcile"} | PAY_RUN_DAGS
 
 
-def test_reconciliation_dag_follows_employer_yaml(real_bag: Any) -> None:
-    """Scheduled on employer.yaml's cron (the pay calendar publishes no assets yet), in the employer's zone."""
-    employer = yaml.safe_load((ROOT / "employer.yaml").read_text(encoding="utf-8"))
+def test_reconciliation_dag_runs_when_the_register_named_in_employer_yaml_arrives(real_bag: Any) -> None:
+    """Scheduled on the asset of employer.yaml's ``reconciliation.after`` feed (the payroll register)."""
     dag = real_bag.dags["leavehub__reconcile"]
-    assert dag.timetable.expression == employer["reconciliation"]["cron"]
-    assert str(dag.timetable.timezone) == employer["time_zone"]
+    after = EMPLOYER["reconciliation"]["after"]
+    assert [(a.name, a.uri) for a in dag.timetable.asset_condition.objects] == [
+        (after, f"x-leavehub://{after.replace('.', '/')}")]
     assert [t.task_id for t in dag.tasks] == ["reconcile"] and "check_date" in dag.params
+
+
+def test_a_pay_run_dag_per_company_code_on_employer_yaml_cron(real_bag: Any) -> None:
+    schedule = EMPLOYER["payroll"]["pay_run"]
+    for code in EMPLOYER["payroll"]["company_codes"]:
+        dag = real_bag.dags[f"leavehub__pay_run__{code}"]
+        assert dag.timetable.expression == schedule["cron"]
+        assert str(dag.timetable.timezone) == EMPLOYER["time_zone"]
+        (task,) = dag.tasks
+        assert (task.task_id, task.company, task.lead_days) == ("pay_run", code, schedule["lead_days"])
+        assert "check_date" in dag.params and dag.max_active_runs == 1 and not dag.catchup
 
 
 def test_arrival_windows_get_a_watchman_dag_every_15_minutes(real_bag: Any) -> None:
@@ -236,7 +261,7 @@ def test_feed_task_is_one_step_publishing_the_feed_asset_with_retry_policy(
 
     real_bag, _ = bag_and_root
     for dag in real_bag.dags.values():
-        if dag.dag_id in ("leavehub__check_arrivals", "leavehub__reconcile"):
+        if dag.dag_id.startswith("leavehub__"):
             continue
         vendor, feed = dag.dag_id.split("__")
         (step,) = dag.tasks
@@ -290,7 +315,8 @@ def test_sample_vendors_get_cron_asset_and_pay_calendar_schedules(airflow_home: 
     bag = parse_dags(sample_root)
     assert bag.import_errors == {} and vendor_warnings(bag) == []
     assert set(bag.dag_ids) == {"harbor_leave__leave_periods", "harbor_leave__eligibility",
-                                "northwind_hris__workers", "ledgerpay__pay_data", "leavehub__reconcile"}
+                                "northwind_hris__workers", "ledgerpay__pay_data", "ledgerpay__payroll_register",
+                                "leavehub__reconcile", *PAY_RUN_DAGS}
     assert str(bag.dags["northwind_hris__workers"].timetable.timezone) == "America/Los_Angeles"
     assert [a.name for a in bag.dags["harbor_leave__eligibility"].timetable.asset_condition.objects] == [
         "northwind_hris.workers"]
@@ -310,10 +336,12 @@ def test_broken_vendor_folder_keeps_other_dags_and_reports_the_error(airflow_hom
 
     assert bag.import_errors == {}
     assert set(bag.dag_ids) == {"harbor_leave__leave_periods", "harbor_leave__eligibility",
-                                "northwind_hris__workers", "leavehub__reconcile"}
+                                "northwind_hris__workers", *PAY_RUN_DAGS}
     reported = vendor_warnings(bag)
     assert any("summit_mutual" in w for w in reported), reported
     assert any("stray_folder" in w for w in reported), reported
+    assert any("reconciliation.after names ledgerpay.payroll_register" in w for w in reported), \
+        "no register feed to run the reconciliation after: said, not silently dropped"
 
 
 def test_missing_mappings_root_is_an_import_error(airflow_home: Path, tmp_path: Path) -> None:
@@ -333,7 +361,7 @@ def test_dag_file_imports_nothing_heavy(airflow_home: Path, sample_root: Path) -
         spec = importlib.util.spec_from_file_location("leavehub_dags_probe", {str(DAG_FILE)!r})
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        assert len([k for k in vars(module) if "__" in k and not k.startswith("_")]) == 5  # + reconcile
+        assert len([k for k in vars(module) if "__" in k and not k.startswith("_")]) == 7  # + reconcile, pay run
         print(",".join(m for m in {HEAVY!r} if m in sys.modules and m not in baseline))
     """)
     env = {**os.environ, "LEAVEHUB_MAPPINGS": str(sample_root)}

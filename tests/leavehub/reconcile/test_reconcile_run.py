@@ -70,8 +70,8 @@ def test_reconcile_command_writes_both_reports_and_carries_open_since(home: str,
     store.record_missing("harbor_leave", "leave_periods", date(2026, 3, 9))
     inputs = load_inputs(store, check_date=date(2026, 3, 13), weeks=8)
     assert len(inputs.leave_periods) == 5 and len(inputs.employment) == 6 and len(inputs.ledger) == 4
-    # no pay calendar stored yet: a Saturday run reconciles Friday's check date
-    assert check_date_for_run(store, date(2026, 3, 14), 1) == date(2026, 3, 13)
+    # no pay calendar stored yet: a run with no check date and no register event reconciles its own day
+    assert check_date_for_run(store, date(2026, 3, 13)) == date(2026, 3, 13)
 
     out = tmp_path / "reports"
     first = CliRunner().invoke(app, ["reconcile", "--check-date", "2026-03-13", "--out", str(out)])
