@@ -386,6 +386,37 @@ def premiums_status(
         console.print(notice)
 
 
+@premiums_app.command("after-leave")
+def premiums_after_leave(
+    company: Annotated[str, typer.Option("--company", help="payroll company code, e.g. NWD")],
+    employee: Annotated[str | None, typer.Argument(help="one employee id (default: everyone with an outcome)")]
+    = None,
+    fmt: FormatOption = "table",
+) -> None:
+    """After leave (29 CFR 825.213): the employer's health premium share to recover from those who did not
+    return (unpaid weeks only; billed, or deducted from final pay where the state allows), then the COBRA
+    qualifying events of those who never came back. Only employee ids are shown."""
+    from leavehub.operations.premiums import after_leave
+
+    try:
+        owed, cobra = after_leave(_read_store(), company, employee)
+    except LeaveHubError as exc:
+        _fail(exc)
+    if fmt == "json":  # one document: both lists
+        both = {"employer_share": owed.to_dict("records"), "cobra_events": cobra.to_dict("records")}
+        typer.echo(json.dumps(both, default=str, indent=1))
+        return
+    if fmt != "table":
+        _print_frame(owed, fmt, "employer share to recover")
+        _print_frame(cobra, fmt, "COBRA qualifying events")
+        return
+    for frame, title in ((owed, "employer share to recover (29 CFR 825.213)"), (cobra, "COBRA qualifying events")):
+        table = Table(*frame.columns, title=f"{title}: {len(frame)}")
+        for row in frame.itertuples(index=False):
+            table.add_row(*[_text(v) for v in row])
+        console.print(table)
+
+
 @premiums_app.command("record")
 def premiums_record(
     company: Annotated[str, typer.Option("--company", help="payroll company code, e.g. NWD")],

@@ -2,7 +2,8 @@
 periods as frames, and a loader that posts them into a store as one intake per entity.
 
 Deterministic from ``seed``; every 20th employee is on leave (every 3rd of those on STD disability leave,
-every 3rd of the others without benefits), a few are non-binary (gender X, sent as U) and part time.
+every 3rd of the others without benefits), a few are non-binary (gender X, sent as U) and part time; those on
+unpaid leave carry the premium ledger's paid-through marker (DTP*543).
 
 Example::
 
@@ -84,8 +85,19 @@ def summit_population(employees: int, *, business_date: date, seed: int = 7) -> 
             "rtw_date": start + timedelta(days=61) if disability else None,
             "coverage_revoked": k % 3 == 1, "pto_election": False, "updated_at": stamp})
     leave = pd.DataFrame(periods) if periods else pd.DataFrame(columns=["absence_period_key"])
+    # unpaid leave (not disability): payroll could not take the premiums from the leave's second pay period
+    # on, so the premium ledger's DEDUCTED marker says they were paid through 4 days after the leave began
+    # (the end of the partly worked period); Summit's 834 sends it as DTP*543
+    plans = enrollment.groupby("employee_id")["plan_type"].agg(list)
+    markers = [{"entry_id": f"DEDUCTED|{p['employee_id']}|{plan}|{plan}|{paid}", "employee_id": p["employee_id"],
+                "plan_type": plan, "deduction_code": plan, "share": "EMPLOYEE", "entry_type": "DEDUCTED",
+                "coverage_start": paid, "coverage_end": paid, "plan_year": paid.year, "amount": Decimal("0.00"),
+                "check_date": business_date - timedelta(days=3), "recorded_at": stamp}
+               for p in periods if p["plan"] == "FMLA" for paid in [p["period_start"] + timedelta(days=4)]
+               for plan in plans[p["employee_id"]]]
+    ledger = pd.DataFrame(markers) if markers else pd.DataFrame(columns=["entry_id"])
     return SummitPopulation({"employee": employee, "employment": employment, "enrollment": enrollment,
-                             "leave_period": leave})
+                             "leave_period": leave, "premium_ledger_entry": ledger})
 
 
 def load_population(store: object, population: SummitPopulation, *, business_date: date,
@@ -103,4 +115,4 @@ def load_population(store: object, population: SummitPopulation, *, business_dat
         arrival = FileArrival("sandbox", f"{feed}_{entity}", "inbound", f"{feed}_{entity}_{business_date}", None,
                               None, None, None, business_date, "full", SCHEMA_VERSION, None, len(frame))
         with store.intake(arrival) as intake:  # type: ignore[attr-defined]
-            intake.stage(entity, frame, "updated_at")
+            intake.stage(entity, frame, "updated_at" if "updated_at" in frame else "file_date")

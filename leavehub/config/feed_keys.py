@@ -102,10 +102,10 @@ def feed_keys(vendor: VendorConfig, feed_name: str, targets: list[Any], *, file:
         for column in columns:
             name = _field_from(column, target.fields, natural)
             if name is None:
-                reason = (f"no {target.entity} field in the mapping takes {{business_date: true}}"
-                          if column == FILE_DATE_KEY
+                reason = (f"(the file's business date) is taken by no {target.entity} field in the mapping "
+                          "({business_date: true})" if column == FILE_DATE_KEY
                           else f"is not the source of any {target.entity} field in the mapping")
-                raise ConfigError(f"record_key column {column!r}: {reason}", file=file, key_path=path)
+                raise ConfigError(f"record_key column {column!r} {reason}", file=file, key_path=path)
             if name in fields:
                 raise ConfigError(f"record_key names {column!r} twice for {target.entity}", file=file,
                                   key_path=path)

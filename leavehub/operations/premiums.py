@@ -23,7 +23,7 @@ from leavehub.config.policy import load_policy
 from leavehub.rules.premium_ledger import premium_ledger, thirty_days_late
 from leavehub.rules.register import register_deductions
 
-__all__ = ["STATUS_COLUMNS", "premium_status"]
+__all__ = ["STATUS_COLUMNS", "after_leave", "premium_status"]
 
 STATUS_COLUMNS = ("employee_id", "plan_type", "coverage_start", "coverage_end", "plan_year", "due", "deducted",
                   "recovered", "waived", "outstanding", "days_late")
@@ -56,3 +56,26 @@ def premium_status(store: Any, employee: str | None, *, as_of: date) -> tuple[pd
     late = late.copy()
     late["amount_late"] = [_money(c) for c in late["amount_late"]]
     return out.reset_index(drop=True), late.reset_index(drop=True)
+
+
+def after_leave(store: Any, company: str, employee: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the employer's health premium share to recover per failing employee, plan and coverage bucket, with
+    how it is collected; the COBRA qualifying events) from the TPA's return-to-work outcomes
+    (``leavehub.rules.premium_recovery``). Money as 2-decimal text; ids, dates and codes only."""
+    from sqlalchemy import select
+
+    from leavehub.config.rule_tables import load_rule_tables
+    from leavehub.payrun.inputs import leave_inputs
+    from leavehub.rules.premium_recovery import cobra_events, employer_share_recovery, return_outcomes
+    from leavehub.store.tables import versions_table
+
+    v = versions_table("leave_period")
+    people = select(v.c.employee_id).where(v.c.superseded_at.is_(None), v.c.rtw_outcome.is_not(None),
+                                           *([v.c.employee_id == employee] if employee is not None else []))
+    inputs = leave_inputs(store, company, people)
+    outcomes = return_outcomes(inputs.leave_periods, inputs.employment)
+    calendar = store.current("pay_period")
+    calendar = calendar.loc[calendar["payroll_company_code"].astype(str) == company] if len(calendar) else calendar
+    owed = employer_share_recovery(outcomes, inputs, calendar, load_policy(), load_rule_tables())
+    owed = owed.assign(amount=[_money(c) for c in owed["amount_cents"]]).drop(columns="amount_cents")
+    return owed.reset_index(drop=True), cobra_events(outcomes).reset_index(drop=True)

@@ -56,8 +56,7 @@ def build_frame(feed: FeedPlan, *, store: Any, business_date: date, since: datet
     differs from the same query over the store as recorded at ``since`` (the previous batch's watermark).
     """
     mapper = feed.mapper
-    frames = {entity: store.current(entity, decrypt_pii=True) for entity in mapper.required_entities}
-    frame = mapper.apply(frames, business_date=business_date)
+    frame = mapper.apply(_source_frames(feed, store, business_date, None), business_date=business_date)
     marks = feed.mapping.changes
     if marks is None:
         return frame
@@ -65,10 +64,22 @@ def build_frame(feed: FeedPlan, *, store: Any, business_date: date, since: datet
 
     if feed.spec.file_kind == "full":
         return mark_full(frame, marks)
-    before = mapper.apply({entity: store.current(entity, decrypt_pii=True, as_of_recorded=since)
-                           for entity in mapper.required_entities}, business_date=business_date) \
+    before = mapper.apply(_source_frames(feed, store, business_date, since), business_date=business_date) \
         if since is not None else frame.iloc[0:0]
     return mark_changes(frame, before, marks, key=list(feed.spec.record_key), business_date=business_date)
+
+
+def _source_frames(feed: FeedPlan, store: Any, business_date: date, as_of: datetime | None) -> dict[str, Any]:
+    """Each entity of the mapping's source read once, as known at ``as_of`` (default now), PII opened, only
+    the rows the query can keep (``leavehub.pipeline.pushdown``: its filters answered by SQL)."""
+    from leavehub.pipeline.pushdown import source_filters
+    from leavehub.store.current_state import read_versions
+
+    extras = source_filters(feed.mapping, business_date=business_date, as_of_recorded=as_of)
+    with store.engine.connect() as connection:
+        return {entity: read_versions(connection, entity, as_of_recorded=as_of, decrypt_pii=True,
+                                      cipher=store.cipher, extra=extras.get(entity))
+                for entity in dict.fromkeys(feed.mapper.required_entities)}
 
 
 def _x12_params(feed: FeedPlan, batch: Any, created: datetime) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def _segments(text: str) -> list[str]:
 def test_the_full_834_is_valid_for_pyx12_and_says_what_the_spec_asks(summit):
     from leavehub.pipeline.outbound import build_frame
 
-    store, _, full, _ = summit
+    store, population, full, _ = summit
     text = _write(full, build_frame(full, store=store, business_date=DAY))
     verdict = validate_x12(text)
     assert verdict.valid and verdict.set_status == "A" and verdict.group_status == "A"
@@ -80,6 +80,8 @@ def test_the_full_834_is_valid_for_pyx12_and_says_what_the_spec_asks(summit):
     # disability leave only: 297/296; unpaid (FMLA, no PTO) leave: 543 in the coverage loop; X -> U
     assert sum(s.startswith("DTP*297") for s in segs) == sum(s.startswith("DTP*296") for s in segs) == 1
     assert sum(s.startswith("DTP*543") for s in segs) == 4  # two unpaid members, STD and LTD each
+    paid = {f"DTP*543*D8*{d:%Y%m%d}" for d in population.frames["premium_ledger_entry"]["coverage_end"]}
+    assert {s for s in segs if s.startswith("DTP*543")} == paid, "the premium ledger's paid-through date"
     assert any(s.startswith("DMG*D8*") and s.endswith("*U") for s in segs)
     assert {s.split("*")[3] for s in segs if s.startswith("HD*")} == {"STD", "LTD"}
 

@@ -11,6 +11,7 @@ import io
 import json
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,8 @@ __all__ = ["local_hub", "pipeline_pg_url"]
 
 pytestmark = pytest.mark.timeout(600)
 RULES = REPO_ROOT / "tests" / "leavehub" / "rules"
-THROUGH = yaml.safe_load((RULES / "premium_scenarios.yaml").read_text(encoding="utf-8"))["through_files"]
+PREMIUMS = yaml.safe_load((RULES / "premium_scenarios.yaml").read_text(encoding="utf-8"))
+THROUGH = PREMIUMS["through_files"]
 LEAVE_HEADER = ("CASE_NUMBER,ABSENCE_PERIOD_KEY,EMPLOYEE_ID,LEAVE_REASON,PERIOD_TYPE,PLAN,DECISION,PERIOD_START,"
                 "PERIOD_END,NOTICE_DATE,DECISION_DATE,LAST_DAY_WORKED,RTW_DATE,RTW_OUTCOME,REDUCED_HOURS_WEEK,"
                 "WEEKLY_BENEFIT,PTO_ELECTION,TOPUP_AGREEMENT,ADVANCE_AGREEMENT,PREMIUM_METHOD,COVERAGE_REVOKED,"
@@ -107,9 +109,9 @@ def calendar_text(periods: list[dict]) -> str:
     return "CO_CODE,FREQUENCY,PERIOD_START,PERIOD_END,CHECK_DATE,PROCESSING_DEADLINE\n" + "\n".join(rows) + "\n"
 
 
-def register(hub: LocalHub, period: dict, lines: list[list[str]]) -> None:
+def register(hub: LocalHub, period: dict, lines: list[list[str]], employee: str = "E1") -> None:
     """LedgerPay's register of one check: ``lines`` as [type, code, hours, amount, batch]."""
-    head = f"NWD,FE1,{period['period_start']},{period['period_end']},{period['check_date']}"
+    head = f"NWD,F{employee},{period['period_start']},{period['period_end']},{period['check_date']}"
     text = REGISTER_HEADER + "\n" + "\n".join(f"{head},{','.join(line)}" for line in lines) + "\n"
     drop(hub, "ledgerpay", "export", f"LEDGERPAY_REGISTER_NWD_{period['check_date']:%Y%m%d}.csv", text)
     feed(hub, "ledgerpay.payroll_register")
@@ -213,3 +215,120 @@ def assert_834_member(hub: LocalHub, expected: dict) -> None:
     member = member[:next(i for i, seg in enumerate(member) if seg.startswith("SE*"))]
     for segment in expected["segments"]:
         assert segment in member, (segment, [s.split("*")[0] for s in member])
+
+
+def start(hub: LocalHub, tmp_path: Path, s: dict, enrollments: list[dict], leave_rows: list[str]) -> None:
+    """The worker, enrollments, calendar and leave of a scenario, through their feeds."""
+    post_page(hub, tmp_path, "workers", [worker(s["employee"])])
+    post_page(hub, tmp_path, "benefit_enrollments", enrollments)
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", calendar_text(s["calendar"]))
+    feed(hub, "ledgerpay.pay_calendar")
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20251201.csv", LEAVE_HEADER + "\n" + "\n".join(leave_rows)
+         + "\n")
+    feed(hub, "harbor_leave.leave_periods")
+
+
+def pay_every_check(hub: LocalHub, s: dict) -> None:
+    """Each check: the pay run (which records the earlier registers first), then LedgerPay's register: the
+    lines it received plus what payroll did itself; the last check recorded by `premiums record`."""
+    took = {str(k): v for k, v in s.get("payroll_took", {}).items()}
+    for period in s["calendar"]:
+        sent = run_pay(hub.open_store(), hub.settings, "NWD", period["check_date"], override_deadline=True)
+        lines = sent_to_payroll(hub, sent.file_name) if sent.status == "SENT" else []
+        if "blocks" in s and str(period["check_date"]) not in took:
+            assert sorted(ln["Block Ded Code"] for ln in lines if "Block Ded Code" in ln) == s["blocks"]
+        register(hub, period, register_lines_for(lines, sent.batch_id or "") + took.get(
+            str(period["check_date"]), []), s["employee"])
+    last = s["calendar"][-1]["check_date"]
+    result = CliRunner().invoke(app, ["premiums", "record", "--company", "NWD", "--check-date", str(last)])
+    assert result.exit_code == 0, result.output
+
+
+def status_rows(employee: str, as_of: date) -> list[list[str]]:
+    status = CliRunner().invoke(app, ["premiums", "status", employee, "--as-of", str(as_of), "--format", "json"])
+    assert status.exit_code == 0, status.output
+    return [[r["plan_type"], r["coverage_start"], r["plan_year"], r["due"], r["deducted"], r["recovered"],
+             r["waived"], r["outstanding"]] for r in json.loads(status.stdout)]
+
+
+def test_domain_scenario_8_premium_two_plan_year_buckets_at_their_own_rates_through_files(hub, tmp_path):
+    s = THROUGH["8"]
+    enrollments = [{**enrollment("E8", "MEDICAL", "MED", "100.00", "400.00"), "effective_date": "2025-01-01",
+                    "end_date": "2025-12-31"}, enrollment("E8", "MEDICAL", "MED", "120.00", "480.00")]
+    start(hub, tmp_path, s, enrollments, [
+        "NTN-8,PL-8A,E8,Care for a Family Member,Continuous,FMLA,Approved,2025-12-10,2025-12-31,2025-11-20,"
+        "2025-11-25,2025-12-09,,,,,N,N,N,,N,2025-12-01T08:00:00Z",
+        "NTN-8,PL-8B,E8,Care for a Family Member,Continuous,FMLA,Approved,2026-01-01,2026-02-20,2025-11-20,"
+        "2025-11-25,2025-12-09,2026-02-23,Returned,,,N,N,N,,N,2025-12-01T08:00:00Z"])
+
+    pay_every_check(hub, s)
+
+    entries = hub.open_store().current("premium_ledger_entry").sort_values("coverage_start")
+    assert [[r.entry_type, r.coverage_start, int(r.plan_year), f"{r.amount}"] for r in entries.itertuples()] == \
+        s["entries"]
+    rows = status_rows("E8", s["as_of"])
+    assert rows == [[str(v) if not isinstance(v, int) else v for v in row]
+                    for row in PREMIUMS["scenarios"]["8"]["ledger"]], "the rules' own hand-written ledger"
+    by_year: dict[str, Decimal] = {}
+    for row in rows:
+        by_year[str(row[2])] = by_year.get(str(row[2]), Decimal(0)) + Decimal(row[-1])
+    assert {k: f"{v:.2f}" for k, v in by_year.items()} == {str(k): v for k, v in
+                                                          s["outstanding_by_plan_year"].items()}
+
+
+def test_domain_scenario_11_premium_workers_comp_share_to_arrears_through_files(hub, tmp_path):
+    s = THROUGH["11"]
+    start(hub, tmp_path, s, [enrollment("E11", "MEDICAL", "MED", "120.00", "480.00"),
+                             enrollment("E11", "DENTAL", "DEN", "10.00", "20.00")], [
+        f"NTN-11,{key},E11,Work Related,Continuous,{plan},Approved,2026-03-02,2026-04-30,2026-02-27,2026-03-02,"
+        "2026-02-27,,Resigned,,,N,N,N,Catch Up,N,2026-03-01T08:00:00Z" for key, plan in (("WC-11", "WC"),
+                                                                                         ("PL-11", "FMLA"))])
+
+    pay_every_check(hub, s)
+
+    entries = hub.open_store().current("premium_ledger_entry").sort_values(["coverage_start", "plan_type"])
+    assert [[r.entry_type, r.plan_type, r.coverage_start, f"{r.amount}"] for r in entries.itertuples()] == \
+        s["entries"]
+    rows = status_rows("E11", s["as_of"])
+    assert [[r[0], r[1], *r[3:]] for r in rows] == [[str(v) for v in row[:2]] + [str(v) for v in row[3:]]
+                                                    for row in PREMIUMS["scenarios"]["11"]["ledger"]]
+    assert f"{sum(Decimal(r[-1]) for r in rows):.2f}" == s["outstanding"]
+    got = after_leave("E11")
+    assert got["employer_share"] == [], "workers' comp paid every day of the leave: nothing to recover"
+    assert [{"employee_id": e["employee_id"], "event_date": e["event_date"]} for e in got["cobra_events"]] == [
+        {**e, "event_date": str(e["event_date"])} for e in PREMIUMS["scenarios"]["11"]["cobra"]]
+
+
+def after_leave(employee: str) -> dict:
+    result = CliRunner().invoke(app, ["premiums", "after-leave", "--company", "NWD", employee, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_domain_scenario_9_premium_employer_share_of_unpaid_weeks_billed_after_a_20_day_return_through_files(
+        hub, tmp_path):
+    s = THROUGH["9"]
+    start(hub, tmp_path, s, [enrollment("E9", "MEDICAL", "MED", "120.00", "480.00"),
+                             enrollment("E9", "STD", "STD", "8.00", "8.00", "summit")], [
+        "NTN-9,PL-9,E9,Serious Health Condition - Employee,Continuous,FMLA,Approved,2026-03-02,2026-04-26,"
+        "2026-02-20,2026-02-25,2026-02-27,2026-04-27,Returned,,,Y,N,N,Catch Up,N,2026-03-01T08:00:00Z",
+        "NTN-9,STD-9,E9,Serious Health Condition - Employee,Continuous,STD,Approved,2026-03-02,2026-03-29,"
+        "2026-02-20,2026-02-25,2026-02-27,,,,600.00,N,N,N,,N,2026-03-01T08:00:00Z"])
+    post_page(hub, tmp_path, "time_off_balances", [
+        {"worker_id": "E9", "policy": "PTO", "balance_hours": "80.00", "as_of": "2026-03-01"},
+        {"worker_id": "E9", "policy": "PTO", "balance_hours": "0.00", "as_of": "2026-04-13"}])
+    assert after_leave("E9") == {"employer_share": [], "cobra_events": []}, "still employed: nothing owed"
+    gone = worker("E9")
+    gone["employment"].update(status="terminated", termination_date="2026-05-17")
+    gone["updated_at"] = "2026-05-18T08:00:00Z"
+    page = tmp_path / "workers-later.page.json"
+    page.write_text(json.dumps({"data": [gone], "next_cursor": None}), encoding="utf-8")
+    feed(hub, "northwind_hris.workers", files=[page], business_date=date(2026, 5, 18))
+
+    got = after_leave("E9")
+
+    expected = PREMIUMS["scenarios"]["9"]
+    assert [{k: row[k] for k in ("plan_type", "coverage_start", "plan_year", "unpaid_days", "workdays",
+                                 "amount", "collection")} for row in got["employer_share"]] == [
+        {**r, "coverage_start": str(r["coverage_start"])} for r in expected["employer_recovery"]]
+    assert got["cobra_events"] == expected["cobra"]
