@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leavehub.mapping.batch import Batch, Kind, RuleProblem
-from leavehub.mapping.columns import parse_dates
+from leavehub.mapping.dates import parse_dates
 from leavehub.mapping.model import AllOf, AnyOf, Comparison, Not
 
 __all__ = ["Test", "compile_condition"]

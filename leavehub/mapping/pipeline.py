@@ -23,6 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from leavehub.mapping import columns as col
+from leavehub.mapping import dates as col_dates
+from leavehub.mapping import numbers as col_numbers
 from leavehub.mapping.batch import Batch, Kind, RuleProblem
 from leavehub.mapping.conditions import compile_condition
 from leavehub.mapping.fields import FieldSpec
@@ -222,7 +224,7 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
         report = _report("not a whole number")
 
         def integers(batch: Batch, v: Any) -> Any:
-            result, bad = col.parse_integers(v)
+            result, bad = col_numbers.parse_integers(v)
             report(batch, bad, v)
             return result
         return "integer", integers
@@ -278,15 +280,15 @@ def _compile_dates(step: DateRule | DatetimeRule, kind: Kind, path: tuple[str | 
     _need(kind, ("string", "date", "datetime"), word, path)
     if kind != "string":
         if is_date:
-            return "string", lambda batch, v: col.format_dates(
+            return "string", lambda batch, v: col_dates.format_dates(
                 pc.cast(v, pa.date32()) if kind == "datetime" else v, pattern)
         zone = step.timezone  # type: ignore[union-attr]
-        return "string", lambda batch, v: col.format_datetimes(
+        return "string", lambda batch, v: col_dates.format_datetimes(
             pc.cast(v, pa.timestamp("us", tz="UTC")) if kind == "date" else v, pattern, zone)
     report = _report(f"not a {word} in the format {pattern}")
     if is_date:
         def parsed(batch: Batch, v: Any) -> Any:
-            result, bad = col.parse_dates(v, pattern)
+            result, bad = col_dates.parse_dates(v, pattern)
             report(batch, bad, v)
             return result
         return word, parsed  # type: ignore[return-value]
@@ -300,7 +302,7 @@ def _parse_datetimes(step: DatetimeRule, report: Callable[..., None]) -> Op:
     unclear = _report(f"is not a single instant in {step.timezone} (a daylight-saving change skips or repeats it)")
 
     def parsed(batch: Batch, v: Any) -> Any:
-        times = col.parse_datetimes(v, step.datetime, step.timezone)
+        times = col_dates.parse_datetimes(v, step.datetime, step.timezone)
         report(batch, times.bad, v)
         no_zone(batch, times.no_zone, v)
         unclear(batch, times.unclear, v)
@@ -317,7 +319,7 @@ def _compile_decimal(spec: DecimalSpec, kind: Kind, path: tuple[str | int, ...])
         too_precise = _report(f"more than {spec.scale} decimal places")
 
         def parsed(batch: Batch, v: Any) -> Any:
-            result, bad_number, bad_places = col.parse_decimals(v, spec.scale, spec.rounding)
+            result, bad_number, bad_places = col_numbers.parse_decimals(v, spec.scale, spec.rounding)
             not_number(batch, bad_number, v)
             too_precise(batch, bad_places, v)
             return result
@@ -326,7 +328,7 @@ def _compile_decimal(spec: DecimalSpec, kind: Kind, path: tuple[str | int, ...])
 
     def formatted(batch: Batch, v: Any) -> Any:
         values = pc.cast(v, pa.decimal128(38, 0)) if kind == "integer" else v
-        result, bad = col.format_decimals(values, spec.scale, spec.rounding)
+        result, bad = col_numbers.format_decimals(values, spec.scale, spec.rounding)
         report(batch, bad, None)
         return result
     return "string", formatted
@@ -337,7 +339,7 @@ def _compile_implied_decimal(spec: DecimalSpec, kind: Kind) -> tuple[Kind, Op]:
         report = _report(f"not digits with {spec.scale} implied decimal places")
 
         def parsed(batch: Batch, v: Any) -> Any:
-            result, bad = col.parse_implied_decimals(v, spec.scale)
+            result, bad = col_numbers.parse_implied_decimals(v, spec.scale)
             report(batch, bad, v)
             return result
         return "decimal", parsed
@@ -345,7 +347,7 @@ def _compile_implied_decimal(spec: DecimalSpec, kind: Kind) -> tuple[Kind, Op]:
 
     def formatted(batch: Batch, v: Any) -> Any:
         values = pc.cast(v, pa.decimal128(38, 0)) if kind == "integer" else v
-        result, bad = col.format_implied_decimals(values, spec.scale, spec.rounding)
+        result, bad = col_numbers.format_implied_decimals(values, spec.scale, spec.rounding)
         report(batch, bad, None)
         return result
     return "string", formatted
@@ -509,7 +511,7 @@ def _fit(spec: FieldSpec) -> Op:
     report = _report(f"does not fit decimal({spec.precision},{spec.scale})")
 
     def fit(batch: Batch, v: Any) -> Any:
-        result, bad = col.fit_decimals(v, spec.precision or 38, spec.scale or 0)
+        result, bad = col_numbers.fit_decimals(v, spec.precision or 38, spec.scale or 0)
         report(batch, bad, None)
         return result
     return fit
@@ -520,8 +522,8 @@ def _to_text(kind: Kind, path: tuple[str | int, ...]) -> tuple[Kind, Op]:
     if kind == "multi":
         raise RuleProblem("several source columns need 'concat' first", path)
     render: Callable[[Any], Any] = {
-        "date": lambda v: col.format_dates(v, "%Y-%m-%d"),
-        "datetime": lambda v: col.format_datetimes(v, "iso"),
+        "date": lambda v: col_dates.format_dates(v, "%Y-%m-%d"),
+        "datetime": lambda v: col_dates.format_datetimes(v, "iso"),
         "list": lambda v: col.join_lists(v, ";"),
         "boolean": lambda v: pc.if_else(v, "true", "false"),
     }.get(kind, lambda v: pc.cast(v, pa.string()))
