@@ -11,6 +11,8 @@ Example::
     hub = generate_key_pair(tmp_path, "hub")
     harbor = generate_key_pair(tmp_path, "harbor", expires="10d")
     vendor_seal(csv, csv_pgp, recipients=[hub], signer=harbor)
+    with vendor_sealer([hub], harbor) as sealer:  # many files: one GNUPGHOME, keys imported once
+        sealer.seal_all([(csv, csv_pgp), (csv2, csv2_pgp)])
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 __all__ = [
     "KeyPair",
+    "VendorSealer",
     "generate_expired_key_pair",
     "generate_key_pair",
     "generate_revoked_key_pair",
@@ -34,6 +38,7 @@ __all__ = [
     "gpg_home",
     "run_gpg",
     "vendor_seal",
+    "vendor_sealer",
 ]
 
 GPG_TIMEOUT_S = 120
@@ -217,27 +222,63 @@ def generate_sq_key_pair(folder: Path, name: str) -> KeyPair:
                    public_path=pub_path, secret_path=sec_path)
 
 
+class VendorSealer:
+    """Seals many files as a vendor would, in ONE GNUPGHOME: the keys are imported once (a fresh home and its
+    imports cost more than sealing a small file). Made by :func:`vendor_sealer`; :meth:`seal_all` runs a few
+    gpg processes at once (they share the home's agent).
+
+    Example: ``with vendor_sealer([hub], harbor) as sealer: sealer.seal_all([(csv, csv_pgp), ...])``
+    """
+
+    def __init__(self, home: Path, recipients: Sequence[KeyPair], signer: KeyPair | None, *, armor: bool,
+                 at: datetime | None, compress_algo: str) -> None:
+        self.home, self.at = home, at
+        for kp in recipients:
+            _gpg(home, "--import", stdin=kp.public_armored.encode())
+        self.args = ["--trust-model", "always", "--yes", "--compress-algo", compress_algo]
+        for kp in recipients:
+            self.args += ["--recipient", kp.fingerprint]
+        self.stdin: bytes | None = None
+        if signer is not None:
+            _gpg(home, "--import", stdin=signer.secret_armored.encode())
+            self.args += ["--sign", "--local-user", signer.fingerprint]
+            if signer.passphrase:
+                self.args += ["--passphrase-fd", "0"]
+                self.stdin = (signer.passphrase + "\n").encode()
+        if armor:
+            self.args.append("--armor")
+
+    def seal(self, src: Path, dest: Path) -> None:
+        """Encrypt ``src`` to the recipients (and sign it) into ``dest``."""
+        _gpg(self.home, *self.args, "--output", str(dest), "--encrypt", str(src), stdin=self.stdin,
+             faked_time=self.at)
+
+    def seal_all(self, pairs: Iterable[tuple[Path, Path]], *, workers: int | None = None) -> None:
+        """:meth:`seal` every ``(src, dest)``, ``workers`` gpg processes at a time (default: one per CPU)."""
+        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+            for done in [pool.submit(self.seal, src, dest) for src, dest in pairs]:
+                done.result()
+
+
+@contextlib.contextmanager
+def vendor_sealer(recipients: Sequence[KeyPair], signer: KeyPair | None, *, armor: bool = False,
+                  at: datetime | None = None, compress_algo: str = "zlib") -> Iterator[VendorSealer]:
+    """A :class:`VendorSealer` in a throw-away GNUPGHOME (its agent stopped and folder removed on exit).
+
+    ``at`` fakes the clock (to sign with a key that has since expired).
+    """
+    with gpg_home() as home:
+        yield VendorSealer(home, recipients, signer, armor=armor, at=at, compress_algo=compress_algo)
+
+
 def vendor_seal(src: Path, dest: Path, *, recipients: Sequence[KeyPair], signer: KeyPair | None,
                 armor: bool = False, at: datetime | None = None, compress_algo: str = "zlib") -> None:
-    """Encrypt ``src`` to ``recipients`` and (unless ``signer`` is None) sign it, as a vendor would.
+    """Encrypt ``src`` to ``recipients`` and (unless ``signer`` is None) sign it, as a vendor would: one file
+    (many share one GNUPGHOME with :func:`vendor_sealer`).
 
     ``at`` fakes the clock (to sign with a key that has since expired).
 
     Example: ``vendor_seal(csv, out, recipients=[hub], signer=harbor, armor=False)``
     """
-    with gpg_home() as home:
-        for kp in recipients:
-            _gpg(home, "--import", stdin=kp.public_armored.encode())
-        args = ["--trust-model", "always", "--yes", "--output", str(dest), "--compress-algo", compress_algo]
-        for kp in recipients:
-            args += ["--recipient", kp.fingerprint]
-        stdin = None
-        if signer is not None:
-            _gpg(home, "--import", stdin=signer.secret_armored.encode())
-            args += ["--sign", "--local-user", signer.fingerprint]
-            if signer.passphrase:
-                args += ["--passphrase-fd", "0"]
-                stdin = (signer.passphrase + "\n").encode()
-        if armor:
-            args.append("--armor")
-        _gpg(home, *args, "--encrypt", str(src), stdin=stdin, faked_time=at)
+    with vendor_sealer(recipients, signer, armor=armor, at=at, compress_algo=compress_algo) as sealer:
+        sealer.seal(src, dest)

@@ -20,12 +20,13 @@ import json
 import secrets
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any, Self
 
 from sandbox.hris_api import HrisSimulator
-from sandbox.keys import generate_key_pair, gpg_home, run_gpg
+from sandbox.keys import generate_key_pair, vendor_sealer
 from sandbox.ledgerpay import LedgerPaySimulator
 from sandbox.sshd import SshdServer
 from sandbox.summit import SummitSimulator
@@ -60,21 +61,25 @@ class SandboxStack:
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)
         try:
-            keys = self.root / "keys"
-            hub = generate_key_pair(keys, "hub")
-            harbor = generate_key_pair(keys, "harbor_leave")
-            summit = generate_key_pair(keys, "summit_mutual")
-            payroll = generate_key_pair(keys, "ledgerpay")
-            self.employer = generate_employer(seed=self.seed, employees=self.employees, year=self.year)
-            self.sshd = SshdServer(self.root / "sshd", list(SFTP_VENDORS)).start()
-            self._seed_harbor(hub, harbor)
-            self.summit = SummitSimulator(self.sshd.vendor_dir("summit_mutual"), hub=hub, summit=summit)
-            self.ledgerpay = LedgerPaySimulator(self.sshd.vendor_dir("ledgerpay"), hub=hub, ledgerpay=payroll)
-            hris_data = self.root / "hris"
-            write_hris_records(self.employer, hris_data)
-            secret = secrets.token_urlsafe(24)
-            self.hris = HrisSimulator(hris_data, client_id=HRIS_CLIENT_ID, client_secret=secret,
-                                      rate_limit=self.hris_rate_limit, log_path=self.root / "hris.log").start()
+            # gpg works in processes of its own: the keys are made, and Harbor's files sealed, on a background
+            # thread while this one generates the employer, writes the HRIS records and starts the API
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-gpg") as background:
+                keys = self.root / "keys"
+                made = background.submit(lambda: [generate_key_pair(keys, name) for name in
+                                                  ("hub", "harbor_leave", "summit_mutual", "ledgerpay")])
+                self.employer = generate_employer(seed=self.seed, employees=self.employees, year=self.year)
+                hub, harbor, summit, payroll = made.result()
+                self.sshd = SshdServer(self.root / "sshd", list(SFTP_VENDORS)).start()
+                seeded = background.submit(self._seed_harbor, hub, harbor)
+                self.summit = SummitSimulator(self.sshd.vendor_dir("summit_mutual"), hub=hub, summit=summit)
+                self.ledgerpay = LedgerPaySimulator(self.sshd.vendor_dir("ledgerpay"), hub=hub,
+                                                    ledgerpay=payroll)
+                hris_data = self.root / "hris"
+                write_hris_records(self.employer, hris_data)
+                secret = secrets.token_urlsafe(24)
+                self.hris = HrisSimulator(hris_data, client_id=HRIS_CLIENT_ID, client_secret=secret,
+                                          rate_limit=self.hris_rate_limit, log_path=self.root / "hris.log").start()
+                seeded.result()
             self.env = {
                 **self.sshd.airflow_env(),
                 "AIRFLOW_CONN_HARBOR_LEAVE_PGP": json.dumps(
@@ -124,16 +129,13 @@ class SandboxStack:
         """Harbor's CHANGE files for the year, encrypted to the hub and signed by Harbor, in its outbound/."""
         for folder in ("inbound", "outbound", "archive"):
             self.harbor_dir(folder)
-        with tempfile.TemporaryDirectory(prefix="harbor-plain-") as plain, gpg_home() as home:
-            # One GNUPGHOME for the whole batch: Harbor's own gpg, independent of connectors.pgp.
-            run_gpg(home, "--import", stdin=hub.public_armored.encode())
-            run_gpg(home, "--import", stdin=harbor.secret_armored.encode())
-            for path in write_harbor_files(self.employer, Path(plain), through=self.through):
-                sealed = self.harbor_dir("outbound") / f"{path.name}.pgp"
-                run_gpg(home, "--trust-model", "always", "--yes", "--output", str(sealed), "--recipient",
-                     hub.fingerprint, "--sign", "--local-user", harbor.fingerprint, "--encrypt", str(path))
-                path.unlink()
-                self.harbor_files.append(sealed.name)
+        # One GNUPGHOME for the whole batch: Harbor's own gpg, independent of connectors.pgp.
+        with tempfile.TemporaryDirectory(prefix="harbor-plain-") as plain, \
+                vendor_sealer([hub], harbor) as sealer:
+            paths = write_harbor_files(self.employer, Path(plain), through=self.through)
+            pairs = [(path, self.harbor_dir("outbound") / f"{path.name}.pgp") for path in paths]
+            sealer.seal_all(pairs)
+            self.harbor_files += [sealed.name for _, sealed in pairs]
 
     def describe(self) -> dict[str, Any]:
         """What is running where (no secrets): for ``leavehub sandbox status`` and the demo summary."""

@@ -103,8 +103,11 @@ def endpoint_records(emp: SyntheticEmployer, endpoint: Endpoint) -> list[dict[st
     return [balance_record(b) for b in sorted(emp.balances, key=lambda b: (b.worker_id, b.policy))]
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per record
+
+
 def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(record)
 
 
 def write_hris_records(emp: SyntheticEmployer, dest_dir: Path) -> dict[str, Path]:
