@@ -132,6 +132,31 @@ def engine_pull(data: Path, n: int, repeat: int) -> dict[str, float]:
     return {"feed_s": min(feed_s), "floor_s": min(floor_s), "rss_mb": rss_mb}
 
 
+def reader_pass(data: Path, n: int, repeat: int) -> dict[str, float]:
+    """What an API pull's records cost to become chunks: pages of decoded records handed to ``read_records``
+    (the pull's way) vs the same records written as JSON Lines and parsed back by ``read_json`` (the way
+    before it), best of ``repeat`` each, alternating; the same chunk size on both sides."""
+    import io
+
+    from connectors.formats.json_records import read_json, read_records
+    from connectors.formats.layouts import JsonLayout
+
+    write_workers(data / "reader.jsonl", n)
+    records = [json.loads(line) for line in (data / "reader.jsonl").read_text(encoding="utf-8").splitlines()]
+    pages = [records[i:i + 500] for i in range(0, n, 500)]
+    direct, parsed_back = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        assert sum(len(c) for c in read_records(JsonLayout(), iter(pages), name="pull", chunk_rows=20_000)) == n
+        direct.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        lines = b"".join(json.dumps(r, sort_keys=True, separators=(",", ":")).encode() + b"\n" for r in records)
+        chunks = read_json(JsonLayout(), io.BytesIO(lines), name="pull", chunk_rows=20_000)
+        assert sum(len(c) for c in chunks) == n
+        parsed_back.append(time.perf_counter() - started)
+    return {"records_s": min(direct), "jsonl_s": min(parsed_back)}
+
+
 def timed(pull: Callable[[str, int], list[str]], url: str, page_size: int, expected: int) -> float:
     started = time.perf_counter()
     ids = pull(url, page_size)
@@ -168,6 +193,7 @@ def main() -> None:
             status_503 = sim.stats().get("status_503", 0)
         engine_n = args.engine_workers or (2_000 if args.smoke else 20_000)
         engine = engine_pull(data, engine_n, min(args.repeat, 2))
+        reader = reader_pass(data, engine_n, args.repeat)
     rss_mb = psutil.Process().memory_info().rss / 1e6
     best_raw, best_ours = max(raw), max(ours)
     ratio = best_ours / best_raw
@@ -178,13 +204,19 @@ def main() -> None:
     print(f"engine: run_feed northwind_hris.workers, {engine_n:,} workers: {engine['feed_s']:.2f} s "
           f"({engine_n / engine['feed_s']:,.0f} records/s); floor (bare client pull): {engine['floor_s']:.2f} s; "
           f"ratio {engine_ratio:.2f}; rss after {engine['rss_mb']:.0f} MB")
+    reader_ratio = reader["records_s"] / reader["jsonl_s"]
+    print(f"reader: {engine_n:,} pulled records to chunks: read_records {reader['records_s']:.2f} s; floor "
+          f"(JSON Lines written and parsed back, as before): {reader['jsonl_s']:.2f} s; ratio {reader_ratio:.2f}")
     print(json.dumps({"bench": "hris_pull", "records": n, "page_size": args.page_size,
                       "baseline_records_per_s": round(best_raw), "client_records_per_s": round(best_ours),
                       "ratio": round(ratio, 3), "client_with_5pct_503_records_per_s": round(faulty),
                       "retried_503": status_503, "bench_rss_mb": round(rss_mb, 1),
                       "engine_workers": engine_n, "engine_feed_s": round(engine["feed_s"], 3),
                       "engine_floor_pull_s": round(engine["floor_s"], 3), "engine_ratio": round(engine_ratio, 3),
-                      "engine_rss_mb": round(engine["rss_mb"], 1)}))
+                      "engine_rss_mb": round(engine["rss_mb"], 1),
+                      "reader_records_s": round(reader["records_s"], 3),
+                      "reader_jsonl_floor_s": round(reader["jsonl_s"], 3),
+                      "reader_ratio": round(reader_ratio, 3)}))
 
 
 if __name__ == "__main__":
