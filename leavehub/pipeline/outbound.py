@@ -71,14 +71,17 @@ def build_frame(feed: FeedPlan, *, store: Any, business_date: date, since: datet
 
 def _source_frames(feed: FeedPlan, store: Any, business_date: date, as_of: datetime | None) -> dict[str, Any]:
     """Each entity of the mapping's source read once, as known at ``as_of`` (default now), PII opened, only
-    the rows the query can keep (``leavehub.pipeline.pushdown``: its filters answered by SQL)."""
+    the rows the query can keep (``leavehub.pipeline.pushdown``: its filters answered by SQL). An entity the hub
+    derives (``leavehub.pipeline.derived``: the FMLA determination a census joins) is worked out instead."""
+    from leavehub.pipeline.derived import DERIVED_ENTITIES, derived_frame
     from leavehub.pipeline.pushdown import source_filters
     from leavehub.store.current_state import read_versions
 
     extras = source_filters(feed.mapping, business_date=business_date, as_of_recorded=as_of)
     with store.engine.connect() as connection:
-        return {entity: read_versions(connection, entity, as_of_recorded=as_of, decrypt_pii=True,
-                                      cipher=store.cipher, extra=extras.get(entity))
+        return {entity: derived_frame(entity, store, business_date) if entity in DERIVED_ENTITIES
+                else read_versions(connection, entity, as_of_recorded=as_of, decrypt_pii=True,
+                                   cipher=store.cipher, extra=extras.get(entity))
                 for entity in dict.fromkeys(feed.mapper.required_entities)}
 
 

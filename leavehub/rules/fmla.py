@@ -32,9 +32,13 @@ import numpy as np
 import pandas as pd
 
 from leavehub.config.policy import FmlaPolicy
-from leavehub.rules.money import OPEN_END, days_column, decimal_array, divide, scaled_integers
+from leavehub.rules.money import OPEN_END, day_number, days_column, decimal_array, divide, scaled_integers
 
-__all__ = ["determine_eligibility", "fmla_balance", "leave_year_starts", "one_year_later"]
+__all__ = ["CENSUS_LEAVE", "census_eligibility", "determine_eligibility", "fmla_balance", "leave_year_starts",
+           "one_year_later"]
+
+CENSUS_LEAVE = "(census)"
+"""The absence key of the leave a census asks about: one starting on the census day, noticed that day."""
 
 SERVICE_DAYS = 364            # 52 weeks are deemed 12 months (825.110(b)(3))
 BREAK_DAYS = 2557             # 7 years (7 x 365.25, rounded up)
@@ -191,6 +195,40 @@ def determine_eligibility(employment: pd.DataFrame, hours_worked: pd.DataFrame, 
     out["hours_worked_12m"] = _decimal(hours, 9, mask=hours < 0)
     out["entitlement_hours"] = _decimal(out["entitlement_hours"].to_numpy(np.int64), 9)
     return out
+
+
+def census_eligibility(employment: pd.DataFrame, hours_worked: pd.DataFrame, leave_periods: pd.DataFrame,
+                       policy: FmlaPolicy, on: date) -> pd.DataFrame:
+    """Per employee, the ``EligibilitySnapshot`` fields a census carries for ``on``: the determination of the
+    FMLA leave in force that day, else the one a leave starting that day would get (noticed that day, own
+    health: hours worked in the 12 months before it, the worksite test as of that day). Same rules, same code
+    as a leave's determination; an unknown input stays None (the census sends it empty, never a guess)."""
+    columns = ["employee_id", "as_of", "leave_year_start", "months_of_service", "hours_worked_12m",
+               "worksite_50_within_75", "eligible", "ineligibility_reasons", "entitlement_hours"]
+    people = pd.unique(employment["employee_id"].astype(str)) if len(employment) else np.array([], dtype=object)
+    if not len(people):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    asked = pd.DataFrame({"employee_id": people, "absence_period_key": CENSUS_LEAVE, "plan": "FMLA",
+                          "decision": "PENDING", "reason_category": "OWN_HEALTH", "period_start": on,
+                          "period_end": on, "notice_date": on})
+    real = leave_periods.loc[leave_periods["plan"].astype(str) == "FMLA",
+                             list(asked.columns)] if len(leave_periods) else asked.iloc[0:0]
+    if len(real):
+        real = real.astype(object)
+        real["employee_id"] = real["employee_id"].astype(str)
+        real["absence_period_key"] = real["absence_period_key"].astype(str)
+    found = determine_eligibility(employment, hours_worked, pd.concat([real, asked], ignore_index=True), policy)
+    day = day_number(on)
+    keys = set(asked["absence_period_key"])
+    if len(real):
+        starts, ends = days_column(real["period_start"]), days_column(real["period_end"])
+        covering = real.loc[(starts <= day) & (ends >= day) & ~real["decision"].astype(str).isin(
+            ("CANCELLED", "WITHDRAWN", "DENIED")), "absence_period_key"]
+        keys |= set(covering)
+    found = found.loc[found["absence_period_key"].isin(keys)].copy()
+    found["_census"] = found["absence_period_key"] == CENSUS_LEAVE  # the in-force leave wins over the census's
+    found = found.sort_values(["employee_id", "_census"]).drop_duplicates("employee_id", keep="first")
+    return found[columns].reset_index(drop=True)
 
 
 def _decimal(units: np.ndarray, precision: int, mask: np.ndarray | None = None) -> pd.Series:

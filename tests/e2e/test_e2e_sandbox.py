@@ -2,10 +2,10 @@
 
 Pinned: the four Northwind pulls post; the census reaches Harbor's inbound folder sealed, decrypts with Harbor's
 key, carries the spec's header, a trailer whose count matches, nobody terminated more than 90 days before the
-business date, and HOURS_WORKED_12M / ELIG_50_75 empty; Harbor's files post after signature verification and are
-archived on Harbor's server; a second run posts and sends nothing new; a tampered, unsigned or wrongly signed file
-is REJECTED, kept encrypted in quarantine and stores nothing; a 429 storm plus token expiry mid-pull still posts
-every worker exactly once.
+business date, and HOURS_WORKED_12M / ELIG_50_75 from the hub's FMLA determination; Harbor's files post after
+signature verification and are archived on Harbor's server; a second run posts and sends nothing new; a
+tampered, unsigned or wrongly signed file is REJECTED, kept encrypted in quarantine and stores nothing; a 429
+storm plus token expiry mid-pull still posts every worker exactly once.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import threading
 import time
@@ -83,8 +84,11 @@ def test_the_census_lands_sealed_in_harbors_inbound_and_says_what_the_spec_says(
     assert len(rows) == sent.records
     census = [dict(zip(header, row, strict=True)) for row in rows]
     cutoff = BUSINESS_DATE - timedelta(days=90)
+    site = {w.worker_id: "Y" if w.worksite.employees_within_75_miles >= 50 else "N"
+            for w in sandbox.stack.employer.workers}
     for row in census:
-        assert row["HOURS_WORKED_12M"] == "" and row["ELIG_50_75"] == "", row["EMPLOYEE_ID"]
+        assert row["ELIG_50_75"] == site[row["EMPLOYEE_ID"]], row["EMPLOYEE_ID"]
+        assert re.fullmatch(r"(\d+\.\d{2})?", row["HOURS_WORKED_12M"]), row["EMPLOYEE_ID"]
         if row["TERM_DATE"]:
             term = time.strptime(row["TERM_DATE"], "%m/%d/%Y")
             assert (term.tm_year, term.tm_mon, term.tm_mday) >= (cutoff.year, cutoff.month, cutoff.day), \

@@ -99,15 +99,18 @@ def test_census_neutralises_a_formula_name_and_keeps_only_recent_terminations() 
     assert "|=cmd" not in injected
 
 
-def test_census_sends_unknown_hours_and_worksite_test_empty() -> None:
+def test_census_sends_the_hubs_fmla_determination_and_unknown_hours_empty() -> None:
     lines = census_bytes().decode("utf-8").split("\r\n")[1:-2]
     hours, elig = CENSUS_COLUMNS.index("HOURS_WORKED_12M"), CENSUS_COLUMNS.index("ELIG_50_75")
+    found = {}
     for line in lines:
         if "|W000102|" in line:  # the quoted first name holds a pipe: drop it before splitting
             line = line.replace("\"'=cmd|' /C calc'!A0\"", "NAME")
         cells = line.split("|")
         assert len(cells) == len(CENSUS_COLUMNS)
-        assert cells[hours] == "" and cells[elig] == ""
+        found[cells[1]] = (cells[hours], cells[elig])
+    assert found == {"W000101": ("1840.00", "Y"), "W000102": ("", "N"), "W000103": ("1100.50", "Y"),
+                     "W000105": ("", "")}, "hours unknown or no determination: empty, never a guess"
 
 
 def test_census_reads_back_with_its_trailer_and_business_date() -> None:

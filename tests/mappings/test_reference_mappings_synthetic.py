@@ -16,6 +16,8 @@ import pytest
 from golden_helpers import layout_of, map_file, write_vendor_file
 
 from connectors.formats import read_chunks
+from leavehub.config.policy import load_policy
+from leavehub.rules.fmla import census_eligibility
 from sandbox.synthetic import generate_employer, write_harbor_files, write_hris_pages
 
 HARBOR_FEED = {"HARBOR_LEAVE": "leave_periods", "HARBOR_ABSENCE": "absences", "HARBOR_PAY": "benefit_payments"}
@@ -52,12 +54,16 @@ def test_every_synthetic_file_maps_without_errors(synthetic: tuple) -> None:
 def test_census_from_synthetic_hris_data_has_one_row_per_kept_employee(synthetic: tuple) -> None:
     emp, _, hris_pages = synthetic
     parts: dict[str, list[pd.DataFrame]] = {}
-    for feed in ("workers", "benefit_enrollments"):
+    for feed in ("workers", "benefit_enrollments", "hours_worked"):
         for path in hris_pages[feed]:
             frames, _ = map_file("northwind_hris", feed, path, emp.as_of)
             for entity, frame in frames.items():
                 parts.setdefault(entity, []).append(frame)
     frames = {entity: pd.concat(found, ignore_index=True) for entity, found in parts.items()}
+    # the census joins the hub's FMLA determination on its business date (what the pipeline derives)
+    fmla = load_policy().on(emp.as_of).fmla
+    frames["eligibility_snapshot"] = census_eligibility(frames["employment"], frames["hours_worked"],
+                                                        pd.DataFrame(), fmla, emp.as_of)
     data = write_vendor_file("harbor_leave", "eligibility", frames, emp.as_of)
 
     kept = sorted(w.worker_id for w in emp.workers
@@ -67,7 +73,11 @@ def test_census_from_synthetic_hris_data_has_one_row_per_kept_employee(synthetic
     assert chunk.frame["EMPLOYEE_ID"].tolist() == kept
     assert chunk.business_date == emp.as_of
     assert chunk.frame["SSN"].str.fullmatch(r"\d{9}").all()
-    assert chunk.frame["HOURS_WORKED_12M"].isna().all() and chunk.frame["ELIG_50_75"].isna().all()
+    site = {w.worker_id: "Y" if w.worksite.employees_within_75_miles >= 50 else "N" for w in emp.workers}
+    assert chunk.frame["ELIG_50_75"].tolist() == [site[w] for w in kept], "the worksite test as the HRIS says"
+    with_hours = set(frames["hours_worked"]["employee_id"].astype(str))
+    filled = chunk.frame["HOURS_WORKED_12M"].notna()
+    assert (filled == chunk.frame["EMPLOYEE_ID"].isin(with_hours)).all(), "hours only where the HRIS sent some"
 
 
 def test_synthetic_file_names_match_the_vendor_patterns(synthetic: tuple) -> None:

@@ -131,6 +131,27 @@ def test_domain_scenario_10_not_eligible_for_hours_through_files(hub, tmp_path):
     assert "leave: PL-10" in out
 
 
+def test_domain_scenario_10_the_census_carries_the_determinations_hours_and_worksite_through_files(hub, tmp_path):
+    """Harbor's census on 2026-03-02 sends E10's determination: 1,220.00 hours worked (the 80 PTO hours do not
+    count) and the worksite test passed (60 employees within 75 miles): Y."""
+    post_page(hub, tmp_path, "workers", [worker("E10", "CA", "52000.00", "2020-01-06", 60),
+                                         worker("E11", "CA", "52000.00", "2020-01-06", 20)])
+    post_page(hub, tmp_path, "hours_worked", [
+        {"worker_id": "E10", "period_start": "2025-03-02", "period_end": "2026-02-28", "pay_code": "REG",
+         "hours": "1220.00", "worked": True},
+        {"worker_id": "E10", "period_start": "2025-03-02", "period_end": "2026-02-28", "pay_code": "PTO",
+         "hours": "80.00", "worked": False}])
+
+    sent = run_feed("harbor_leave.eligibility", business_date=datetime(2026, 3, 2).date(), settings=hub.settings)
+
+    assert sent.ok, sent.summary()
+    [census] = (hub.settings.local_exchange_dir / "harbor_leave").rglob("HARBOR_ELIG_*20260302*")
+    rows = list(csv.DictReader(io.StringIO(census.read_text(encoding="utf-8").split("TRL|")[0], newline=""),
+                               delimiter="|"))
+    assert {r["EMPLOYEE_ID"]: (r["HOURS_WORKED_12M"], r["ELIG_50_75"]) for r in rows} == {
+        "E10": ("1220.00", "Y"), "E11": ("", "N")}, "E11's hours are unknown: empty, never a guess"
+
+
 def use_policy(hub, **overrides) -> None:
     """The fixture's policy with the scenario's overrides, as the hub's policy.yaml (read on every run)."""
     policy = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["policy"]
