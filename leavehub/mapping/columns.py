@@ -34,6 +34,7 @@ __all__ = [
     "regex_extract",
     "split_lists",
     "strict_cast",
+    "trim_text",
 ]
 
 Column = pa.ChunkedArray
@@ -72,6 +73,46 @@ def failed(values: Column, result: Column) -> Column:
 # -- text: null words, booleans, code tables, lists, concatenation, regular expressions ---------------------------
 
 
+def trim_text(values: Column) -> Column:
+    """Trim whitespace at both ends; text left empty becomes null (``trim``).
+
+    Most vendor columns hold nothing to trim, so each chunk is first checked on its raw UTF-8 bytes: the first
+    and last byte of every value. A chunk whose values all start and end in a printable ASCII character
+    (0x21-0x7E) and none of which is empty is returned as it is, without copying; any other chunk (a space,
+    a control or a non-ASCII byte at an edge, an empty value) takes the full Unicode-aware trim.
+    """
+    chunks = [chunk if _nothing_to_trim(chunk) else _trim_chunk(chunk) for chunk in values.chunks]
+    return pa.chunked_array(chunks, values.type)
+
+
+def _nothing_to_trim(chunk: pa.Array) -> bool:
+    if not pa.types.is_string(chunk.type):
+        return False
+    if chunk.null_count == len(chunk):
+        return True
+    buffers = chunk.buffers()
+    if buffers[2] is None:
+        return False
+    offsets = np.frombuffer(buffers[1], dtype=np.int32)[chunk.offset:chunk.offset + len(chunk) + 1]
+    lengths = np.diff(offsets)
+    present = lengths > 0
+    if chunk.null_count:
+        present_or_null = present | ~chunk.is_valid().to_numpy(zero_copy_only=False)
+        if not present_or_null.all():
+            return False  # an empty (not null) value: it must become null
+    elif not present.all():
+        return False
+    data_bytes = np.frombuffer(buffers[2], dtype=np.uint8)
+    starts = offsets[:-1][present]
+    edges = np.concatenate([data_bytes[starts], data_bytes[starts + lengths[present] - 1]])
+    return not bool(((edges <= 0x20) | (edges >= 0x7F)).any())
+
+
+def _trim_chunk(chunk: pa.Array) -> pa.Array:
+    trimmed = pc.utf8_trim_whitespace(chunk)
+    return pc.if_else(pc.equal(trimmed, ""), NULL_TEXT, trimmed)
+
+
 def null_words(values: Column, words: list[str]) -> Column:
     """Values equal to one of ``words`` ("Please Select", "00000000") become null."""
     hit = pc.is_in(values, value_set=pa.array(words, pa.string()))
@@ -79,10 +120,11 @@ def null_words(values: Column, words: list[str]) -> Column:
 
 
 def parse_bools(values: Column, true_values: list[str], false_values: list[str]) -> tuple[Column, Column]:
-    """Y/N-style text -> bool; text in neither list is flagged."""
-    is_true = pc.is_in(values, value_set=pa.array(true_values, pa.string()))
-    is_false = pc.is_in(values, value_set=pa.array(false_values, pa.string()))
-    result = chunked(pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_()))))
+    """Y/N-style text -> bool; text in neither list is flagged (one hash lookup per value: the position in
+    true + false values says which; a word in both lists reads as true)."""
+    words = list(dict.fromkeys([*true_values, *false_values]))
+    index = pc.index_in(values, value_set=pa.array(words, pa.string()))
+    result = chunked(pc.less(index, pa.scalar(len(dict.fromkeys(true_values)), pa.int32())))
     return result, failed(values, result)
 
 

@@ -195,7 +195,7 @@ def _compile_step(step: Any, kind: Kind, ctx: RuleContext, path: tuple[str | int
         return kind, required
     if isinstance(step, TrimRule):
         _need(kind, ("string",), "trim", path)
-        return kind, lambda batch, v: _nullify_empty(pc.utf8_trim_whitespace(v))
+        return kind, lambda batch, v: col.trim_text(v)
     if isinstance(step, NullIfRule):
         _need(kind, ("string",), "null_if", path)
         return kind, lambda batch, v: col.null_words(v, step.null_if)

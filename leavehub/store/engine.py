@@ -4,6 +4,8 @@ The default is an embedded SQLite file (``leavehub.db`` in the work folder, ``le
 so a laptop, a CI job and ``airflow dags test`` need no server; any SQLAlchemy URL (``postgresql+psycopg://...``)
 comes from the environment (``LEAVEHUB_DB_URL``) or the caller. SQLite gets WAL, foreign keys and a long busy
 timeout, and write transactions start with ``BEGIN IMMEDIATE`` so two writers queue instead of failing half-way.
+A PostgreSQL session may keep up to ``TEMP_BUFFERS`` of temporary-table pages in its own memory (taken only as
+an intake's staging table grows): a million staged rows then never leave the session for the server's files.
 
 Example::
 
@@ -20,7 +22,7 @@ from sqlalchemy.engine import Connection, make_url
 
 from schemas.errors import ConfigError
 
-__all__ = ["DB_URL_ENV", "WRITE", "open_engine", "resolve_url"]
+__all__ = ["DB_URL_ENV", "TEMP_BUFFERS", "WRITE", "open_engine", "resolve_url"]
 
 DB_URL_ENV = "LEAVEHUB_DB_URL"
 
@@ -28,6 +30,9 @@ WRITE: dict[str, Any] = {"leavehub_begin": "IMMEDIATE"}
 """Execution options for a connection that will write: on SQLite it takes the write lock up front."""
 
 _SQLITE_BUSY_TIMEOUT_S = 600
+TEMP_BUFFERS = "256MB"
+"""PostgreSQL ``temp_buffers`` of a store session (default 8MB): fits the staging table of a 1M-row file. It can
+only be set before the session first touches a temporary table, hence at connect time, not per intake."""
 
 
 def resolve_url(url: str | None) -> str:
@@ -52,7 +57,7 @@ def open_engine(url: str) -> Engine:
     """An engine for ``url``; for a SQLite file, creates its directory and sets the pragmas the store needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c temp_buffers={TEMP_BUFFERS}"})
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
