@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, delete, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -291,6 +293,7 @@ class Intake:
         self.state = "new"
         self._rules: dict[str, SupersedePlan] = {}
         self._settled: dict[str, RepeatedKeys] = {}
+        self._staged_keys: dict[str, list[pa.Array]] = {}  # record keys staged, until repeats are ruled out
         self._now = utc_now()
         self._connection: Connection | None = None
         self._keys: tuple[str | None, str | None] = (None, None)
@@ -316,8 +319,20 @@ class Intake:
                           default_valid_from=self.arrival.business_date or self._now.date(),
                           cipher=self.store.cipher if needs_key else None)
         staged = write_rows(self._connection, stage_table(entity), rows)
+        self._staged_keys.setdefault(entity, []).append(rows.column("record_key"))
         self.read += staged
         return staged
+
+    def _settle(self, entity: str) -> RepeatedKeys | None:
+        """What settling ``entity``'s repeated keys gave; without a query when no key was staged twice (one
+        hash count over the keys kept while staging); None when the database must settle them."""
+        if entity not in self._settled:
+            keys = pa.chunked_array(self._staged_keys.pop(entity, []), pa.string())
+            if pc.count_distinct(keys).as_py() == len(keys):
+                self._settled[entity] = RepeatedKeys()
+            elif self._connection is not None:
+                self._settled[entity] = settle_repeated_keys(self._connection, entity, self._rules[entity])
+        return self._settled.get(entity)
 
     def repeated_keys(self) -> list[RowError]:
         """Settle record keys staged more than once (after the last chunk); an error per row that conflicts.
@@ -329,9 +344,9 @@ class Intake:
         if self.state != "open" or self._connection is None or self.file_id is None:
             raise RuntimeError(f"cannot check an intake that is {self.state}")
         errors: list[RowError] = []
-        for entity, rule in self._rules.items():
-            self._settled[entity] = settle_repeated_keys(self._connection, entity, rule)
-            errors += self._settled[entity].errors
+        for entity in self._rules:
+            settled = self._settle(entity)
+            errors += settled.errors if settled is not None else []
         return errors
 
     def settle_content(self, sha256: str, size: int) -> None:
@@ -398,7 +413,7 @@ class Intake:
                                self._now)
         try:
             for entity, rule in self._rules.items():
-                counts = merge_staged(connection, entity, context, rule, self._settled.get(entity))
+                counts = merge_staged(connection, entity, context, rule, self._settle(entity))
                 self.outcomes[entity] = counts
                 self.applied += counts.written
                 self.closed += counts.closed

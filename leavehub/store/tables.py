@@ -444,14 +444,16 @@ def versions_table(entity: str) -> Table:
         Column("valid_to", Date, nullable=True),
         Column("recorded_at", Utc, nullable=False),
         Column("superseded_at", Utc, nullable=True),
-        Column("superseded_by_file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=True),
-        Column("source_file_id", BigInteger, ForeignKey("file_ledger.id"), nullable=False),
+        # file ids of the ledger, without a per-row foreign key check (migration 0011 says why): the merge writes
+        # its own intake's ledger row, inserted in the same transaction, and ledger rows are never deleted
+        Column("superseded_by_file_id", BigInteger, nullable=True),
+        Column("source_file_id", BigInteger, nullable=False),
         Column("source_row", Integer, nullable=True),
         Column("source_business_date", Date, nullable=True),
         Column("schema_version", String(20), nullable=False),
         Column("mapping_version", String(40), nullable=True),
         *value_columns(entity),
-        Index(None, "source_vendor", "record_key", "superseded_at"),
+        Index(None, "record_key"),  # every version of a key: history, changes, supersede of closed versions
         Index(None, "recorded_at"),
         # One open current version per vendor record: a second concurrent writer fails instead of forking.
         Index(f"uq_{name}_open", "source_vendor", "record_key", unique=True,

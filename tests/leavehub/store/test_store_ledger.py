@@ -194,3 +194,19 @@ def test_concurrent_builders_of_one_interchange_sequence_never_share_a_control_n
     after = store.build_batch("summit_mutual", "enrollment_full", watermark=None, scope="vendor",
                               sequence=sequence)
     assert after.control_number == len(numbers) + 1
+
+
+def test_a_ledger_row_cannot_be_deleted_so_no_version_loses_its_file(store: Store) -> None:
+    """Versions name their ledger file without a per-row foreign key (migration 0011): the ledger refuses
+    deletes instead, and every version names the ledger row of the intake that wrote it."""
+    from sqlalchemy import delete
+    from sqlalchemy.exc import DatabaseError
+
+    from leavehub.store.tables import FILE_LEDGER
+
+    with store.intake(arrival("kept")) as intake:
+        intake.stage("leave_period", leave_periods(ROW), SupersedeRule.UPDATED_AT)
+    with pytest.raises(DatabaseError, match="append-only"), store.engine.begin() as connection:
+        connection.execute(delete(FILE_LEDGER).where(FILE_LEDGER.c.id == intake.file_id))
+    assert [e.id for e in store.ledger()] == [intake.file_id]
+    assert list(store.current("leave_period")["source_file_id"]) == [intake.file_id]
