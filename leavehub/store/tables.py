@@ -444,7 +444,7 @@ def versions_table(entity: str) -> Table:
         Column("valid_to", Date, nullable=True),
         Column("recorded_at", Utc, nullable=False),
         Column("superseded_at", Utc, nullable=True),
-        # file ids of the ledger, without a per-row foreign key check (migration 0011 says why): the merge writes
+        # file ids of the ledger, without a per-row foreign key check (migration 0012 says why): the merge writes
         # its own intake's ledger row, inserted in the same transaction, and ledger rows are never deleted
         Column("superseded_by_file_id", BigInteger, nullable=True),
         Column("source_file_id", BigInteger, nullable=False),

@@ -197,7 +197,7 @@ def test_concurrent_builders_of_one_interchange_sequence_never_share_a_control_n
 
 
 def test_a_ledger_row_cannot_be_deleted_so_no_version_loses_its_file(store: Store) -> None:
-    """Versions name their ledger file without a per-row foreign key (migration 0011): the ledger refuses
+    """Versions name their ledger file without a per-row foreign key (migration 0012): the ledger refuses
     deletes instead, and every version names the ledger row of the intake that wrote it."""
     from sqlalchemy import delete
     from sqlalchemy.exc import DatabaseError

@@ -9,8 +9,8 @@ keeps the current-version lookups. What the foreign keys guaranteed holds by con
 the ledger row its own intake inserted in the same transaction, and ledger rows can no longer be deleted
 (a trigger refuses it), so no version can point at a missing file.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 00:05:00
 """
 
@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
