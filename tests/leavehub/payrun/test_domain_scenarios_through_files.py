@@ -7,6 +7,7 @@ scenario 2 (E2, NY, 104,000.00 a year = 4,000.00 a period of 10 workdays, FMLA +
 1,200.00 a week after a 7-day elimination period): the first week is salary continuation at 100% (2,000.00), the
 second week STD pays 1,200.00 and the employer tops up to 100% (800.00); regular pay stops (Cancel Pay Y, Reg
 Earnings 0.00) and the STD week is 40.00 LOA hours. PTO never runs while STD pays.
+Scenarios 1, 8 and 11 take their vendor records and expected lines from the fixture's ``through_files``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import io
 import json
 import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,87 @@ def test_domain_scenario_6_state_paid_bonding_no_forced_pto_top_up_only_by_agree
     expected = [{"File #": f"F{w}", **line} for w in ("E6CA", "E6CB", "E6MB") for line in stopped]
     expected.append({"File #": "FE6CA", "Earnings 3 Code": "PFT", "Earnings 3 Amount": "1400.00"})
     assert in_any_order(import_lines(hub, outcome.file_name)) == in_any_order(expected)
+
+
+# --- scenarios 1, 8 and 11: inputs and expected lines from the fixture's ``through_files`` ------------------
+
+THROUGH = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["through_files"]
+PAY_HEADER = ("PAYMENT_KEY,CASE_NUMBER,EMPLOYEE_ID,PLAN,TXN_TYPE,PERIOD_START,PERIOD_END,GROSS,FIT,SIT,SS_EE,"
+              "MED_EE,NET,TAXABLE_PCT,NONTAXABLE,PAYMENT_DATE,REVERSES_PAYMENT_KEY")
+
+
+def through_files(hub, tmp_path: Path, number: str) -> dict:
+    """Post scenario ``number``'s vendor records through their feeds (calendar, Northwind pages, Harbor files)."""
+    case = THROUGH[number]
+    if case.get("policy_overrides"):
+        use_policy(hub, **case["policy_overrides"])
+    rows = [f"NWD,B,{start},{end},{check},{check - timedelta(days=2)}T17:00:00Z"
+            for start, end, check in case["calendar"]]
+    year = case["calendar"][-1][2].year
+    drop(hub, "ledgerpay", "export", f"LEDGERPAY_CALENDAR_NWD_{year}.csv",
+         "CO_CODE,FREQUENCY,PERIOD_START,PERIOD_END,CHECK_DATE,PROCESSING_DEADLINE\n" + "\n".join(rows) + "\n")
+    assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
+    post_page(hub, tmp_path, "workers", [worker(w["id"], w["state"], w["rate"], str(w.get("hire", "2020-01-06")),
+                                                w.get("nearby", 100)) for w in case["workers"]])
+    if case.get("enrollments"):
+        post_page(hub, tmp_path, "benefit_enrollments", [
+            {"worker_id": e["worker_id"], "plan_type": e["plan_type"], "carrier": "bluepeak",
+             "plan_code": f"{e['deduction_code']}-1", "tier": "EE", "coverage_amount": None,
+             "benefit_salary": None,
+             "ee_premium_per_period": e["ee"], "er_premium_per_period": e["er"], "tax": "pre",
+             "deduction_code": e["deduction_code"], "effective_date": str(e["from"]),
+             "end_date": str(e["to"]) if e.get("to") else None} for e in case["enrollments"]])
+    if case.get("hours_worked"):
+        post_page(hub, tmp_path, "hours_worked", [
+            {**h, "period_start": str(h["period_start"]), "period_end": str(h["period_end"])}
+            for h in case["hours_worked"]])
+    if case.get("time_off"):
+        post_page(hub, tmp_path, "time_off_balances", [{**t, "as_of": str(t["as_of"])} for t in case["time_off"]])
+    post_leave(hub, [f"{p['case']},{p['key']},{p['employee']},{p['reason']},Continuous,{p['plan']},"
+                     f"{p['decision']},{p['start']},{p['end']},{p['notice']},{p['notice']},"
+                     f"{p['start'] - timedelta(days=1)},,,,,N,N,N,{p.get('premium_method', '')},N,"
+                     "2026-03-01T08:00:00Z" for p in case["leave"]])
+    if case.get("payments"):
+        drop(hub, "harbor_leave", "outbound", "HARBOR_PAY_20260310.csv", PAY_HEADER + "\n" + "\n".join(
+            f"{p['key']},{p['case']},{p['employee']},{p['plan']},Standard,{p['start']},{p['end']},{p['gross']},"
+            f"0.00,0.00,0.00,0.00,{p['gross']},,,{p['date']}," for p in case["payments"]) + "\n")
+        assert run_feed("harbor_leave.benefit_payments", settings=hub.settings).ok
+    return case
+
+
+def sent_lines(hub, case: dict) -> dict:
+    """Each expected check date's import lines (its non-empty columns but the batch's own), run before its
+    deadline."""
+    store = hub.open_store()
+    out = {}
+    for check in case["checks"]:
+        outcome = run_pay(store, hub.settings, "NWD", check,
+                          now=datetime(check.year, check.month, check.day, 12, tzinfo=UTC) - timedelta(days=3))
+        assert outcome.status == "SENT", (check, outcome.reason)
+        out[check] = in_any_order(import_lines_full(hub, outcome.file_name))
+    return out
+
+
+def test_domain_scenario_1_unpaid_fmla_three_whole_periods_block_the_medical_share_through_files(hub, tmp_path):
+    case = through_files(hub, tmp_path, "1")
+
+    assert sent_lines(hub, case) == {check: in_any_order(lines) for check, lines in case["checks"].items()}
+
+
+def test_domain_scenario_8_a_period_spanning_jan_1_and_the_new_leave_year_retested_through_files(hub, tmp_path):
+    case = through_files(hub, tmp_path, "8")
+
+    assert sent_lines(hub, case) == {check: in_any_order(lines) for check, lines in case["checks"].items()}
+    for asked in case["eligibility"]:
+        result = CliRunner().invoke(app, ["fmla", "eligibility", "E8", "--on", str(asked["day"])])
+        assert result.exit_code == 0, result.output
+        out = " ".join(result.output.split())
+        assert f"E8 on {asked['day']}: {asked['verdict']}" in out, out
+        assert f"leave: {asked['leave']}" in out and f"hours_worked_12m: {asked['hours_worked_12m']}" in out
+
+
+def test_domain_scenario_11_workers_comp_with_fmla_no_forced_pto_no_memo_shares_blocked_through_files(hub,
+                                                                                                      tmp_path):
+    case = through_files(hub, tmp_path, "11")
+
+    assert sent_lines(hub, case) == {check: in_any_order(lines) for check, lines in case["checks"].items()}
