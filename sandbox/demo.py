@@ -23,14 +23,16 @@ Example::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -85,35 +87,36 @@ def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, dir
     os.environ.update({"LEAVEHUB_HOME": str(home), "LEAVEHUB_ENV": "sandbox"})
     for name in ("LEAVEHUB_DB_URL", "LEAVEHUB_MAPPINGS", "LEAVEHUB_EMPLOYER"):
         os.environ.pop(name, None)
-    _db_upgrade(console)
-    business_date = date(year, 12, 31)
-    if not direct:
-        _prepare_airflow(home / AIRFLOW_DIR, console)
-    with console.status("starting simulators and generating the synthetic employer"), \
-            SandboxStack(home / "sandbox", employees=employees, seed=seed, year=year) as stack:
-        os.environ.update(stack.env)
-        console.print(f"[green]simulators up[/] after {time.monotonic() - t0:.1f} s: {stack.describe()}")
-        settings = Settings.from_env()
-        runner = _direct_runner(settings, business_date) if direct else _airflow_runner(business_date)
-        steps: list[list[Step]] = []
-        before_second: tuple[set[int], dict[str, str]] = (set(), {})
-        for index, title in enumerate(PASSES):
-            console.rule(f"{title} - {'run_feed, no Airflow' if direct else 'Airflow dag.test() on SQLite'}")
-            if index == 1:
-                before_second = (_posted_or_sent(settings), _remote_files(stack))
-            steps.append([])
-            for feed_id in ORDER:
-                step = runner(feed_id, index)
-                steps[-1].append(step)
-                colour = "green" if step.ok else "red"
-                console.print(f"  {feed_id:<38} [{colour}]{step.detail}[/]  [dim]{step.seconds:.1f} s[/]")
-        new_rows = _posted_or_sent(settings) - before_second[0]
-        remote_same = _remote_files(stack) == before_second[1]
-        census = sorted(stack.harbor_dir("inbound").glob("*.pgp"))
-        _summary(console, settings, steps, census, home, direct=direct)
-        _reconcile(console, settings, business_date)
-        console.rule("a pay period: LedgerPay calendar in, pay data out, register back")
-        paid = run_pay_period(stack, settings, console, year=year)
+    with _db_upgrade() as store_ready:  # its own process, while Airflow and the simulators start
+        business_date = date(year, 12, 31)
+        if not direct:
+            _prepare_airflow(home / AIRFLOW_DIR, console)
+        with console.status("starting simulators and generating the synthetic employer"), \
+                SandboxStack(home / "sandbox", employees=employees, seed=seed, year=year) as stack:
+            store_ready(console)  # before any feed runs
+            os.environ.update(stack.env)
+            console.print(f"[green]simulators up[/] after {time.monotonic() - t0:.1f} s: {stack.describe()}")
+            settings = Settings.from_env()
+            runner = _direct_runner(settings, business_date) if direct else _airflow_runner(business_date)
+            steps: list[list[Step]] = []
+            before_second: tuple[set[int], dict[str, str]] = (set(), {})
+            for index, title in enumerate(PASSES):
+                console.rule(f"{title} - {'run_feed, no Airflow' if direct else 'Airflow dag.test() on SQLite'}")
+                if index == 1:
+                    before_second = (_posted_or_sent(settings), _remote_files(stack))
+                steps.append([])
+                for feed_id in ORDER:
+                    step = runner(feed_id, index)
+                    steps[-1].append(step)
+                    colour = "green" if step.ok else "red"
+                    console.print(f"  {feed_id:<38} [{colour}]{step.detail}[/]  [dim]{step.seconds:.1f} s[/]")
+            new_rows = _posted_or_sent(settings) - before_second[0]
+            remote_same = _remote_files(stack) == before_second[1]
+            census = sorted(stack.harbor_dir("inbound").glob("*.pgp"))
+            _summary(console, settings, steps, census, home, direct=direct)
+            _reconcile(console, settings, business_date)
+            console.rule("a pay period: LedgerPay calendar in, pay data out, register back")
+            paid = run_pay_period(stack, settings, console, year=year)
     idempotent = not new_rows and remote_same
     if idempotent:
         console.print("[green]second pass: nothing new posted or sent[/] (ledger and Harbor's files unchanged)")
@@ -125,15 +128,28 @@ def run_demo(home: Path, *, employees: int, seed: int = 7, year: int = 2026, dir
     return ok
 
 
-def _db_upgrade(console: Console) -> None:
-    """``leavehub db upgrade``, as a deploy runs it: feed runs never migrate the store."""
-    import subprocess
+@contextlib.contextmanager
+def _db_upgrade() -> Iterator[Callable[[Console], None]]:
+    """``leavehub db upgrade`` as a deploy runs it (feed runs never migrate the store), in a process of its own
+    that works while the caller goes on; the yielded function waits for it (SystemExit when it failed)."""
+    proc = subprocess.Popen([sys.executable, "-c", "from leavehub.cli import main; main()", "db", "upgrade"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    done = subprocess.run([sys.executable, "-c", "from leavehub.cli import main; main()", "db", "upgrade"],
-                          capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"leavehub db upgrade failed: {done.stderr[-2000:]}")
-    console.print(f"[green]leavehub db upgrade[/]: {done.stdout.strip()}")
+    def wait(console: Console) -> None:
+        try:
+            out, err = proc.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            raise SystemExit("leavehub db upgrade did not finish in 300 s") from None
+        if proc.returncode != 0:
+            raise SystemExit(f"leavehub db upgrade failed: {err[-2000:]}")
+        console.print(f"[green]leavehub db upgrade[/]: {out.strip()}")
+
+    try:
+        yield wait
+    finally:
+        if proc.poll() is None:  # the caller failed first (or the upgrade hung): leave no process behind
+            proc.kill()
+            proc.communicate()
 
 
 def _fresh_home(home: Path) -> None:

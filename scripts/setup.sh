@@ -3,7 +3,7 @@
 # simulator, GnuPG, Sequoia's sq for OpenPGP interop tests, Chromium + chromedriver for the HTML report test, with
 # LEAVEHUB_SETUP_BROWSER=1 as scripts/test.sh sets it), uv,
 # and .venv from the hashed lock file.
-# Idempotent: a second run only checks.
+# Idempotent: a second run only checks (that .venv was built from this lock, pyproject.toml and checkout).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,9 +34,18 @@ fi
 UV=$(command -v uv || echo "$PY -m uv")
 
 [ -x .venv/bin/python ] || $UV venv -q .venv --python "$PY"
-# --compile-bytecode: every module is compiled once, here, instead of by every Python process that imports it
-# (the demo and the simulators start several; with PYTHONDONTWRITEBYTECODE set nothing would ever be cached,
-# and Airflow + pandas alone take seconds of CPU to compile). A second run only checks.
-VIRTUAL_ENV=.venv $UV pip sync -q --require-hashes --compile-bytecode requirements.lock
-VIRTUAL_ENV=.venv $UV pip install -q --no-deps -e .
+# .venv is rebuilt from the lock (sync, then this checkout editable) only when the lock, pyproject.toml or the
+# checkout differ from what it was built from: the stamp is the check (a sync re-hashes 172 packages, and it
+# uninstalls the editable install that must then be built again: ~8 s of a demo). Remove .venv to force it.
+stamp=.venv/.leavehub-built-from
+want="$(pwd) $(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  rm -f "$stamp"
+  # --compile-bytecode: every module is compiled once, here, not by every Python process that imports it (the
+  # demo and its simulators start several; with PYTHONDONTWRITEBYTECODE set nothing would ever be cached, and
+  # Airflow + pandas alone take seconds of CPU to compile)
+  VIRTUAL_ENV=.venv $UV pip sync -q --require-hashes --compile-bytecode requirements.lock
+  VIRTUAL_ENV=.venv $UV pip install -q --no-deps -e .
+  echo "$want" > "$stamp"
+fi
 echo "setup: ready (.venv, $(.venv/bin/python --version))"
