@@ -185,6 +185,17 @@ def test_domain_scenario_1_premium_blocked_to_arrears_then_caught_up_within_cap_
     result = CliRunner().invoke(app, ["premiums", "record", "--company", "NWD", "--check-date", "2026-05-01"])
     assert result.exit_code == 0 and "APPLIED, 2 entries" in result.output, result.output
 
+    drop(hub, "summit_mutual", "from_summit", "SUMMIT_BILL_SMG0042_202604.csv",
+         "GROUP,EMPLOYEE_ID,COVERAGE,COVERAGE_MONTH,VOLUME,RATE,PREMIUM,EE_SHARE,ER_SHARE,ADJUSTMENT_REASON\n"
+         + "\n".join(s["bill"]["lines"]) + "\n")
+    feed(hub, "summit_mutual.premium_bill")
+    from leavehub.reconcile.carrier_bill import bill_vs_enrollments
+
+    store = hub.open_store()
+    billed = bill_vs_enrollments(store.current("premium_bill_line"), store.current("enrollment"),
+                                 store.current("employment"), check_date=date(2026, 5, 1))
+    assert billed["exception_type"].tolist() == s["bill"]["exceptions"]
+
     expected = s["after_catch_up"]
     status = CliRunner().invoke(app, ["premiums", "status", "E1", "--as-of", "2026-05-01", "--format", "json"])
     assert status.exit_code == 0, status.output
