@@ -62,7 +62,8 @@ EXCEPTION_TYPES: dict[str, ExceptionType] = {
         "Ask payroll to recover the regular pay paid for unpaid leave and to apply the batch's Cancel Pay"),
     "BLOCKED_DEDUCTION_TAKEN": ExceptionType(
         "Blocked deduction taken anyway", "payroll register",
-        "Ask payroll to refund the deduction; the premium ledger already carries it as arrears"),
+        "Ask payroll to refund it (the employee's share is not owed twice): the premium ledger counts what was "
+        "taken as paid, and a restated register with the refund puts the share back in arrears"),
     "REGISTER_LINE_MISSING": ExceptionType(
         "Pay instruction missing from the register", "payroll register",
         "Ask payroll why the batch line was not applied; send it again on the next check if it was lost"),

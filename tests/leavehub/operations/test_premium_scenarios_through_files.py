@@ -343,3 +343,32 @@ def test_domain_scenario_9_premium_employer_share_of_unpaid_weeks_billed_after_a
                                  "amount", "collection")} for row in got["employer_share"]] == [
         {**r, "coverage_start": str(r["coverage_start"])} for r in expected["employer_recovery"]]
     assert got["cobra_events"] == expected["cobra"]
+
+
+def test_a_blocked_deduction_payroll_took_anyway_is_not_arrears_until_a_restated_register_refunds_it(
+        hub, tmp_path):
+    """The register is the proof: a share payroll took on a leave check is paid (0.00 blocked); when payroll
+    restates that check's register without it (refunded), recording again puts the share back in arrears."""
+    s = THROUGH["1"]
+    period = s["calendar"][1]
+    post_page(hub, tmp_path, "workers", [worker("E1")])
+    post_page(hub, tmp_path, "benefit_enrollments", [enrollment("E1", "MEDICAL", "MED", "120.00", "480.00")])
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", calendar_text(s["calendar"]))
+    feed(hub, "ledgerpay.pay_calendar")
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260225.csv", LEAVE_HEADER + "\n"
+         "NTN-1,PL-1,E1,Care for a Family Member,Continuous,FMLA,Approved,2026-03-02,2026-04-12,2026-02-16,"
+         "2026-02-20,2026-02-27,,,,,N,N,N,Catch Up,N,2026-02-25T08:00:00Z\n")
+    feed(hub, "harbor_leave.leave_periods")
+    sent = run_pay(hub.open_store(), hub.settings, "NWD", period["check_date"], override_deadline=True)
+    ours = register_lines_for(sent_to_payroll(hub, sent.file_name), sent.batch_id)
+
+    def recorded(lines: list[list[str]]) -> str:
+        register(hub, period, lines)
+        result = CliRunner().invoke(app, ["premiums", "record", "--company", "NWD", "--check-date",
+                                          str(period["check_date"])])
+        assert result.exit_code == 0, result.output
+        entries = hub.open_store().current("premium_ledger_entry")
+        return str(entries.loc[entries["entry_type"] == "BLOCKED", "amount"].iloc[0])
+
+    assert recorded([*ours, ["DED", "MED", "", "120.00", ""]]) == "0.00", "payroll took it: nothing owed"
+    assert recorded(ours) == "120.00", "refunded in the restated register: the share is owed again"
