@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, select, union
+from sqlalchemy import and_, or_, select, union
 
 from leavehub.rules.pay import LeaveInputs
 from leavehub.rules.register import register_net_pay
@@ -36,7 +36,7 @@ from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABL
 from schemas.errors import ConfigError
 
 __all__ = ["CompanyPeriod", "Span", "batch_people", "due_check_dates", "file_numbers", "leave_inputs",
-           "pay_period", "period_people"]
+           "pay_period", "period_people", "premium_contributions"]
 
 _FRAMES = {"employment": "employment", "leave_periods": "leave_period", "absences": "absence",
            "benefit_payments": "benefit_payment", "enrollments": "enrollment", "time_off": "time_off_balance"}
@@ -154,6 +154,16 @@ def leave_inputs(store: Any, company: str, people: Any, check_date: date | None 
                                              register.c.payroll_file_number.in_(theirs)))
             frames["net_pay"] = register_net_pay(lines, known, before=check_date)
     return LeaveInputs(**frames)
+
+
+def premium_contributions(store: Any, plans: list[str], first_year: int, last_year: int) -> pd.DataFrame:
+    """Every enrollment (all participants: the taxable share is the plan's) of ``plans`` in force at some time
+    of ``first_year`` .. ``last_year``: what third-party sick pay's premium history is worked out from."""
+    v = versions_table("enrollment")
+    with store.engine.connect() as connection:
+        return read_versions(connection, "enrollment", extra=and_(
+            v.c.plan_type.in_(plans), v.c.effective_from <= date(last_year, 12, 31),
+            or_(v.c.effective_to.is_(None), v.c.effective_to >= date(first_year, 1, 1))))
 
 
 def batch_people(batch_id: str) -> Any:

@@ -40,6 +40,7 @@ from leavehub.payrun.inputs import (
     leave_inputs,
     pay_period,
     period_people,
+    premium_contributions,
 )
 from leavehub.rules.lines import INSTRUCTION_COLUMNS
 from leavehub.rules.pay import LeaveInputs, price_period
@@ -144,6 +145,23 @@ def _retro(inputs: LeaveInputs, sent_batches: list[PayBatch], period: Any, histo
     return parts, receivables
 
 
+def _premium_history(store: Any, span: Any, window: Any, history: Any, tables: Any) -> pd.DataFrame:
+    """The plan-level premium contributions behind third-party sick pay's taxable share, for every policy year
+    a check of ``span`` looks back on (``third_party_pay.premium_years`` before each check's year)."""
+    from leavehub.rules.schedule import PERIODS_PER_YEAR
+    from leavehub.rules.third_party import premium_history
+
+    plans = sorted({plan for day in (span.first, span.paid_until)
+                    for plan, rule in tables.third_party_sick_pay_on(day).items()
+                    if rule.taxable_share_source == "premium_history"})
+    years = history.on(window.period_start).third_party_pay.premium_years
+    first, last = span.first.year - years, span.paid_until.year - 1
+    if not plans:
+        return pd.DataFrame()
+    found = premium_contributions(store, plans, first, last)
+    return premium_history(found, PERIODS_PER_YEAR[window.pay_frequency], range(first, last + 1))
+
+
 def _outstanding(sent_batches: list[PayBatch], new: list[dict[str, Any]]) -> pd.DataFrame:
     """Overpayments still owed per employee and case: every receivable booked (earlier batches and this run's
     retro) less the recovery deductions already sent for it; the engine deducts them where the state allows."""
@@ -184,7 +202,8 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
     history, tables = load_policy(), load_rule_tables()
     sent_batches = _effective(book, company, check_date)
     span = period.span(sorted({date.fromisoformat(b.check_date) for b in sent_batches}))
-    inputs = leave_inputs(store, company, period_people(span), check_date)
+    inputs = replace(leave_inputs(store, company, period_people(span), check_date),
+                     premium_history=_premium_history(store, span, window, history, tables))
     parts, receivables = _retro(inputs, sent_batches, period, history, tables)
     owed = _outstanding(sent_batches, receivables)
     parts.insert(0, price_period(replace(inputs, receivables=owed), window, history, tables).lines)

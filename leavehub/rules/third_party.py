@@ -16,6 +16,9 @@ up to this check date.
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 import numpy as np
 import pandas as pd
 
@@ -25,12 +28,50 @@ from leavehub.rules.lines import emit
 from leavehub.rules.money import day_number, days_column, divide, scaled_integers
 from leavehub.rules.schedule import PayWindow
 
-__all__ = ["MEDICAL_REASONS", "memo_lines", "taxable_share"]
+__all__ = ["MEDICAL_REASONS", "memo_lines", "premium_history", "taxable_share"]
 
 MEDICAL_REASONS = ("OWN_HEALTH", "PREGNANCY")
 _MEMOS = (("THIRD_PARTY_FIT", "federal_tax_withheld", "federal income tax the third party withheld"),
           ("THIRD_PARTY_SOCIAL_SECURITY", "social_security_withheld", "social security the third party withheld"),
           ("THIRD_PARTY_MEDICARE", "medicare_withheld", "Medicare the third party withheld"))
+
+
+def premium_history(enrollments: pd.DataFrame, periods_per_year: int, years: range) -> pd.DataFrame:
+    """The plan-level premium contributions of ``years`` from the enrollments (every participant's):
+    ``plan_type, plan_year, employer_paid, employee_pre_tax, employee_post_tax`` (exact decimals).
+
+    A year's contribution of one enrollment is its per-period premium times the periods of the year it was in
+    force (``periods_per_year`` x its days in force that year / the year's days), in cents, rounded half up once
+    per enrollment and year; the employee's share is pre-tax when the enrollment says ``PRE_TAX``, else after
+    tax. What goes in is the enrollment rows of the plans whose taxable share comes from premiums.
+    """
+    columns = ["plan_type", "plan_year", "employer_paid", "employee_pre_tax", "employee_post_tax"]
+    if not len(enrollments) or not len(years):
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    start = days_column(enrollments["effective_from"])
+    end = days_column(enrollments["effective_to"])  # open = far future
+    er = scaled_integers(enrollments["employer_premium_per_period"])
+    ee = scaled_integers(enrollments["employee_premium_per_period"])
+    pre = (enrollments["tax_treatment"].astype("string") == "PRE_TAX").fillna(False).to_numpy(bool) \
+        if "tax_treatment" in enrollments else np.zeros(len(enrollments), bool)
+    parts = []
+    for year in years:  # three policy years: a loop per year, not per person
+        first, last = day_number(date(year, 1, 1)), day_number(date(year, 12, 31))
+        days = np.maximum(np.minimum(end, last) - np.maximum(start, first) + 1, 0)
+        span = last - first + 1
+        parts.append(pd.DataFrame({
+            "plan_type": enrollments["plan_type"].astype(str).to_numpy(), "plan_year": year,
+            "er": divide(er * periods_per_year * days, span, "half_up"),
+            "ee": divide(ee * periods_per_year * days, span, "half_up"), "pre": pre}))
+    rows = pd.concat(parts, ignore_index=True)
+    rows["ee_pre"] = np.where(rows["pre"], rows["ee"], 0)
+    rows["ee_post"] = np.where(rows["pre"], 0, rows["ee"])
+    sums = rows.groupby(["plan_type", "plan_year"], as_index=False)[["er", "ee_pre", "ee_post"]].sum()
+    return pd.DataFrame({
+        "plan_type": sums["plan_type"], "plan_year": sums["plan_year"],
+        "employer_paid": [Decimal(int(c)).scaleb(-2) for c in sums["er"]],
+        "employee_pre_tax": [Decimal(int(c)).scaleb(-2) for c in sums["ee_pre"]],
+        "employee_post_tax": [Decimal(int(c)).scaleb(-2) for c in sums["ee_post"]]})
 
 
 def taxable_share(history: pd.DataFrame, plan_type: str, year: int, years: int) -> tuple[int, int] | None:

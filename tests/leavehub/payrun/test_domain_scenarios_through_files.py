@@ -7,7 +7,7 @@ scenario 2 (E2, NY, 104,000.00 a year = 4,000.00 a period of 10 workdays, FMLA +
 1,200.00 a week after a 7-day elimination period): the first week is salary continuation at 100% (2,000.00), the
 second week STD pays 1,200.00 and the employer tops up to 100% (800.00); regular pay stops (Cancel Pay Y, Reg
 Earnings 0.00) and the STD week is 40.00 LOA hours. PTO never runs while STD pays.
-Scenarios 1, 8 and 11 take their vendor records and expected lines from the fixture's ``through_files``.
+Scenarios 1, 8, 11 and 12 take their vendor records and expected lines from the fixture's ``through_files``.
 """
 
 from __future__ import annotations
@@ -341,7 +341,7 @@ def through_files(hub, tmp_path: Path, number: str) -> dict:
             {"worker_id": e["worker_id"], "plan_type": e["plan_type"], "carrier": "bluepeak",
              "plan_code": f"{e['deduction_code']}-1", "tier": "EE", "coverage_amount": None,
              "benefit_salary": None,
-             "ee_premium_per_period": e["ee"], "er_premium_per_period": e["er"], "tax": "pre",
+             "ee_premium_per_period": e["ee"], "er_premium_per_period": e["er"], "tax": e.get("tax", "pre"),
              "deduction_code": e["deduction_code"], "effective_date": str(e["from"]),
              "end_date": str(e["to"]) if e.get("to") else None} for e in case["enrollments"]])
     if case.get("hours_worked"):
@@ -357,7 +357,8 @@ def through_files(hub, tmp_path: Path, number: str) -> dict:
     if case.get("payments"):
         drop(hub, "harbor_leave", "outbound", "HARBOR_PAY_20260310.csv", PAY_HEADER + "\n" + "\n".join(
             f"{p['key']},{p['case']},{p['employee']},{p['plan']},Standard,{p['start']},{p['end']},{p['gross']},"
-            f"0.00,0.00,0.00,0.00,{p['gross']},,,{p['date']}," for p in case["payments"]) + "\n")
+            f"{p.get('fit', '0.00')},0.00,{p.get('ss', '0.00')},{p.get('med', '0.00')},{p['gross']},,,{p['date']},"
+            for p in case["payments"]) + "\n")
         assert run_feed("harbor_leave.benefit_payments", settings=hub.settings).ok
     return case
 
@@ -396,5 +397,11 @@ def test_domain_scenario_8_a_period_spanning_jan_1_and_the_new_leave_year_retest
 def test_domain_scenario_11_workers_comp_with_fmla_no_forced_pto_no_memo_shares_blocked_through_files(hub,
                                                                                                       tmp_path):
     case = through_files(hub, tmp_path, "11")
+
+    assert sent_lines(hub, case) == {check: in_any_order(lines) for check, lines in case["checks"].items()}
+
+
+def test_domain_scenario_12_std_memo_lines_taxable_by_three_years_of_premiums_through_files(hub, tmp_path):
+    case = through_files(hub, tmp_path, "12")
 
     assert sent_lines(hub, case) == {check: in_any_order(lines) for check, lines in case["checks"].items()}
