@@ -7,6 +7,7 @@ start in December of the prior year.
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -72,7 +73,8 @@ def friday_on_or_after(day: date) -> date:
     return day + timedelta(days=(4 - day.weekday()) % 7)
 
 
-def workdays(start: date, end: date, days_per_week: int) -> list[date]:
+@functools.lru_cache(maxsize=4096)  # 2,000 workers share a few hundred (period, schedule) spans
+def workdays(start: date, end: date, days_per_week: int) -> tuple[date, ...]:
     """Scheduled workdays in [start, end]: Monday onwards, ``days_per_week`` days a week."""
     out: list[date] = []
     day = start
@@ -80,7 +82,7 @@ def workdays(start: date, end: date, days_per_week: int) -> list[date]:
         if day.weekday() < days_per_week:
             out.append(day)
         day += ONE_DAY
-    return out
+    return tuple(out)
 
 
 def updated_at(sent_on: date, rng: random.Random) -> datetime:
