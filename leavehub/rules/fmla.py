@@ -47,13 +47,19 @@ WORKSITE_NEEDED = 50
 REGULAR_WEEKS, CAREGIVER_WEEKS = 12, 26
 
 
+_LAST_DATED = (pd.Timestamp.max - pd.Timestamp(0)) // pd.Timedelta(days=1) - 400  # pandas' nanosecond range
+
+
 def one_year_later(days: np.ndarray) -> np.ndarray:
-    """The same calendar day one year on (Feb 29 -> Mar 1), as day numbers."""
-    stamps = pd.to_datetime(np.asarray(days, dtype=np.int64), unit="D")
+    """The same calendar day one year on (Feb 29 -> Mar 1), as day numbers. A day past pandas' range (an
+    open end such as 9999-12-31) stays where it is: a year after "never" is still never."""
+    days = np.asarray(days, dtype=np.int64)
+    far = days > _LAST_DATED
+    stamps = pd.to_datetime(np.where(far, 0, days), unit="D")
     later = stamps + pd.DateOffset(years=1)
     fix = (stamps.month == 2) & (stamps.day == 29)
     later = later.where(~fix, later + pd.Timedelta(days=1))
-    return ((later - pd.Timestamp(0)) // pd.Timedelta(days=1)).to_numpy(np.int64)
+    return np.where(far, days, ((later - pd.Timestamp(0)) // pd.Timedelta(days=1)).to_numpy(np.int64))
 
 
 def _year_start_of(days: np.ndarray, month: int, day: int) -> np.ndarray:

@@ -101,6 +101,16 @@ def test_leave_year_methods(method, days, starts):
     assert list(got) == [day_number(date.fromisoformat(s)) for s in starts]
 
 
+def test_rolling_years_of_one_employee_do_not_break_on_another_employee_already_placed():
+    """A second round (E's second leave year) runs while F is placed: F's rows must not be dated "a year after
+    never" (that overflowed pandas' date range and failed the census run)."""
+    days = ["2026-03-02", "2027-04-01", "2026-05-01"]
+    got = leave_year_starts(np.array(["E", "E", "F"], dtype=object),
+                            np.array([day_number(date.fromisoformat(d)) for d in days]),
+                            FmlaPolicy(entitlement_method="rolling_forward"))
+    assert list(got) == [day_number(date.fromisoformat(d)) for d in days]
+
+
 def test_fixed_year_starts_on_its_month_and_day():
     policy = FmlaPolicy(entitlement_method="fixed_year", fixed_year_start="07-01")
     got = leave_year_starts(np.array(["E", "E"], dtype=object),
