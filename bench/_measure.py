@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 __all__ = ["PG_ADMIN_URL", "Timing", "best_of", "load_average", "naive_leave_periods", "peak_rss_mb",
-           "postgres_database"]
+           "postgres_database", "reset_peak_rss", "rss_mb"]
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -77,6 +77,32 @@ def peak_rss_mb() -> float:
         pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
+
+
+def _status_mb(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return None
+
+
+def rss_mb() -> float:
+    """This process's resident set size now, in MB (``VmRSS``; the peak where /proc is missing)."""
+    now = _status_mb("VmRSS")
+    return now if now is not None else peak_rss_mb()
+
+
+def reset_peak_rss() -> bool:
+    """Reset the peak RSS to the RSS now (Linux: ``5`` into /proc/self/clear_refs), so a later ``peak_rss_mb``
+    measures one step and not the set-up before it. False where the OS cannot (the peak then keeps the set-up)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def load_average() -> tuple[float, float, float]:

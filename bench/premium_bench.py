@@ -77,7 +77,7 @@ def child(folder: Path, out: Path) -> dict[str, Any]:
     from connectors.formats import write_chunks
     from leavehub.pipeline.changes import mark_full
     from leavehub.pipeline.feeds import load_feed
-    from leavehub.pipeline.outbound import _source_frames, _x12_params
+    from leavehub.pipeline.outbound import source_frames, x12_params
     from leavehub.store import Store
 
     class Batch:
@@ -88,14 +88,14 @@ def child(folder: Path, out: Path) -> dict[str, Any]:
     started = time.perf_counter()
     # build_frame's full-file path, timed in two parts: the store read (only what the query can keep, each
     # entity once, PII opened) and the mapping (joins, filters, columns, audit marks)
-    frames = _source_frames(feed, store, DAY, None)
+    frames = source_frames(feed, store, DAY, None)
     read = time.perf_counter()
     assert feed.mapping.changes is not None
     frame = mark_full(feed.mapper.apply(frames, business_date=DAY), feed.mapping.changes)
     mapped = time.perf_counter()
     with out.open("wb") as sink:
         written = write_chunks(feed.layout, [frame], sink, business_date=DAY,
-                               params=_x12_params(feed, Batch, datetime(2026, 12, 7, 13, 0, tzinfo=UTC)))
+                               params=x12_params(feed, Batch, datetime(2026, 12, 7, 13, 0, tzinfo=UTC)))
     done = time.perf_counter()
     store.dispose()
     return {"members": written.records, "rows": len(frame), "bytes": written.bytes,

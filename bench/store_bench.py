@@ -68,7 +68,7 @@ def mapped_frames(feed: Any, path: Path) -> list[Any]:
     """What inbound hands the store per chunk: canonical rows with record_key, _row and _line."""
     from connectors.formats import read_chunks
     from leavehub.config.feed_keys import keyed_frame
-    from leavehub.pipeline.inbound import _with_lines
+    from leavehub.pipeline.inbound import with_lines
 
     frames = []
     with path.open("rb") as stream:
@@ -77,7 +77,7 @@ def mapped_frames(feed: Any, path: Path) -> list[Any]:
                                        line_of=chunk.line_of)
             if mapped.errors:
                 raise SystemExit(f"the generated file has {len(mapped.errors)} bad values")
-            frame, errors = keyed_frame(_with_lines(mapped.frames[ENTITY], chunk), feed.keys[ENTITY])
+            frame, errors = keyed_frame(with_lines(mapped.frames[ENTITY], chunk), feed.keys[ENTITY])
             if errors:
                 raise SystemExit(f"{len(errors)} key errors")
             frames.append(frame)

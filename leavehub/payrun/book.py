@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from leavehub.store.stage_tables import write_rows
@@ -54,6 +54,8 @@ class PayBatch:
     file_name: str = ""
     sha256: str = ""
     sends: int = 0
+    inputs_watermark: datetime | None = None  # the newest recorded_at of the pay inputs it was priced from
+    rules_digest: str | None = None  # policy + rule tables + premium history it was priced with
 
     def with_status(self, status: BatchStatus, **changes: Any) -> PayBatch:
         return replace(self, status=status, **changes)
@@ -92,8 +94,11 @@ class PayBook:
         self.engine = store.engine
 
     def batches(self, company: str | None = None, check_date: date | str | None = None, *,
-                before: date | None = None, lines: bool = True) -> list[PayBatch]:
-        """The batches (of ``company``, of one check date or before one, when given), oldest first."""
+                before: date | None = None, lines: bool = True, lines_of: Any = None,
+                rules: tuple[str, ...] = ()) -> list[PayBatch]:
+        """The batches (of ``company``, of one check date or before one, when given), oldest first. With
+        ``lines_of`` (a select of employee ids, or a list), only those employees' lines are loaded, and the lines
+        of the ``rules`` named; receivables are always loaded whole."""
         b = PAY_BATCH.c
         query = select(PAY_BATCH)
         if company is not None:
@@ -110,7 +115,10 @@ class PayBook:
             if lines and ids:
                 for table, target, names in ((PAY_BATCH_LINE, by_batch, _LINE_COLUMNS),
                                              (PAY_BATCH_RECEIVABLE, owed, _RECEIVABLE_COLUMNS)):
-                    rows = connection.execute(select(table).where(table.c.batch_id.in_(ids))
+                    wanted = [table.c.batch_id.in_(ids)]
+                    if lines_of is not None and table is PAY_BATCH_LINE:
+                        wanted.append(or_(table.c.employee_id.in_(lines_of), table.c.rule.in_(rules)))
+                    rows = connection.execute(select(table).where(*wanted)
                                               .order_by(table.c.batch_id, table.c.line_no)).mappings()
                     for row in rows:
                         target[row["batch_id"]].append({n: _text(row[n]) for n in names})
@@ -118,7 +126,8 @@ class PayBook:
                          period_start=h["period_start"].isoformat(), period_end=h["period_end"].isoformat(),
                          action=h["action"], status=h["status"], lines=by_batch[h["batch_id"]],
                          receivables=owed[h["batch_id"]], file_name=h["file_name"], sha256=h["sha256"],
-                         sends=h["sends"]) for h in heads]
+                         sends=h["sends"], inputs_watermark=h["inputs_watermark"],
+                         rules_digest=h["rules_digest"]) for h in heads]
 
     def latest(self, company: str, check_date: date | str) -> PayBatch | None:
         mine = self.batches(company, check_date)
@@ -137,7 +146,8 @@ class PayBook:
         head = {"company": batch.company, "check_date": _day(batch.check_date),
                 "period_start": _day(batch.period_start), "period_end": _day(batch.period_end),
                 "action": batch.action, "status": batch.status, "file_name": batch.file_name,
-                "sha256": batch.sha256, "sends": batch.sends}
+                "sha256": batch.sha256, "sends": batch.sends, "inputs_watermark": batch.inputs_watermark,
+                "rules_digest": batch.rules_digest}
         try:
             with self.engine.begin() as connection:
                 b = PAY_BATCH.c

@@ -4,14 +4,16 @@ employees the run is about - and only theirs.
 Most of a workforce has nothing to price in a period, so the run never reads it. "The people" of a run are one
 SQL set, computed by the database: employees with a leave period overlapping the days priced (this period and
 every earlier period a retro diff re-prices), an intermittent episode on those days, a third-party payment the
-checks carry, or a line or receivable already in the pay book for an earlier check (a retro diff must see them
-even when their leave is gone). Each entity is then one select of the current versions whose ``employee_id`` is
-in that set, streamed as Arrow record batches (``leavehub.store.current_state``): no per-person query and no
-full-table read. An employee whose identity link names another payroll company code is left out (a
-single-company employer's HRIS may send none: then everyone counts). ``File #`` comes from the same link
-(``payroll_file_number``), looked up for the employees of the batch only. Catch-up's inputs (premium ledger
-entries, the register's last paid net) are read the same way, for the people only; anyone with a premium
-ledger entry is one of the people (arrears may be collected from a check with no leave on it).
+checks carry, a line in the pay book for an earlier check the span re-prices, or a receivable (a retro diff must
+see them even when their leave is gone). A run re-prices earlier periods only for the people whose inputs changed
+since the last batch was priced (``changed_people`` after its ``inputs_watermark``; see ``leavehub.payrun.run``).
+Each entity is then one select of the current versions whose ``employee_id`` is in that set, streamed as Arrow
+record batches (``leavehub.store.current_state``): no per-person query and no full-table read. An employee
+whose identity link names another payroll company code is left out (a single-company employer's HRIS may send
+none: then everyone counts). ``File #`` comes from the same link (``payroll_file_number``), looked up for the
+employees of the batch only. Catch-up's inputs (premium ledger entries, the register's last paid net) are read
+the same way, for the people only; anyone with a premium ledger entry is one of the people (arrears may be
+collected from a check with no leave on it).
 
 Example::
 
@@ -22,11 +24,11 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import and_, func, or_, select, union
 
 from leavehub.rules.pay import LeaveInputs
 from leavehub.rules.register import register_net_pay
@@ -35,12 +37,18 @@ from leavehub.store.current_state import read_versions
 from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
 from schemas.errors import ConfigError
 
-__all__ = ["CompanyPeriod", "Span", "batch_people", "due_check_dates", "file_numbers", "leave_inputs",
-           "pay_period", "period_people", "premium_contributions"]
+__all__ = ["INPUT_ENTITIES", "CompanyPeriod", "Span", "batch_people", "changed_people", "due_check_dates",
+           "file_numbers", "inputs_watermark", "leave_inputs", "pay_period", "period_people",
+           "premium_contributions"]
 
 _FRAMES = {"employment": "employment", "leave_periods": "leave_period", "absences": "absence",
            "benefit_payments": "benefit_payment", "enrollments": "enrollment", "time_off": "time_off_balance"}
 """LeaveInputs field -> the entity read for it (the people's current versions)."""
+
+INPUT_ENTITIES = (*_FRAMES.values(), "premium_ledger_entry", "identity_link")
+"""Every entity a person's pricing reads: a version of one of them recorded after a batch's watermark means the
+person's earlier periods may price differently now (a closed or superseded version comes with a new version, so
+``recorded_at`` alone tells)."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +117,9 @@ def due_check_dates(store: Any, company: str, now: datetime, lead: timedelta) ->
     return sorted({pd.Timestamp(d).date() for d in calendar.loc[due.to_numpy(), "check_date"]})
 
 
-def period_people(span: Span) -> Any:
-    """The SQL set (a select of ``employee_id``) of everyone a run over ``span`` must price."""
+def period_people(span: Span, also: Any = None) -> Any:
+    """The SQL set (a select of ``employee_id``) of everyone a run over ``span`` must price (and ``also``: a
+    select of more employee ids)."""
     lp, lp_open = _current("leave_period")
     ab, ab_open = _current("absence")
     bp, bp_open = _current("benefit_payment")
@@ -122,11 +131,29 @@ def period_people(span: Span) -> Any:
         select(bp.c.employee_id).where(bp_open, bp.c.payment_date > span.paid_after,
                                        bp.c.payment_date <= span.paid_until),
         select(ln.employee_id).join(PAY_BATCH, book.batch_id == ln.batch_id)
-        .where(book.company == span.company, book.status != "BUILT", book.check_date < span.paid_until),
+        .where(book.company == span.company, book.status != "BUILT", book.check_date > span.paid_after,
+               book.check_date < span.paid_until),
         select(owed.employee_id).join(PAY_BATCH, book.batch_id == owed.batch_id)
         .where(book.company == span.company, book.status != "BUILT", book.check_date < span.paid_until),
         select(pl.c.employee_id).where(pl_open),
+        *([also] if also is not None else []),
     )
+
+
+def inputs_watermark(store: Any) -> datetime | None:
+    """The newest ``recorded_at`` of the pay inputs (``INPUT_ENTITIES``): read it BEFORE the inputs, and a later
+    run that asks for ``changed_people(watermark)`` sees every version the pricing may have missed."""
+    newest = union(*(select(func.max(versions_table(e).c.recorded_at).label("at")) for e in INPUT_ENTITIES))
+    with store.engine.connect() as connection:
+        values = [row[0] for row in connection.execute(newest) if row[0] is not None]
+    return max((v if v.tzinfo else v.replace(tzinfo=UTC) for v in values), default=None)
+
+
+def changed_people(since: datetime) -> Any:
+    """The SQL set of employees with a version of a pay input recorded after ``since`` (the index on
+    ``recorded_at`` finds them)."""
+    return union(*(select(versions_table(e).c.employee_id).where(versions_table(e).c.recorded_at > since)
+                   for e in INPUT_ENTITIES))
 
 
 def leave_inputs(store: Any, company: str, people: Any, check_date: date | None = None) -> LeaveInputs:

@@ -3,6 +3,11 @@
     calendar -> pay window (+ processing deadline)
     store frames -> rules engine (this period) + retro (each earlier period already sent, re-priced with its
                     own window and diffed against the lines sent for it) -> the batch's lines
+    retro re-prices only what may have changed: the people with a pay input recorded after the watermark of the
+                    latest earlier batch (``inputs_watermark``: the newest recorded_at its pricing had read);
+                    everyone when the policy, the rule tables or the premium history differ from what that batch
+                    was priced with (``rules_digest``), or when it has no watermark. Unchanged inputs price the
+                    same lines, so the retro diff of everybody else would be empty: it is not computed
     pay book: nothing built yet -> NEW; built, not sent -> the same Batch ID again; sent and unchanged -> nothing;
               sent, changed, not processed -> REPLACE under the same Batch ID; processed (the register carries
               the Batch ID) and changed -> refused (corrections go on a later check as retro lines)
@@ -19,9 +24,10 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -30,23 +36,28 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from sqlalchemy import select
 
 from leavehub.payrun.book import PayBatch, PayBook
 from leavehub.payrun.import_file import import_rows, pay_codes, write_import
 from leavehub.payrun.inputs import (
     batch_people,
+    changed_people,
     due_check_dates,
     file_numbers,
+    inputs_watermark,
     leave_inputs,
     pay_period,
     period_people,
     premium_contributions,
 )
 from leavehub.rules.lines import INSTRUCTION_COLUMNS
+from leavehub.rules.overpayments import RECOVERY_RULE
 from leavehub.rules.pay import LeaveInputs, price_period
 from leavehub.rules.retro import retro_diff
 
-__all__ = ["PayRunOutcome", "PayRunPlan", "plan_pay_run", "run_due", "run_pay"]
+__all__ = ["PayRunOutcome", "PayRunPlan", "deliver_batch", "effective_batches", "instruction_records",
+           "plan_pay_run", "run_due", "run_pay"]
 
 VENDOR = "ledgerpay"
 Status = Literal["SENT", "UNCHANGED", "NOTHING_TO_PAY", "REFUSED_DEADLINE", "REFUSED_PROCESSED"]
@@ -70,6 +81,9 @@ class PayRunPlan:
     status: Status | Literal["TO_SEND"]
     reason: str = ""
     previous: PayBatch | None = field(default=None, repr=False)
+    inputs_watermark: datetime | None = None  # the newest recorded_at of the inputs, read before them
+    rules_digest: str | None = None
+    repriced: int | None = None  # employees whose earlier periods were re-priced; None: everyone's were
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,7 @@ class PayRunOutcome:
     reason: str = ""
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def instruction_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Instruction frame -> JSON-able records (Decimal as text, dates ISO), in the frame's order; one Arrow cast
     per column, no per-value Python."""
     if not len(frame):
@@ -112,23 +126,40 @@ def _receivable_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso")) if len(frame) else []
 
 
-def _effective(book: PayBook, company: str, before: date) -> list[PayBatch]:
-    """Per earlier check date, the batch payroll holds: the latest one that went out."""
+def effective_batches(book: PayBook, company: str, before: date, **lines: Any) -> list[PayBatch]:
+    """Per earlier check date, the batch payroll holds: the latest one that went out (oldest check first).
+    ``lines``: what ``PayBook.batches`` loads of their lines (all of them by default)."""
     latest: dict[str, PayBatch] = {}
-    for batch in book.batches(company, before=before):
+    for batch in book.batches(company, before=before, **lines):
         if batch.status != "BUILT":
             latest[batch.check_date] = batch
     return list(latest.values())
 
 
-def _retro(inputs: LeaveInputs, sent_batches: list[PayBatch], period: Any, history: Any, tables: Any
-           ) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
+def _only(inputs: LeaveInputs, people: set[str]) -> LeaveInputs:
+    """``inputs`` cut to ``people`` (frames without ``employee_id``, plan-level ones, stay whole)."""
+    def cut(frame: pd.DataFrame) -> pd.DataFrame:
+        if not len(frame) or "employee_id" not in frame:
+            return frame
+        return frame.loc[frame["employee_id"].astype(str).isin(people).to_numpy()]
+
+    return LeaveInputs(**{f.name: cut(getattr(inputs, f.name)) for f in fields(inputs)})
+
+
+def _retro(inputs: LeaveInputs, sent_batches: list[PayBatch], period: Any, history: Any, tables: Any,
+           only: set[str] | None = None) -> tuple[list[pd.DataFrame], list[dict[str, Any]]]:
     """Retro lines (on this check) and new receivables for every earlier period already sent: each re-priced
-    with its own window and diffed against the lines sent for it (earlier retro lines and receivables count)."""
+    with its own window and diffed against the lines sent for it (earlier retro lines and receivables count).
+    With ``only``, for those employees alone (the others' inputs did not change: their diff is empty)."""
     parts: list[pd.DataFrame] = []
     receivables: list[dict[str, Any]] = []
-    sent_lines = [line for b in sent_batches for line in b.lines]
-    sent_receivables = [r for b in sent_batches for r in b.receivables]
+    if only is not None:
+        if not only:
+            return parts, receivables
+        inputs = _only(inputs, only)
+    mine = (lambda row: True) if only is None else (lambda row: row["employee_id"] in only)
+    sent_lines = [line for b in sent_batches for line in b.lines if mine(line)]
+    sent_receivables = [r for b in sent_batches for r in b.receivables if mine(r)]
     for start in sorted({b.period_start for b in sent_batches}):
         old_check = next(b.check_date for b in sent_batches if b.period_start == start)
         old_window = period.window_of(date.fromisoformat(old_check))
@@ -169,7 +200,7 @@ def _outstanding(sent_batches: list[PayBatch], new: list[dict[str, Any]]) -> pd.
     if not booked:
         return pd.DataFrame()
     recovered: dict[tuple[str, str], int] = {}
-    for line in (ln for b in sent_batches for ln in b.lines if ln["rule"] == "overpayment.recovery"):
+    for line in (ln for b in sent_batches for ln in b.lines if ln["rule"] == RECOVERY_RULE):
         key = (line["employee_id"], line["case_number"])
         recovered[key] = recovered.get(key, 0) + int(Decimal(line["amount"]) * 100)
     owed: dict[tuple[str, str], dict[str, Any]] = {}
@@ -188,6 +219,16 @@ def _outstanding(sent_batches: list[PayBatch], new: list[dict[str, Any]]) -> pd.
     return pd.DataFrame(rows)
 
 
+def rules_digest(history: Any, tables: Any, premium_history: pd.DataFrame) -> str:
+    """One digest of everything a pricing reads besides the people's own inputs: the policy, the rule tables and
+    the plan-level premium history. When it differs from a batch's, every earlier period is re-priced."""
+    digest = hashlib.sha256()
+    digest.update(history.model_dump_json().encode())
+    digest.update(tables.model_dump_json().encode())
+    digest.update(premium_history.to_csv(index=False).encode() if len(premium_history) else b"")
+    return digest.hexdigest()
+
+
 def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, now: datetime | None = None,
                  override_deadline: bool = False) -> PayRunPlan:
     """Price ``company``'s period paid on ``check_date`` and decide what to send (nothing is written)."""
@@ -200,19 +241,34 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
     period = pay_period(store, company, check_date)
     window = period.window
     history, tables = load_policy(), load_rule_tables()
-    sent_batches = _effective(book, company, check_date)
-    span = period.span(sorted({date.fromisoformat(b.check_date) for b in sent_batches}))
-    inputs = replace(leave_inputs(store, company, period_people(span), check_date),
-                     premium_history=_premium_history(store, span, window, history, tables))
-    parts, receivables = _retro(inputs, sent_batches, period, history, tables)
+    watermark = inputs_watermark(store)  # before the inputs are read: a version recorded meanwhile counts later
+    heads = effective_batches(book, company, check_date, lines=False)
+    span = period.span(sorted({date.fromisoformat(b.check_date) for b in heads}))
+    premium_history = _premium_history(store, span, window, history, tables)
+    digest = rules_digest(history, tables, premium_history)
+    reference = heads[-1] if heads else None
+    since = reference.inputs_watermark if reference is not None and reference.rules_digest == digest else None
+    if since is None:  # never priced with a watermark, or other rules: every earlier period, everyone
+        people, only = period_people(span), None
+        sent_batches = effective_batches(book, company, check_date)
+    else:
+        changed = changed_people(since).subquery()
+        retro_people = select(changed.c.employee_id).where(changed.c.employee_id.in_(period_people(span)))
+        with store.engine.connect() as connection:
+            only = {str(row[0]) for row in connection.execute(retro_people)}
+        people = period_people(period.span([]), also=retro_people)
+        sent_batches = effective_batches(book, company, check_date, lines_of=retro_people, rules=(RECOVERY_RULE,))
+    inputs = replace(leave_inputs(store, company, people, check_date), premium_history=premium_history)
+    parts, receivables = _retro(inputs, sent_batches, period, history, tables, only)
     owed = _outstanding(sent_batches, receivables)
     parts.insert(0, price_period(replace(inputs, receivables=owed), window, history, tables).lines)
-    lines = _records(pd.concat([p for p in parts if len(p)], ignore_index=True)) if any(len(p) for p in parts) \
-        else []
+    priced = [p for p in parts if len(p)]
+    lines = instruction_records(pd.concat(priced, ignore_index=True)) if priced else []
     previous = book.latest(company, check_date)
     base = dict(company=company, check_date=check_date, period_start=window.period_start,
                 period_end=window.period_end, deadline=period.deadline, lines=lines, receivables=receivables,
-                previous=previous)
+                previous=previous, inputs_watermark=watermark, rules_digest=digest,
+                repriced=None if only is None else len(only))
     if previous is not None and previous.status != "BUILT" and previous.lines == lines:
         return PayRunPlan(**base, batch_id=previous.batch_id, action=None, status="UNCHANGED",
                           reason=f"batch {previous.batch_id} already carries these lines")
@@ -251,9 +307,10 @@ def run_pay(store: Any, settings: Any, company: str, check_date: date, *, now: d
     batch = PayBatch(batch_id=plan.batch_id, company=company, check_date=check_date.isoformat(),
                      period_start=plan.period_start.isoformat(), period_end=plan.period_end.isoformat(),
                      action=plan.action, status="BUILT", lines=plan.lines, receivables=plan.receivables,
-                     sends=plan.previous.sends if plan.previous is not None else 0)
+                     sends=plan.previous.sends if plan.previous is not None else 0,
+                     inputs_watermark=plan.inputs_watermark, rules_digest=plan.rules_digest)
     book.save(batch)
-    name, size, sha_sent, sha_plain = _deliver(store, settings, batch, connections)
+    name, size, sha_sent, sha_plain = deliver_batch(store, settings, batch, connections)
     book.mark(batch.batch_id, "SENT", file_name=name, sha256=sha_sent, sends=batch.sends + 1)
     _record_sent(store, batch, name, size, sha_sent, sha_plain)
     return PayRunOutcome("SENT", batch.batch_id, name, len(batch.lines))
@@ -283,7 +340,7 @@ class _PayDataFeed:
         return f"{self.vendor.vendor}.pay_data"
 
 
-def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tuple[str, int, str, str]:
+def deliver_batch(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tuple[str, int, str, str]:
     """Write the import into encrypted staging, seal it (OpenPGP when the vendor has it), put it on the wire."""
     from connectors.staging import StagingArea
     from leavehub.config.vendor import load_vendor
@@ -313,8 +370,6 @@ def _deliver(store: Any, settings: Any, batch: PayBatch, connections: Any) -> tu
                                   staging_key=staging.key)
             sha_sent, sha_plain = sealed.sha256, sealed.sha256_plaintext
         else:
-            import hashlib
-
             with staging.reader("plain") as src, artifact.open("wb") as dst:
                 shutil.copyfileobj(src, dst)
             sha_sent = sha_plain = hashlib.sha256(artifact.read_bytes()).hexdigest()

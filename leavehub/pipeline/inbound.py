@@ -50,7 +50,7 @@ from schemas.errors import DuplicateInput, LeaveHubError, RejectedInput, RowErro
 __all__ = ["CHUNK_ROWS", "Plaintext", "Verifier", "apply_chunks", "apply_plaintext", "apply_pull",
            "business_date_of", "content_outcome", "file_arrival", "map_and_stage", "new_columns",
            "quarantine_file", "receive_file", "receive_pull", "sealed_download", "sends_plaintext",
-           "verified_plaintext", "warn_drift"]
+           "verified_plaintext", "warn_drift", "with_lines"]
 
 log = logging.getLogger(__name__)
 CHUNK_ROWS = 100_000
@@ -333,7 +333,7 @@ def map_and_stage(feed: FeedPlan, intake: Any, chunks: Iterator[Any], receipt: R
             if entity in feed.mapper.grouped:
                 grouped.setdefault(entity, []).append(frame)
                 continue
-            keyed[entity], key_errors = keyed_frame(_with_lines(frame, chunk), feed.keys[entity])
+            keyed[entity], key_errors = keyed_frame(with_lines(frame, chunk), feed.keys[entity])
             errors += key_errors
         if not errors:
             for entity, frame in keyed.items():
@@ -368,7 +368,7 @@ def new_columns(chunk: Any, file: str | None = None) -> list[Drift]:
                   len(chunk.frame), None, 1)]
 
 
-def _with_lines(frame: Any, chunk: Any) -> Any:
+def with_lines(frame: Any, chunk: Any) -> Any:
     """``frame`` with ``_line``: the physical line of each mapped row (reports name lines, not only rows)."""
     if "_row" not in frame.columns or not len(frame):
         return frame

@@ -32,7 +32,7 @@ from leavehub.pipeline.exchange import ConnectionResolver, open_file_transport, 
 from leavehub.pipeline.feeds import FeedPlan
 from schemas.errors import ConfigError
 
-__all__ = ["Sent", "build_frame", "send_feed"]
+__all__ = ["Sent", "build_frame", "send_feed", "source_frames", "x12_params"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def build_frame(feed: FeedPlan, *, store: Any, business_date: date, since: datet
     differs from the same query over the store as recorded at ``since`` (the previous batch's watermark).
     """
     mapper = feed.mapper
-    frame = mapper.apply(_source_frames(feed, store, business_date, None), business_date=business_date)
+    frame = mapper.apply(source_frames(feed, store, business_date, None), business_date=business_date)
     marks = feed.mapping.changes
     if marks is None:
         return frame
@@ -64,12 +64,12 @@ def build_frame(feed: FeedPlan, *, store: Any, business_date: date, since: datet
 
     if feed.spec.file_kind == "full":
         return mark_full(frame, marks)
-    before = mapper.apply(_source_frames(feed, store, business_date, since), business_date=business_date) \
+    before = mapper.apply(source_frames(feed, store, business_date, since), business_date=business_date) \
         if since is not None else frame.iloc[0:0]
     return mark_changes(frame, before, marks, key=list(feed.spec.record_key), business_date=business_date)
 
 
-def _source_frames(feed: FeedPlan, store: Any, business_date: date, as_of: datetime | None) -> dict[str, Any]:
+def source_frames(feed: FeedPlan, store: Any, business_date: date, as_of: datetime | None) -> dict[str, Any]:
     """Each entity of the mapping's source read once, as known at ``as_of`` (default now), PII opened, only
     the rows the query can keep (``leavehub.pipeline.pushdown``: its filters answered by SQL). An entity the hub
     derives (``leavehub.pipeline.derived``: the FMLA determination a census joins) is worked out instead."""
@@ -85,7 +85,7 @@ def _source_frames(feed: FeedPlan, store: Any, business_date: date, as_of: datet
                 for entity in dict.fromkeys(feed.mapper.required_entities)}
 
 
-def _x12_params(feed: FeedPlan, batch: Any, created: datetime) -> dict[str, Any]:
+def x12_params(feed: FeedPlan, batch: Any, created: datetime) -> dict[str, Any]:
     """What an X12 layout may name besides the business date: control number, creation time, file kind and
     the employer's facts (name, FEIN as 9 digits, carrier group)."""
     from leavehub.config.employer import load_employer
@@ -191,7 +191,7 @@ def _build_artifact(feed: FeedPlan, store: Any, business_date: date, batch: Any,
         created, name = _fresh_timed_name(feed, store, created, wanted)
     else:
         name = pattern.render(business_date, **wanted)
-    params = _x12_params(feed, batch, created) if feed.spec.format == "x12" else None
+    params = x12_params(feed, batch, created) if feed.spec.format == "x12" else None
     private_dir(outbox, under=feed.settings.home)
     pgp = feed.vendor.pgp
     with StagingArea(base_dir=work_dir(feed)) as staging:

@@ -22,7 +22,10 @@ from leavehub.rules.lines import emit
 from leavehub.rules.money import divide, scaled_integers
 from leavehub.rules.schedule import PayWindow
 
-__all__ = ["RECEIVABLE_COLUMNS", "decide_recovery", "recovery_lines"]
+__all__ = ["RECEIVABLE_COLUMNS", "RECOVERY_RULE", "decide_recovery", "recovery_lines"]
+
+RECOVERY_RULE = "overpayment.recovery"
+"""The rule of a recovery deduction line: what is still owed is the receivables booked less these lines."""
 
 RECEIVABLE_COLUMNS = ("employee_id", "case_number", "original_period_start", "original_period_end", "corrects",
                       "amount_cents", "recovery", "cap_percent", "work_state", "rule_version", "explanation")
@@ -61,7 +64,7 @@ def decide_recovery(receivables: pd.DataFrame, leave_periods: pd.DataFrame, wind
 def recovery_lines(receivables: pd.DataFrame, check_gross: pd.Series, window: PayWindow, policy: PayPolicy
                    ) -> pd.DataFrame:
     """Deductions for outstanding ``deduct`` receivables (``outstanding`` column) on this check."""
-    none = emit([], "DEDUCTION_ADJUSTMENT", "overpayment.recovery", rule_version=None, explanation=None)
+    none = emit([], "DEDUCTION_ADJUSTMENT", RECOVERY_RULE, rule_version=None, explanation=None)
     if not len(receivables):
         return none
     rows = receivables.loc[(receivables["recovery"].astype(str) == "deduct")
@@ -78,7 +81,7 @@ def recovery_lines(receivables: pd.DataFrame, check_gross: pd.Series, window: Pa
         .to_numpy() - np.minimum(owed, cap)
     take = np.clip(np.minimum(cap, gross) - before, 0, owed)
     return emit(rows["employee_id"].astype(str).to_numpy(dtype=object), "DEDUCTION_ADJUSTMENT",
-                "overpayment.recovery", amount_cents=take, deduction_code=policy.overpayment.deduction_code,
+                RECOVERY_RULE, amount_cents=take, deduction_code=policy.overpayment.deduction_code,
                 case_number=rows["case_number"].to_numpy(dtype=object),
                 rule_version=rows["rule_version"].to_numpy(dtype=object), keep=take > 0,
                 explanation="recovery of an overpayment, within the state's cap per check")

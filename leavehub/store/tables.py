@@ -257,6 +257,10 @@ PAY_BATCH = Table(
     Column("built_at", Utc, nullable=False),
     Column("sent_at", Utc, nullable=True),
     Column("acknowledged_at", Utc, nullable=True),
+    # what the batch was priced from: the newest recorded_at of the pay inputs, and the digest of the policy,
+    # rule tables and premium history; the next run re-prices earlier periods only for what changed after them
+    Column("inputs_watermark", Utc, nullable=True),
+    Column("rules_digest", String(64), nullable=True),
     Index(None, "company", "check_date"),
 )
 """The pay book: every LedgerPay pay-data batch built, per company and check date, and where it stands."""

@@ -47,10 +47,10 @@ def summit(tmp_path: Any) -> Any:
 
 
 def _write(feed: Any, frame: pd.DataFrame, number: int = 17) -> str:
-    from leavehub.pipeline.outbound import _x12_params
+    from leavehub.pipeline.outbound import x12_params
 
     sink = io.BytesIO()
-    write_chunks(feed.layout, [frame], sink, business_date=DAY, params=_x12_params(feed, _Batch(number), CREATED))
+    write_chunks(feed.layout, [frame], sink, business_date=DAY, params=x12_params(feed, _Batch(number), CREATED))
     return sink.getvalue().decode("ascii")
 
 

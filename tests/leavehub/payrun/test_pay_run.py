@@ -25,6 +25,7 @@ from leavehub.store.ledger import FileArrival
 
 CHECK = date(2026, 3, 20)
 BEFORE_DEADLINE = datetime(2026, 3, 17, 12, tzinfo=UTC)
+NEXT_CHECK, BEFORE_NEXT = date(2026, 4, 3), datetime(2026, 3, 31, tzinfo=UTC)
 CALENDAR = """CO_CODE,FREQUENCY,PERIOD_START,PERIOD_END,CHECK_DATE,PROCESSING_DEADLINE
 NWD,B,2026-03-02,2026-03-15,2026-03-20,2026-03-18T17:00:00Z
 NWD,B,2026-03-16,2026-03-29,2026-04-03,2026-04-01T17:00:00Z
@@ -46,12 +47,13 @@ def drop(hub, vendor: str, folder: str, name: str, text: str) -> None:
     (target / name).write_text(text, encoding="utf-8")
 
 
-def stage_employment(store) -> None:
-    digest = hashlib.sha256(b"employment-W1").hexdigest()
-    arrival = FileArrival("northwind_hris", "workers", "inbound", "workers-page-1.json", 10, digest, digest,
+def stage_employment(store, employee: str = "W1") -> None:
+    digest = hashlib.sha256(f"employment-{employee}".encode()).hexdigest()
+    arrival = FileArrival("northwind_hris", "workers", "inbound", f"workers-{employee}.json", 10, digest, digest,
                           None, date(2026, 3, 1), "change", "1.0.0", "1", 1)
     frame = pd.DataFrame([{
-        "record_key": "W1", "_row": 1, "employee_id": "W1", "effective_from": date(2020, 1, 1), "status": "ACTIVE",
+        "record_key": employee, "_row": 1, "employee_id": employee, "effective_from": date(2020, 1, 1),
+        "status": "ACTIVE",
         "work_state": "TX", "scheduled_hours_per_week": Decimal("40.00"), "scheduled_days_per_week": 5,
         "pay_basis": "SALARY", "pay_rate": Decimal("52000.00"), "pay_frequency": "BIWEEKLY",
         "employees_within_75_miles": 100, "hire_date": date(2020, 1, 1)}])
@@ -182,3 +184,44 @@ def test_the_pay_book_is_in_the_store_so_a_retry_on_another_worker_resends_the_s
     assert (again.status, again.batch_id) == ("UNCHANGED", "NWD2026032001"), "worker A sees what B sent"
     assert not any((home / "payrun").exists() for home in (hub.settings.home, worker_b.home)), \
         "no pay book on a worker's disk"
+
+
+def test_retro_reprices_only_the_people_whose_inputs_changed_since_the_last_batch(hub):
+    """Unchanged inputs price the same lines, so a run re-prices earlier periods only for the employees with a
+    version recorded after the latest earlier batch's watermark - and its lines are exactly a full re-price's."""
+    from sqlalchemy import update
+
+    from leavehub.payrun.inputs import inputs_watermark
+    from leavehub.store.tables import PAY_BATCH
+
+    stage_employment(hub.store, "W2")
+    w2 = leave_row("2026-03-09", "2026-03-31", "2026-03-06T09:00:00Z").replace("NTN-100,AP-100-1,W1,",
+                                                                                 "NTN-200,AP-200-1,W2,")
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260306.csv", LEAVE_HEADER + "\n" + w2 + "\n")
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+    first = run_pay(hub.store, hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    assert first.status == "SENT" and first.lines == 4, "both employees on the first check"
+    unchanged = plan_pay_run(hub.store, hub.settings, "NWD", NEXT_CHECK, now=BEFORE_NEXT)
+    assert unchanged.repriced == 0, "nothing was recorded after the first batch: no earlier period is re-priced"
+
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260307.csv",
+         LEAVE_HEADER + "\n" + leave_row("2026-03-11", "2026-03-31", "2026-03-07T08:00:00Z") + "\n")
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+    narrow = plan_pay_run(hub.store, hub.settings, "NWD", NEXT_CHECK, now=BEFORE_NEXT)
+    assert narrow.repriced == 1, "W1's decision changed; W2's inputs did not"
+    assert [(line["employee_id"], line["rule"]) for line in narrow.lines if line["rule"].startswith("retro:")] \
+        == [("W1", "retro:CANCEL_REGULAR_PAY:"), ("W1", "retro:HOURS:UNPAID_LEAVE_HOURS")], "2 more days worked"
+    assert {line["employee_id"] for line in narrow.lines if line["original_period_start"] == "2026-03-16"} \
+        == {"W1", "W2"}, "this check's own period is priced for everyone on leave in it"
+
+    with hub.store.engine.begin() as connection:  # the batch as an earlier release left it: no watermark
+        connection.execute(update(PAY_BATCH).values(inputs_watermark=None))
+    full = plan_pay_run(hub.store, hub.settings, "NWD", NEXT_CHECK, now=BEFORE_NEXT)
+    assert full.repriced is None, "no watermark: every earlier period is re-priced for everyone"
+    assert narrow.lines == full.lines and narrow.receivables == full.receivables
+
+    with hub.store.engine.begin() as connection:  # priced under another policy, rule tables or premium history
+        connection.execute(update(PAY_BATCH).values(inputs_watermark=inputs_watermark(hub.store),
+                                                    rules_digest="0" * 64))
+    assert plan_pay_run(hub.store, hub.settings, "NWD", NEXT_CHECK, now=BEFORE_NEXT).repriced is None, \
+        "priced with other rules: everyone"

@@ -13,7 +13,7 @@ DAY = date(2026, 12, 7)
 
 def test_pushed_down_reads_build_the_same_834_frame_from_fewer_rows(tmp_path):
     from leavehub.pipeline.feeds import load_feed
-    from leavehub.pipeline.outbound import _source_frames, build_frame
+    from leavehub.pipeline.outbound import build_frame, source_frames
     from leavehub.store import PiiCipher, Store
     from sandbox.summit_population import load_population, summit_population
 
@@ -31,7 +31,7 @@ def test_pushed_down_reads_build_the_same_834_frame_from_fewer_rows(tmp_path):
     feed = load_feed("summit_mutual.enrollment_full")
     try:
         everything = {e: store.current(e, decrypt_pii=True) for e in feed.mapper.required_entities}
-        pushed = _source_frames(feed, store, DAY, None)
+        pushed = source_frames(feed, store, DAY, None)
         assert len(pushed["enrollment"]) == len(everything["enrollment"]) - 1, "the medical plan is not read"
         assert len(pushed["leave_period"]) == len(everything["leave_period"]) - 1, "the leave that ended is not"
         expected = feed.mapper.apply(everything, business_date=DAY)
