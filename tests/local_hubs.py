@@ -108,6 +108,27 @@ def local_hub(request: pytest.FixtureRequest, tmp_path: Path,
     yield LocalHub(home=home, mappings=mappings, db_url=url, env={**os.environ, **env})
 
 
+def add_vendor(hub: LocalHub, vendor: str, *, inbound_dir: str | None = None, outbound_dir: str | None = None
+               ) -> LocalHub:
+    """Copy ``mappings/<vendor>`` into the hub's mappings root. With folders, its file transport becomes local
+    folders under the hub's exchange (``inbound_dir``: what the hub picks up, ``outbound_dir``: where it puts),
+    without OpenPGP; without them (an API vendor) it is copied as it is."""
+    target = hub.mappings / vendor
+    shutil.copytree(REPO_ROOT / "mappings" / vendor, target)
+    if inbound_dir is not None or outbound_dir is not None:
+        config = local_vendor_yaml(REPO_ROOT / "mappings" / vendor / "vendor.yaml")
+        config["transport"] = {"type": "local", "inbound_dir": inbound_dir or "outbound",
+                               "outbound_dir": outbound_dir or "inbound", "archive_dir": "archive"}
+        (target / "vendor.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return hub
+
+
+def with_ledgerpay(hub: LocalHub) -> LocalHub:
+    """``hub`` plus LedgerPay on local folders: its calendar and register picked up from ``export``, the pay-data
+    import put in ``import``."""
+    return add_vendor(hub, "ledgerpay", inbound_dir="export", outbound_dir="import")
+
+
 def write_leave(folder: Path, name: str, rows: list[dict[str, str]]) -> Path:
     """``rows`` as a HARBOR_LEAVE CSV named ``name`` in ``folder`` (created if missing), exactly as Harbor
     writes it (RFC 4180, CRLF, header row)."""

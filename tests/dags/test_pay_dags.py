@@ -16,15 +16,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
-from local_hubs import local_hub, local_vendor_yaml  # noqa: F401  (fixture)
+from local_hubs import add_vendor, local_hub, with_ledgerpay  # noqa: F401  (fixture)
 from test_dag_runs import asset_events, run_dag
 
 from leavehub.settings import REPO_ROOT
@@ -69,13 +67,7 @@ def pay_hub(local_hub: Any) -> dict[str, Any]:  # noqa: F811
 
     from leavehub.pipeline.runner import run_feed
 
-    shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", local_hub.mappings / "northwind_hris")
-    target = local_hub.mappings / "ledgerpay"
-    shutil.copytree(REPO_ROOT / "mappings" / "ledgerpay", target)
-    vendor = local_vendor_yaml(REPO_ROOT / "mappings" / "ledgerpay" / "vendor.yaml")
-    vendor["transport"] = {"type": "local", "inbound_dir": "export", "outbound_dir": "import",
-                           "archive_dir": "archive"}
-    (target / "vendor.yaml").write_text(yaml.safe_dump(vendor, sort_keys=False), encoding="utf-8")
+    with_ledgerpay(add_vendor(local_hub, "northwind_hris"))
     now = datetime.now(UTC).replace(microsecond=0)
     near = monday_weeks_ago(2)  # a whole biweekly period ending yesterday-ish; its deadline is tomorrow
     periods = {"past": (near - timedelta(weeks=2), now - timedelta(days=10)),

@@ -9,14 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import yaml
-from local_hubs import LocalHub, local_hub, local_vendor_yaml, pipeline_pg_url
+from local_hubs import LocalHub, add_vendor, local_hub, pipeline_pg_url, with_ledgerpay
 from typer.testing import CliRunner
 
 from leavehub.cli import app
@@ -37,22 +36,13 @@ LEAVE_HEADER = ("CASE_NUMBER,ABSENCE_PERIOD_KEY,EMPLOYEE_ID,LEAVE_REASON,PERIOD_
 REGISTER_HEADER = "CO_CODE,FILE_NO,PAY_PERIOD_START,PAY_PERIOD_END,CHECK_DATE,LINE_TYPE,CODE,HOURS,AMOUNT,BATCH_ID"
 
 
-def _local(hub: LocalHub, vendor: str, transport: dict) -> None:
-    target = hub.mappings / vendor
-    shutil.copytree(REPO_ROOT / "mappings" / vendor, target)
-    config = local_vendor_yaml(REPO_ROOT / "mappings" / vendor / "vendor.yaml")
-    config["transport"] = {"type": "local", **transport}
-    (target / "vendor.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-
-
 @pytest.fixture
 def hub(local_hub: LocalHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> LocalHub:
     """A local hub holding LedgerPay (export in, import out), Summit Mutual (from/to_summit) and Northwind, under
     the domain scenarios' policy with the through-files floor."""
-    _local(local_hub, "ledgerpay", {"inbound_dir": "export", "outbound_dir": "import", "archive_dir": "archive"})
-    _local(local_hub, "summit_mutual", {"inbound_dir": "from_summit", "outbound_dir": "to_summit",
-                                        "archive_dir": "archive"})
-    shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", local_hub.mappings / "northwind_hris")
+    with_ledgerpay(local_hub)
+    add_vendor(local_hub, "summit_mutual", inbound_dir="from_summit", outbound_dir="to_summit")
+    add_vendor(local_hub, "northwind_hris")
     policy = yaml.safe_load((RULES / "domain_scenarios.yaml").read_text(encoding="utf-8"))["policy"]
     policy["versions"][0]["premiums"]["catch_up"]["net_pay_floor"] = THROUGH["1"]["net_pay_floor"]
     path = tmp_path / "policy.yaml"

@@ -16,12 +16,12 @@ import csv
 import io
 import json
 import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
+from local_hubs import add_vendor
 from typer.testing import CliRunner
 
 from leavehub.cli import app
@@ -55,7 +55,7 @@ def worker(worker_id: str, state: str, rate: str, hire: str, nearby: int) -> dic
 
 @pytest.fixture
 def hub(ledgerpay_hub, tmp_path, monkeypatch):
-    shutil.copytree(REPO_ROOT / "mappings" / "northwind_hris", ledgerpay_hub.mappings / "northwind_hris")
+    add_vendor(ledgerpay_hub, "northwind_hris")
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump(yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))["policy"]),
                       encoding="utf-8")
