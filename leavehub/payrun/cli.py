@@ -68,7 +68,9 @@ def pay_preview(company: Company, check_date: CheckDate) -> None:
                       f"rule {line['rule']} | versions {line['rule_version'] or '-'} | "
                       f"{line['explanation'] or ''}",
                       soft_wrap=True, markup=False, highlight=False)
-    console.print(f"{len(plan.lines)} line(s); {plan.status}{': ' + plan.reason if plan.reason else ''}")
+    retro = ("earlier periods re-priced for everyone" if plan.repriced is None else
+             f"earlier periods re-priced for {plan.repriced} employee(s) whose inputs changed since the last batch")
+    console.print(f"{len(plan.lines)} line(s); {retro}; {plan.status}{': ' + plan.reason if plan.reason else ''}")
 
 
 @pay_app.command("run")

@@ -25,7 +25,8 @@ def test_pay_preview_prints_each_line_with_rule_case_period_and_versions(hub):  
     assert "W1 UNPAID_LEAVE_HOURS" not in out and "W1 HOURS UNPAID_LEAVE_HOURS hours 40.00 | case NTN-100" in out
     assert "W1 CANCEL_REGULAR_PAY  amount 1000.00" in out and "UNPAID_LEAVE_HOURS" in out and "NTN-100" in out
     assert "2026-03-02 - 2026-03-15" in out and "policy v" in out
-    assert "2 line(s); REFUSED_DEADLINE: the processing deadline" in out, "today is past March 2026's deadline"
+    assert "2 line(s); earlier periods re-priced for everyone; REFUSED_DEADLINE: the processing deadline" in out, \
+        "nothing was sent before (everyone); today is past March 2026's deadline"
     assert not hub.store.ledger(vendor="ledgerpay", status="SENT"), "a preview sends nothing"
 
 
