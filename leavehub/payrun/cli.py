@@ -69,7 +69,8 @@ def pay_preview(company: Company, check_date: CheckDate) -> None:
                       f"{line['explanation'] or ''}",
                       soft_wrap=True, markup=False, highlight=False)
     retro = ("earlier periods re-priced for everyone" if plan.repriced is None else
-             f"earlier periods re-priced for {plan.repriced} employee(s) whose inputs changed since the last batch")
+             f"earlier periods re-priced for {plan.repriced} employee(s) whose inputs changed since the last "
+             "batch")
     console.print(f"{len(plan.lines)} line(s); {retro}; {plan.status}{': ' + plan.reason if plan.reason else ''}")
 
 
