@@ -436,6 +436,36 @@ def premiums_record(
                   f"{'y' if recorded.entries == 1 else 'ies'}")
 
 
+@premiums_app.command("payment")
+def premiums_payment(
+    employee: Annotated[str, typer.Argument(help="the employee id who paid")],
+    company: Annotated[str, typer.Option("--company", help="payroll company code, e.g. NWD")],
+    plan: Annotated[str, typer.Option("--plan", help="the plan paid for: MEDICAL, DENTAL, VISION, STD, LTD ...")],
+    amount: Annotated[str, typer.Option("--amount", help="what was paid, e.g. 120.00 (0.00 reverses it)")],
+    received: Annotated[str, typer.Option("--received", help="the day the payment came in (YYYY-MM-DD)")],
+    reference: Annotated[str, typer.Option("--reference", help="the check or receipt number: the payment's id")],
+) -> None:
+    """Record a direct premium payment (prepay or pay-as-you-go during unpaid leave): it pays the oldest share
+    still owed, so it stops counting as late, and the carrier's last-premium-paid date moves with it. The same
+    reference again corrects it."""
+    from decimal import Decimal, InvalidOperation
+
+    from leavehub.operations.premium_entries import record_direct_payment
+
+    try:
+        day = _date(received, "--received")
+        assert day is not None
+        try:
+            paid = Decimal(amount)
+        except InvalidOperation:
+            raise ConfigError(f"--amount {amount!r} is not a number like 120.00") from None
+        recorded = record_direct_payment(_read_store(), company, employee, plan.upper(), paid, day, reference)
+    except LeaveHubError as exc:
+        _fail(exc)
+    console.print(f"premium payment {reference} of {employee} ({plan.upper()} {paid:.2f}, received "
+                  f"{day.isoformat()}): {recorded.status}")
+
+
 def _read_store():  # type: ignore[no-untyped-def]
     from leavehub.pipeline.runner import open_store
 

@@ -9,6 +9,10 @@ plan's share per coverage bucket, a Jan 1 split included) and, per employee:
   whose share payroll took is written with 0.00, so a restated register corrects an earlier entry;
 - ``RECOVERED`` (-) / ``REFUND`` (+): the register's ``DED`` lines that came from our pay data (they carry a
   Batch ID) under a code the employee is enrolled with: catch-up collected (or refunded) on that check.
+- ``DEDUCTED`` (0.00): per plan blocked on the check, the last day premiums were paid (the 834's DTP*543).
+
+A direct payment (prepay, pay-as-you-go) is an ``EMPLOYEE_PAYMENT`` (-) entry under its reference
+(``record_direct_payment``, ``leavehub premiums payment``); it moves the paid-through marker too.
 
 Entry ids are derived from what they are (kind, employee, plan, deduction code, coverage bucket or check), so
 recording a check again writes the same records: unchanged content is a duplicate and nothing is posted; a
@@ -25,6 +29,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -35,14 +40,17 @@ import pandas as pd
 import pyarrow as pa
 
 from leavehub.rules.money import scaled_integers
+from leavehub.rules.premium_ledger import COLLECTED
 from leavehub.rules.register import register_deductions
 
-__all__ = ["HUB_VENDOR", "LEDGER_FEED", "LedgerRecord", "premium_entries", "record_premium_ledger",
-           "record_registered_checks"]
+__all__ = ["HUB_VENDOR", "LEDGER_FEED", "PAYMENT_FEED", "LedgerRecord", "premium_entries", "record_direct_payment",
+           "record_premium_ledger", "record_registered_checks"]
 
 HUB_VENDOR = "leavehub"
 LEDGER_FEED = "premium_ledger"
+PAYMENT_FEED = "premium_payments"
 RecordStatus = Literal["APPLIED", "UNCHANGED", "NO_REGISTER"]
+_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,11 @@ def _blocked(arrears: pd.DataFrame, taken: pd.DataFrame) -> pd.DataFrame:
 
 def _paid_through(blocked: pd.DataFrame, earlier: pd.DataFrame, check_date: date) -> pd.DataFrame:
     """Per employee and plan blocked on this check: a ``DEDUCTED`` marker (0.00) dated the last day premiums
-    were paid: the day before the first bucket of the unbroken run of blocked buckets this check continues
-    (earlier checks' ``BLOCKED`` entries above 0.00 extend the run back). Runs are found with a sort and a
+    were paid (DTP*543). That is the day before the first bucket of the unbroken run of blocked buckets this
+    check continues (earlier checks' ``BLOCKED`` entries above 0.00 extend the run back) - or, when what was
+    collected since (direct payments, catch-up, less refunds; filled oldest bucket first, as the premium ledger
+    fills them) pays for buckets of the run, the last day of the last bucket paid. The marker's id names the
+    run's first bucket, so a payment (or its reversal) moves the same marker. Runs are found with a sort and a
     cumulative sum, not a loop."""
     owed = blocked.loc[blocked["amount_cents"].to_numpy(np.int64) > 0]
     if not len(owed):
@@ -108,27 +119,40 @@ def _paid_through(blocked: pd.DataFrame, earlier: pd.DataFrame, check_date: date
     now = pd.DataFrame({k: owed[k].astype(str).to_numpy() for k in keys})
     now["first"] = pd.to_datetime(owed["coverage_start"]).to_numpy()
     now["last"] = pd.to_datetime(owed["coverage_end"]).to_numpy()
+    now["cents"] = owed["amount_cents"].to_numpy(np.int64)
     now["current"] = True
     parts = [now]
+    paid = pd.Series(dtype=np.int64)
     if len(earlier):
-        old = earlier.loc[(earlier["entry_type"].astype(str) == "BLOCKED")
-                          & (scaled_integers(earlier["amount"]) > 0)]
+        kind = earlier["entry_type"].astype(str)
+        old = earlier.loc[(kind == "BLOCKED") & (scaled_integers(earlier["amount"]) > 0)]
         parts.append(pd.DataFrame({**{k: old[k].astype(str).to_numpy() for k in keys},
                                    "first": pd.to_datetime(old["coverage_start"]).to_numpy(),
-                                   "last": pd.to_datetime(old["coverage_end"]).to_numpy(), "current": False}))
+                                   "last": pd.to_datetime(old["coverage_end"]).to_numpy(),
+                                   "cents": scaled_integers(old["amount"]), "current": False}))
+        moved = earlier.loc[kind.isin(COLLECTED).to_numpy()]
+        if len(moved):
+            plan = moved[keys].astype(str).agg("|".join, axis=1).to_numpy()
+            paid = pd.Series(-scaled_integers(moved["amount"]), index=plan).groupby(level=0).sum()
     runs = pd.concat(parts, ignore_index=True).sort_values([*keys, "first", "current"]).drop_duplicates(
         [*keys, "first"], keep="last")
     same = (runs[keys].shift() == runs[keys]).all(axis=1)
     gap = ~same | (runs["first"] != runs["last"].shift() + pd.Timedelta(days=1))
     runs["run"] = gap.cumsum()
-    start = runs.groupby("run")["first"].transform("min")
-    mine = runs.loc[runs["current"]].assign(start=start[runs["current"]]).drop_duplicates(keys)
-    day = (mine["start"] - pd.Timedelta(days=1)).dt.date
+    runs["start"] = runs.groupby("run")["first"].transform("min")
+    plan = runs[keys].agg("|".join, axis=1)
+    covered = runs.groupby(plan.to_numpy())["cents"].cumsum().to_numpy() <= \
+        paid.reindex(plan.to_numpy()).fillna(0).to_numpy(np.int64)
+    runs["through"] = (runs["start"] - pd.Timedelta(days=1)).where(~covered, runs["last"])
+    current = runs.loc[runs["current"]]
+    mine = runs.loc[runs["run"].isin(set(current["run"]))].groupby("run", as_index=False).agg(
+        **{k: (k, "first") for k in keys}, start=("start", "first"), through=("through", "max"))
+    day = mine["through"].dt.date
     return pd.DataFrame({
         **{k: mine[k].to_numpy() for k in keys}, "share": "EMPLOYEE", "entry_type": "DEDUCTED",
         "coverage_start": day.to_numpy(), "coverage_end": day.to_numpy(),
         "plan_year": [d.year for d in day], "amount_cents": 0, "check_date": check_date, "case_number": None,
-        "premium_method": None, "rule_version": None})
+        "premium_method": None, "rule_version": None, "key": [d.isoformat() for d in mine["start"].dt.date]})
 
 
 def _collected(taken: pd.DataFrame, enrollments: pd.DataFrame, window: Any) -> pd.DataFrame:
@@ -158,7 +182,7 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
                     tables: Any = None) -> pd.DataFrame | None:
     """The check's entries as canonical ``premium_ledger_entry`` rows (with ``record_key``), None when its
     register has not arrived. Nothing is written."""
-    from sqlalchemy import and_
+    from sqlalchemy import and_, or_
 
     from leavehub.config.policy import load_policy
     from leavehub.config.rule_tables import load_rule_tables
@@ -176,7 +200,8 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
     taken = register_deductions(register, links)
     blocked = _blocked(priced.arrears, taken)
     entries = versions_table("premium_ledger_entry")
-    earlier = _read(store, "premium_ledger_entry", and_(entries.c.check_date < check_date,
+    earlier = _read(store, "premium_ledger_entry", and_(or_(entries.c.check_date < check_date,
+                                                            entries.c.entry_type == "EMPLOYEE_PAYMENT"),
                                                         entries.c.employee_id.in_(list(set(blocked.get(
                                                             "employee_id", pd.Series(dtype=str)).astype(str)))))) \
         if len(blocked) else pd.DataFrame()
@@ -215,11 +240,13 @@ def _canonical(moves: pd.DataFrame, check_date: date) -> pd.DataFrame:
     n = len(moves)
     kind = moves["entry_type"].astype(str) if n else pd.Series(dtype=str)
     starts = [d.isoformat() for d in pd.to_datetime(moves["coverage_start"]).dt.date] if n else []
-    entry_id = [f"{k}|{e}|{p}|{c}|{s}|{y}" if k == "BLOCKED" else f"{k}|{e}|{p}|{c}|{s}" if k == "DEDUCTED"
-                else f"{k}|{e}|{p}|{c}|{check_date.isoformat()}"
-                for k, e, p, c, s, y in zip(kind, moves.get("employee_id", []), moves.get("plan_type", []),
-                                            moves.get("deduction_code", []), starts, moves.get("plan_year", []),
-                                            strict=True)]
+    # an entry's id says what it is: a bucket's BLOCKED share; a DEDUCTED marker of the run starting on ``key``;
+    # a collection on this check, or a direct payment under its ``key`` (the payment's reference)
+    suffix = [str(k) if isinstance(k, str) else None for k in moves["key"]] if n and "key" in moves else [None] * n
+    entry_id = [f"{k}|{e}|{p}|{c}|{s}|{y}" if k == "BLOCKED" else f"{k}|{e}|{p}|{c}|{x or check_date.isoformat()}"
+                for k, e, p, c, s, y, x in zip(kind, moves.get("employee_id", []), moves.get("plan_type", []),
+                                               moves.get("deduction_code", []), starts, moves.get("plan_year", []),
+                                               suffix, strict=True)]
     values: dict[str, list[Any]] = {
         "entry_id": entry_id,
         "amount": [Decimal(int(c)).scaleb(-2) for c in moves["amount_cents"]] if n else [],
@@ -297,3 +324,62 @@ def record_registered_checks(store: Any, company: str, *, before: date, history:
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
+
+
+def record_direct_payment(store: Any, company: str, employee: str, plan_type: str, amount: Decimal,
+                          received: date, reference: str) -> LedgerRecord:
+    """An employee's direct premium payment (prepay or pay-as-you-go, during unpaid leave) for one plan: an
+    ``EMPLOYEE_PAYMENT`` entry (-amount) under its ``reference`` (a check or receipt number), which the premium
+    ledger applies to the oldest bucket still owed, so the share stops counting as late. The same reference
+    again with the same amount is ``UNCHANGED``; with another amount it corrects the payment (0.00 reverses a
+    bounced one). Then the company's latest registered check is recorded again, so the paid-through marker
+    (DTP*543 of the carrier's 834) moves with the payment. The deduction code comes from the enrollment in force
+    on ``received``; an employee without one is a ``ConfigError``."""
+    from sqlalchemy import and_, func, or_, select
+
+    from leavehub.store import FileArrival, SupersedeRule
+    from leavehub.store.tables import versions_table
+    from schemas.errors import ConfigError, DuplicateInput
+    from schemas.version import SCHEMA_VERSION
+
+    if not _REFERENCE.match(reference):
+        raise ConfigError(f"payment reference {reference!r}: 1-40 letters, digits, '.', '_' or '-'",
+                          key_path="reference")
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ConfigError(f"payment amount {amount}: 0.00 or more, in cents", key_path="amount")
+    e = versions_table("enrollment")
+    enrolled = _read(store, "enrollment", and_(e.c.employee_id == employee, e.c.plan_type == plan_type,
+                                               e.c.effective_from <= received,
+                                               or_(e.c.effective_to.is_(None), e.c.effective_to >= received)))
+    if not len(enrolled) or enrolled["deduction_code"].isna().all():
+        raise ConfigError(f"employee {employee} has no {plan_type} enrollment with a deduction code in force on "
+                          f"{received.isoformat()}", key_path="plan")
+    lp = versions_table("leave_period")
+    leave = _read(store, "leave_period", and_(lp.c.employee_id == employee, lp.c.premium_method.is_not(None),
+                                              lp.c.period_start <= received))
+    method = str(leave.sort_values("period_start")["premium_method"].iloc[-1]) if len(leave) else None
+    moves = pd.DataFrame([{
+        "employee_id": employee, "plan_type": plan_type,
+        "deduction_code": str(enrolled["deduction_code"].dropna().iloc[-1]), "share": "EMPLOYEE",
+        "entry_type": "EMPLOYEE_PAYMENT", "coverage_start": received, "coverage_end": received,
+        "plan_year": received.year, "amount_cents": -int(amount * 100), "check_date": received,
+        "case_number": None, "premium_method": method, "rule_version": None, "key": reference}])
+    frame = _canonical(moves, received)
+    digest = _content_digest(frame, company, received)
+    # dated the day it is recorded, not received: a correction recorded later always supersedes the payment
+    arrival = FileArrival(HUB_VENDOR, PAYMENT_FEED, "inbound", f"premium_payment_{company}_{reference}", None,
+                          digest, digest, None, datetime.now(UTC).date(), "change", SCHEMA_VERSION, None,
+                          len(frame))
+    try:
+        with store.intake(arrival) as intake:
+            intake.stage("premium_ledger_entry", frame, SupersedeRule.FILE_DATE)
+        status: RecordStatus = "APPLIED"
+    except DuplicateInput:
+        status = "UNCHANGED"
+    r = versions_table("payroll_register_line")
+    with store.engine.connect() as connection:
+        latest = connection.execute(select(func.max(r.c.check_date)).where(
+            r.c.payroll_company_code == company, r.c.superseded_at.is_(None))).scalar_one_or_none()
+    if latest is not None:
+        record_premium_ledger(store, company, latest)
+    return LedgerRecord(company, received, status, len(frame))

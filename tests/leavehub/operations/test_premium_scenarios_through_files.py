@@ -362,3 +362,75 @@ def test_a_blocked_deduction_payroll_took_anyway_is_not_arrears_until_a_restated
 
     assert recorded([*ours, ["DED", "MED", "", "120.00", ""]]) == "0.00", "payroll took it: nothing owed"
     assert recorded(ours) == "120.00", "refunded in the restated register: the share is owed again"
+
+
+def test_a_direct_payment_pays_the_oldest_shares_ends_their_lateness_and_moves_the_last_premium_paid_date(
+        hub, tmp_path):
+    """Pay-as-you-go during unpaid FMLA (29 CFR 825.210): E2 owes MEDICAL 120.00 and STD 8.00 per check and
+    mails checks in. Three unpaid checks block both; E2's check CHK-1001 pays 240.00 of MEDICAL, CHK-1002 16.00
+    of STD: the two oldest buckets of each, so only the third (checked Apr 17, 14 days before May 1) is still
+    owed and nothing is 30 days late; Summit's 834 says premiums were paid through Mar 29, the end of the second
+    bucket (the day before the leave, Mar 1, until the payment). A correction of CHK-1002 to 8.00 moves it back
+    to Mar 15. (The fourth bucket, Apr 13 - 26, is due on the May 1 check: owed, not late.)"""
+    periods = THROUGH["1"]["calendar"]
+    post_page(hub, tmp_path, "workers", [worker("E2")])
+    post_page(hub, tmp_path, "benefit_enrollments", [enrollment("E2", "MEDICAL", "MED", "120.00", "480.00"),
+                                                     enrollment("E2", "STD", "STD", "8.00", "8.00", "summit")])
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", calendar_text(periods))
+    feed(hub, "ledgerpay.pay_calendar")
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260225.csv", LEAVE_HEADER + "\n"
+         "NTN-2,PL-2,E2,Care for a Family Member,Continuous,FMLA,Approved,2026-03-02,2026-05-10,2026-02-16,"
+         "2026-02-20,2026-02-27,,,,,N,N,N,Pay As You Go,N,2026-02-25T08:00:00Z\n")
+    feed(hub, "harbor_leave.leave_periods")
+    register(hub, periods[0], [["EARN", "REG", "", "2000.00", ""], ["DED", "MED", "", "120.00", ""],
+                               ["DED", "STD", "", "8.00", ""]], "E2")
+    for period in periods[1:4]:
+        sent = run_pay(hub.open_store(), hub.settings, "NWD", period["check_date"], override_deadline=True)
+        assert sent.status == "SENT", sent.reason
+        register(hub, period, register_lines_for(sent_to_payroll(hub, sent.file_name), sent.batch_id), "E2")
+    recorded = CliRunner().invoke(app, ["premiums", "record", "--company", "NWD", "--check-date",
+                                        "2026-04-17"])
+    assert recorded.exit_code == 0, recorded.output
+    owed = [["MEDICAL", "2026-03-02", 2026, "120.00", "0.00", "0.00", "0.00", "120.00"],
+            ["MEDICAL", "2026-03-16", 2026, "120.00", "0.00", "0.00", "0.00", "120.00"],
+            ["MEDICAL", "2026-03-30", 2026, "120.00", "0.00", "0.00", "0.00", "120.00"],
+            ["MEDICAL", "2026-04-13", 2026, "120.00", "0.00", "0.00", "0.00", "120.00"],
+            ["STD", "2026-03-02", 2026, "8.00", "0.00", "0.00", "0.00", "8.00"],
+            ["STD", "2026-03-16", 2026, "8.00", "0.00", "0.00", "0.00", "8.00"],
+            ["STD", "2026-03-30", 2026, "8.00", "0.00", "0.00", "0.00", "8.00"],
+            ["STD", "2026-04-13", 2026, "8.00", "0.00", "0.00", "0.00", "8.00"]]
+    assert status_rows("E2", date(2026, 5, 1)) == owed
+    assert "30+ days late" in CliRunner().invoke(app, ["premiums", "status", "E2", "--as-of", "2026-05-01"]).output
+    assert_834_member(hub, {"business_date": date(2026, 4, 21), "segments": ["DTP*543*D8*20260301"]})
+
+    for plan, amount, ref in (("MEDICAL", "240.00", "CHK-1001"), ("STD", "16.00", "CHK-1002")):
+        paid = CliRunner().invoke(app, ["premiums", "payment", "E2", "--company", "NWD", "--plan", plan,
+                                        "--amount", amount, "--received", "2026-04-20", "--reference", ref])
+        assert paid.exit_code == 0 and f"{ref} of E2 ({plan} {amount}, received 2026-04-20): APPLIED" \
+            in paid.output, paid.output
+
+    assert status_rows("E2", date(2026, 5, 1)) == [
+        ["MEDICAL", "2026-03-02", 2026, "120.00", "0.00", "120.00", "0.00", "0.00"],
+        ["MEDICAL", "2026-03-16", 2026, "120.00", "0.00", "120.00", "0.00", "0.00"],
+        owed[2], owed[3],
+        ["STD", "2026-03-02", 2026, "8.00", "0.00", "8.00", "0.00", "0.00"],
+        ["STD", "2026-03-16", 2026, "8.00", "0.00", "8.00", "0.00", "0.00"],
+        owed[6], owed[7]]
+    late = CliRunner().invoke(app, ["premiums", "status", "E2", "--as-of", "2026-05-01"])
+    assert late.exit_code == 0 and "30+ days late" not in late.output
+    assert_834_member(hub, {"business_date": date(2026, 4, 22), "segments": ["DTP*543*D8*20260329"]})
+
+    again = CliRunner().invoke(app, ["premiums", "payment", "E2", "--company", "NWD", "--plan", "STD", "--amount",
+                                     "16.00", "--received", "2026-04-20", "--reference", "CHK-1002"])
+    assert again.exit_code == 0 and again.output.rstrip().endswith("UNCHANGED"), again.output
+    corrected = CliRunner().invoke(app, ["premiums", "payment", "E2", "--company", "NWD", "--plan", "STD",
+                                         "--amount", "8.00", "--received", "2026-04-20",
+                                         "--reference", "CHK-1002"])
+    assert corrected.exit_code == 0 and corrected.output.rstrip().endswith("APPLIED"), corrected.output
+    assert status_rows("E2", date(2026, 5, 1))[4:] == [
+        ["STD", "2026-03-02", 2026, "8.00", "0.00", "8.00", "0.00", "0.00"], owed[5], owed[6], owed[7]]
+    assert_834_member(hub, {"business_date": date(2026, 4, 23), "segments": ["DTP*543*D8*20260315"]})
+
+    refused = CliRunner().invoke(app, ["premiums", "payment", "E2", "--company", "NWD", "--plan", "LTD",
+                                       "--amount", "5.00", "--received", "2026-04-20", "--reference", "CHK-1003"])
+    assert refused.exit_code == 1 and "no LTD enrollment" in refused.output, refused.output
