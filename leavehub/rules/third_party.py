@@ -132,17 +132,26 @@ def memo_lines(payments: pd.DataFrame, leave_periods: pd.DataFrame, history: pd.
         versions[rows] = f"{policy.label}; {rule.table_version}"
     taxable = divide(gross * num, den, policy.money_rounding)
     ids, case = pay["employee_id"].astype(str).to_numpy(dtype=object), pay["case_number"].to_numpy(dtype=object)
+    # each payment's lines name it: two weekly payments on one check are two sets of memo lines
+    paid = pd.Series([str(d)[:10] for d in pay["payment_date"].astype(object)])
+    which = (" (" + plan.loc[keep].reset_index(drop=True) + " payment "
+             + (pay["payment_key"].astype(str) + " of " if "payment_key" in pay else "") + paid + ")").to_numpy()
+
+    def said(text: str) -> np.ndarray:
+        return (text + which).astype(object)
+
     blocks = [
         emit(ids, "MEMO", "third_party_sick_pay", amount_cents=taxable, pay_code="THIRD_PARTY_TAXABLE",
              case_number=case, rule_version=versions, keep=taxable != 0,
-             explanation="third-party sick pay, taxable part (employer-paid share of the premiums)"),
+             explanation=said("third-party sick pay, taxable part (employer-paid share of the premiums)")),
         emit(ids, "MEMO", "third_party_sick_pay", amount_cents=gross - taxable, pay_code="THIRD_PARTY_NONTAXABLE",
              case_number=case, rule_version=versions, keep=(gross - taxable) != 0,
-             explanation="third-party sick pay, non-taxable part (W-2 box 12 code J)"),
+             explanation=said("third-party sick pay, non-taxable part (W-2 box 12 code J)")),
     ]
     for code, column, text in _MEMOS:
         if column in pay:
             amount = scaled_integers(pay[column])
             blocks.append(emit(ids, "MEMO", "third_party_sick_pay", amount_cents=amount, pay_code=code,
-                               case_number=case, rule_version=versions, explanation=text, keep=amount != 0))
+                               case_number=case, rule_version=versions, explanation=said(text),
+                               keep=amount != 0))
     return pd.concat(blocks, ignore_index=True)

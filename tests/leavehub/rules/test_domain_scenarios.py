@@ -181,3 +181,6 @@ def test_domain_scenario_12_std_taxable_share_from_three_years_of_premiums_and_s
     assert line_set(priced.lines) == expected_set(s["expect"]["lines"], s["expect"]["period"])
     memo = priced.lines.loc[priced.lines["employee_id"] == "E12W", "rule_version"]
     assert all("WA_PFML@" in v for v in memo)
+    said = priced.lines.loc[priced.lines["employee_id"] == "E12", "explanation"]
+    assert len(said) == 5 and all(v.endswith("(STD payment PAY-12 of 2026-03-16)") for v in said), \
+        "each memo line names the payment it reports (two weekly payments make two sets of lines)"
