@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pg_databases import db_upgrade
 
 from leavehub.settings import REPO_ROOT, Settings
 from leavehub.store.pii import generate_key
@@ -40,7 +41,6 @@ def vendor_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str
                     key_name: str) -> Iterator[VendorExchange]:
     """The hub and an sshd serving ``vendor`` (key pair ``key_name``); the store is disposed afterwards."""
     from leavehub.pipeline.runner import open_store
-    from leavehub.store import Store
     from sandbox.keys import generate_key_pair
     from sandbox.sshd import SshdServer
 
@@ -60,9 +60,7 @@ def vendor_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str
             monkeypatch.setenv(name, value)
         settings = Settings.from_env()
         settings.home.mkdir(parents=True, exist_ok=True)
-        migrating = Store.open(settings.db_url)
-        migrating.migrate()  # what `leavehub db upgrade` does; a run never migrates
-        migrating.dispose()
+        db_upgrade(settings.db_url)  # what `leavehub db upgrade` does; a run never migrates
         store = open_store(settings)
         try:
             yield VendorExchange(sshd, hub_key, vendor_key, settings, store)
