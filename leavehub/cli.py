@@ -32,8 +32,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from leavehub.console import console, err, error
 from leavehub.operations.commands import register as register_operations
 from leavehub.payrun.cli import fmla_app, pay_app
 from leavehub.settings import Settings
@@ -54,12 +56,8 @@ app.add_typer(premiums_app, name="premiums")
 app.add_typer(pay_app, name="pay")
 app.add_typer(fmla_app, name="fmla")
 register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
-console = Console(width=max(Console().width, 140))
-err = Console(stderr=True)
-
-
 def _fail(exc: Exception, code: int = 1) -> None:
-    err.print(f"[bold red]error[/]: {exc}")
+    error("error", exc)
     raise typer.Exit(code)
 
 
@@ -88,7 +86,7 @@ def vendors() -> None:
                           _schedule_text(feed.schedule))
     console.print(table)
     for name, problem in sorted(loaded.errors.items()):
-        err.print(f"[bold red]{name}[/]: {problem}")
+        error(name, problem)
     if loaded.errors:
         raise typer.Exit(1)
 
@@ -122,7 +120,7 @@ def mapping_check(paths: Annotated[list[Path], typer.Argument(help="mapping or v
             console.print(f"[green]ok[/]   {path}")
         except ConfigError as exc:
             failed += 1
-            err.print(f"[red]FAIL[/] {exc}")
+            err.print("[red]FAIL[/]", escape(str(exc)))
     if failed:
         raise typer.Exit(1)
 
@@ -562,7 +560,7 @@ def _load_plugins() -> None:
         try:
             app.add_typer(ep.load(), name=ep.name)
         except Exception as exc:
-            err.print(f"[yellow]plugin {ep.name} not loaded[/]: {exc}")
+            error(f"plugin {ep.name} not loaded", exc, style="yellow")
 
 
 def main() -> None:

@@ -24,9 +24,9 @@ from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from leavehub.console import console, error
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 
@@ -37,8 +37,6 @@ EXIT_FOUND = 3
 
 quarantine_app = typer.Typer(help="Files held in quarantine: list, read the report, release.",
                              no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +48,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _fail(exc: Exception, code: int = 1) -> NoReturn:
-    err.print(f"[bold red]error[/]: {exc}")
+    error("error", exc)
     raise typer.Exit(code)
 
 
@@ -136,8 +134,8 @@ def quarantine_release(
         send_alert(Alert("release_failed", held.feed, None, f"{held.file} rejected again on release "
                          f"({result.errors} error(s))", {"file": held.file, "errors": result.errors,
                                                           "new_quarantine_id": new_id}), settings=settings)
-        err.print(f"[red]rejected again[/]: {held.file} ({result.errors} error(s)); new quarantine entry "
-                  f"{result.ledger_id or new_id}")
+        error("rejected again", f"{held.file} ({result.errors} error(s)); new quarantine entry "
+              f"{result.ledger_id or new_id}", style="red")
         raise typer.Exit(EXIT_REJECTED)
     counts = ", ".join(f"{k}={v}" for k, v in (result.records or {}).items())
     console.print(f"{result.outcome}: {held.file} {counts}".rstrip() + f"; archived to {result.archived_to}")
@@ -222,7 +220,7 @@ def check_arrivals_command(
     except (LeaveHubError, ValueError) as exc:
         _fail(exc)
     for name, problem in sorted(vendors.errors.items()):
-        err.print(f"[yellow]{name} not checked[/]: {problem}")
+        error(f"{name} not checked", problem, style="yellow")
     table = Table("feed", "business date", "deadline", "expected", title=f"{len(missing)} newly missing file(s)")
     for m in missing:
         table.add_row(m.feed_id, m.business_date.isoformat(), m.deadline.isoformat(), m.expected_name)

@@ -15,8 +15,8 @@ from datetime import date
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from leavehub.console import console, error
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 
@@ -25,8 +25,6 @@ __all__ = ["fmla_app", "pay_app"]
 pay_app = typer.Typer(help="Pay during leave: preview and send a pay period's LedgerPay pay data.",
                       no_args_is_help=True)
 fmla_app = typer.Typer(help="FMLA eligibility and balances from the store.", no_args_is_help=True)
-console = Console(width=max(Console().width, 160))
-err = Console(stderr=True)
 
 Company = Annotated[str, typer.Option("--company", help="payroll company code, e.g. NWD")]
 CheckDate = Annotated[str, typer.Option("--check-date", help="check date YYYY-MM-DD")]
@@ -36,7 +34,7 @@ def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        err.print(f"[bold red]error[/]: {option} {text!r} is not YYYY-MM-DD")
+        error("error", f"{option} {text!r} is not YYYY-MM-DD")
         raise typer.Exit(1) from None
 
 
@@ -56,7 +54,7 @@ def pay_preview(company: Company, check_date: CheckDate) -> None:
         store, settings = _store()
         plan = plan_pay_run(store, settings, company, _day(check_date, "--check-date"))
     except LeaveHubError as exc:
-        err.print(f"[bold red]error[/]: {exc}")
+        error("error", exc)
         raise typer.Exit(1) from None
     console.print(f"{company} check {plan.check_date} (period {plan.period_start} - {plan.period_end}); "
                   f"batch {plan.batch_id or '-'} {plan.action or ''}; deadline {plan.deadline}", soft_wrap=True)
@@ -87,7 +85,7 @@ def pay_run(company: Company, check_date: CheckDate,
         outcome = run_pay(store, settings, company, _day(check_date, "--check-date"),
                           override_deadline=override_deadline)
     except LeaveHubError as exc:
-        err.print(f"[bold red]error[/]: {exc}")
+        error("error", exc)
         raise typer.Exit(1) from None
     console.print(f"{outcome.status} batch {outcome.batch_id or '-'} {outcome.file_name} "
                   f"({outcome.lines} line(s)){': ' + outcome.reason if outcome.reason else ''}")
@@ -111,7 +109,7 @@ def fmla_balance(employee: Annotated[str, typer.Argument(metavar="EMPLOYEE")],
         store, _ = _store()
         _print(balance_on(store, employee, _day(on, "--on") if on else date.today()))
     except LeaveHubError as exc:
-        err.print(f"[bold red]error[/]: {exc}")
+        error("error", exc)
         raise typer.Exit(1) from None
 
 
@@ -125,7 +123,7 @@ def fmla_eligibility(employee: Annotated[str, typer.Argument(metavar="EMPLOYEE")
         store, _ = _store()
         facts = eligibility_on(store, employee, _day(on, "--on"))
     except (LeaveHubError, ConfigError) as exc:
-        err.print(f"[bold red]error[/]: {exc}")
+        error("error", exc)
         raise typer.Exit(1) from None
     verdicts = {True: "ELIGIBLE", False: "NOT ELIGIBLE", None: "UNKNOWN (hours worked not known)"}
     verdict = verdicts[facts["eligible"]]

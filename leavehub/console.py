@@ -1,0 +1,24 @@
+"""The command line's two consoles, shared by every command group (``leavehub.cli``, ``leavehub.payrun.cli``,
+``leavehub.operations.commands``).
+
+- ``console`` (stdout): results, at least 160 columns wide, so a line per record or a table row stays one line
+  when the output goes to a file or a pipe (a terminal wider than that is used whole);
+- ``err`` (stderr): errors, never hard-wrapped (a message naming a long path stays one line to grep);
+  ``error`` prints one with its text escaped, so brackets in a message (a mapping's ``[{source: X}]``) are
+  shown, not read as rich markup.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+__all__ = ["console", "err", "error"]
+
+console = Console(width=max(Console().width, 160))
+err = Console(stderr=True, soft_wrap=True)
+
+
+def error(label: str, message: object, style: str = "bold red") -> None:
+    """``label: message`` on stderr, the label styled, the message as it is."""
+    err.print(f"[{style}]{escape(label)}[/]: {escape(str(message))}")
