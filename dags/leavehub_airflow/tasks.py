@@ -353,7 +353,8 @@ class PayRunOperator(BaseOperator):
     ahead and at most ``lead_days`` away (``leavehub.payrun.run.run_due``), or for param ``check_date``.
 
     Each check date's outcome is a value: SENT, UNCHANGED (already sent, nothing changed), NOTHING_TO_PAY,
-    REFUSED_PROCESSED (payroll processed it: the change rides a later check as retro lines) - all succeed; only
+    REFUSED_PROCESSED (payroll processed it: the change rides a later check as retro lines), REFUSED_LATER_CHECK
+    (a later check's batch already went out, diffed against this one) - all succeed; only
     an error fails the task. The summary (no PII) goes to XCom.
     """
 

@@ -94,9 +94,9 @@ class PayBook:
         self.engine = store.engine
 
     def batches(self, company: str | None = None, check_date: date | str | None = None, *,
-                before: date | None = None, lines: bool = True, lines_of: Any = None,
+                before: date | None = None, after: date | None = None, lines: bool = True, lines_of: Any = None,
                 rules: tuple[str, ...] = ()) -> list[PayBatch]:
-        """The batches (of ``company``, of one check date or before one, when given), oldest first. With
+        """The batches (of ``company``, of one check date, or before or after one, when given), oldest first. With
         ``lines_of`` (a select of employee ids, or a list), only those employees' lines are loaded, and the lines
         of the ``rules`` named; receivables are always loaded whole."""
         b = PAY_BATCH.c
@@ -107,6 +107,8 @@ class PayBook:
             query = query.where(b.check_date == _day(check_date))
         if before is not None:
             query = query.where(b.check_date < before)
+        if after is not None:
+            query = query.where(b.check_date > after)
         with self.engine.connect() as connection:
             heads = connection.execute(query.order_by(b.check_date, b.batch_id)).mappings().all()
             ids = [h["batch_id"] for h in heads]

@@ -10,7 +10,9 @@
                     same lines, so the retro diff of everybody else would be empty: it is not computed
     pay book: nothing built yet -> NEW; built, not sent -> the same Batch ID again; sent and unchanged -> nothing;
               sent, changed, not processed -> REPLACE under the same Batch ID; processed (the register carries
-              the Batch ID) and changed -> refused (corrections go on a later check as retro lines)
+              the Batch ID) and changed -> refused (corrections go on a later check as retro lines); changed
+              after a LATER check's batch went out -> refused too (that batch's retro lines were diffed against
+              this one as sent: a REPLACE would pay the change twice)
     -> PR<CO>EPI_<BATCHID>.csv -> encrypt + sign -> put under a temporary name, then rename -> ledger SENT
 
 A batch never goes out after the period's processing deadline unless the caller passes ``override_deadline``.
@@ -60,7 +62,8 @@ __all__ = ["PayRunOutcome", "PayRunPlan", "deliver_batch", "effective_batches", 
            "plan_pay_run", "run_due", "run_pay"]
 
 VENDOR = "ledgerpay"
-Status = Literal["SENT", "UNCHANGED", "NOTHING_TO_PAY", "REFUSED_DEADLINE", "REFUSED_PROCESSED"]
+Status = Literal["SENT", "UNCHANGED", "NOTHING_TO_PAY", "REFUSED_DEADLINE", "REFUSED_PROCESSED",
+                 "REFUSED_LATER_CHECK"]
 _DATES = ("pay_period_start", "pay_period_end", "check_date", "original_period_start", "original_period_end")
 
 
@@ -279,6 +282,13 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
         return PayRunPlan(**base, batch_id=previous.batch_id, action=None, status="REFUSED_PROCESSED",
                           reason=f"payroll processed batch {previous.batch_id}; the change goes on a later check "
                                  "as retro lines")
+    later = [b for b in book.batches(company, after=check_date, lines=False) if b.status != "BUILT"] \
+        if previous is not None and previous.status != "BUILT" else []
+    if later:  # its retro lines were diffed against this batch as sent: replacing it now would pay twice
+        return PayRunPlan(**base, batch_id=previous.batch_id, action=None, status="REFUSED_LATER_CHECK",
+                          reason=f"batch {later[0].batch_id} of the later check {later[0].check_date} already "
+                                 f"went out, priced against batch {previous.batch_id} as sent; the change goes on "
+                                 "the next check as retro lines")
     if previous is None:
         batch_id, action = book.next_batch_id(company, check_date), "NEW"
     elif previous.status == "BUILT":

@@ -225,3 +225,19 @@ def test_retro_reprices_only_the_people_whose_inputs_changed_since_the_last_batc
                                                     rules_digest="0" * 64))
     assert plan_pay_run(hub.store, hub.settings, "NWD", NEXT_CHECK, now=BEFORE_NEXT).repriced is None, \
         "priced with other rules: everyone"
+
+
+def test_a_sent_batch_is_never_replaced_once_a_later_checks_batch_went_out(hub):
+    """The later check's retro lines were diffed against this batch as sent: replacing it too would pay the
+    change twice. The change waits for the next check, as retro lines."""
+    run_pay(hub.store, hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    assert run_pay(hub.store, hub.settings, "NWD", NEXT_CHECK, now=BEFORE_DEADLINE).status == "SENT"
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260307.csv",
+         LEAVE_HEADER + "\n" + leave_row("2026-03-11", "2026-03-31", "2026-03-07T08:00:00Z") + "\n")
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+
+    refused = run_pay(hub.store, hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+
+    assert (refused.status, refused.batch_id) == ("REFUSED_LATER_CHECK", "NWD2026032001")
+    assert "NWD2026040301" in refused.reason and not (hub.settings.local_exchange_dir / "ledgerpay" / "import" /
+                                                       "PRNWDEPI_NWD2026032001.csv").read_text().count("REPLACE")
