@@ -159,3 +159,23 @@ def test_two_entities_staged_from_one_file_rule_is_checked_per_entity(store: Sto
             intake.stage("leave_period", leave_periods({"record_key": "P2", "decision": "PENDING",
                                                         "updated_at": stamp(1)}), "append_only")
     assert decisions(store) == {"P1": "PENDING"}
+
+
+@pytest.mark.postgres
+def test_a_bulk_merge_leaves_postgres_statistics_a_planner_can_use(postgres_store: Store) -> None:
+    """A query planned right after a big load must not see the table as empty (autovacuum analyses it a minute
+    or more later): a merge of 1,000+ versions analyses the table in its own transaction; a small one does not."""
+    from sqlalchemy import text
+
+    def estimate() -> float:
+        with postgres_store.engine.connect() as connection:
+            return connection.execute(text("SELECT reltuples FROM pg_class "
+                                           "WHERE oid = 'leave_period_versions'::regclass")).scalar_one()
+
+    before = estimate()
+    apply(postgres_store, "small", leave_periods(*({"record_key": f"S{i}", "decision": "PENDING",
+                                                    "updated_at": stamp(1)} for i in range(20))))
+    assert estimate() == before, "20 versions: autovacuum's business (under its own threshold of 50)"
+    apply(postgres_store, "bulk", leave_periods(*({"record_key": f"P{i}", "decision": "PENDING",
+                                                   "updated_at": stamp(1)} for i in range(2_000))))
+    assert estimate() == 2_020
