@@ -271,8 +271,9 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
                                                        policy)
     blocks.append(block_lines)
     at_work = ids[~touched & (pay > 0)]
+    net = premiums.expected_net(inputs.net_pay, pd.Series(pay, index=idx)) if len(inputs.net_pay) else None
     catch_lines, recovered = premiums.catch_up(inputs.premium_ledger, inputs.enrollments, at_work, window, policy,
-                                               inputs.net_pay if len(inputs.net_pay) else None)
+                                               net)
     blocks.append(catch_lines)
     blocks.append(overpayments.recovery_lines(inputs.receivables, pd.Series(gross, index=idx), window, policy))
     frame = gather(blocks, window)

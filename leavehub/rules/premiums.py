@@ -12,16 +12,18 @@ regular deduction against the cap), and reports the ``RECOVERED`` movements.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from leavehub.config.policy import PayPolicy
 from leavehub.rules.lines import emit
 from leavehub.rules.money import EPOCH, day_number, days_column, divide, scaled_integers
 from leavehub.rules.schedule import PayWindow
 
-__all__ = ["ARREARS_COLUMNS", "REVOCABLE", "blocked_deductions", "catch_up", "coverage_buckets"]
+__all__ = ["ARREARS_COLUMNS", "REVOCABLE", "blocked_deductions", "catch_up", "coverage_buckets", "expected_net"]
 
 ARREARS_COLUMNS = ("employee_id", "plan_type", "deduction_code", "share", "entry_type", "coverage_start",
                    "coverage_end", "plan_year", "amount_cents", "check_date", "case_number", "premium_method",
@@ -102,12 +104,30 @@ def blocked_deductions(enrollments: pd.DataFrame, leave_periods: pd.DataFrame, u
     return lines, arrears.loc[keep_arrears, list(ARREARS_COLUMNS)].reset_index(drop=True)
 
 
+def expected_net(net_pay: pd.DataFrame, check_gross: pd.Series) -> pd.DataFrame:
+    """The net a check being built is expected to pay (payroll computes it only when it runs): the net of the
+    employee's latest paid check in the register (``net_pay``, ``gross_pay``), less whatever this check's gross
+    (``check_gross``: employee id -> cents) falls short of that check's. A dollar of gross lost is taken as a
+    dollar of net lost - taxes and percentage deductions fall with pay, so the real net is never lower - and a
+    raise is not counted on; so catch-up keeps a check back at lower pay above the floor too."""
+    if not len(net_pay) or "gross_pay" not in net_pay:
+        return net_pay
+    ids = net_pay["employee_id"].astype(str)
+    now = check_gross.groupby(level=0).last().reindex(ids).to_numpy(dtype=float)
+    gross = scaled_integers(net_pay["gross_pay"]).astype(float)
+    short = np.where(np.isnan(now), 0, np.maximum(gross - now, 0)).astype(np.int64)
+    cents = scaled_integers(net_pay["net_pay"]) - short
+    return pd.DataFrame({"employee_id": ids.to_numpy(dtype=object),
+                         "net_pay": pd.array([Decimal(int(c)).scaleb(-2) for c in cents],
+                                             dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
+
+
 def catch_up(ledger: pd.DataFrame, enrollments: pd.DataFrame, paid: np.ndarray, window: PayWindow,
              policy: PayPolicy, net_pay: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Catch-up deductions for ``paid`` employees (at work, paid this check) with outstanding arrears, and
     refunds (negative adjustments, outside the cap) where a plan's ledger shows more collected than owed.
 
-    ``net_pay`` (``employee_id, net_pay``: the net of the employee's latest payroll register check) keeps the
+    ``net_pay`` (``employee_id, net_pay``: the net this check is expected to have, ``expected_net``) keeps the
     check's net at or above ``catch_up.net_pay_floor``: plans are caught up in plan order until the room above
     the floor is used. With a floor above zero and no known net, nothing is caught up (the floor cannot be
     proven); with a zero floor the cap alone applies.

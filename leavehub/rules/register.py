@@ -53,11 +53,13 @@ def register_deductions(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataF
 
 
 def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: date) -> pd.DataFrame:
-    """``employee_id, net_pay`` (exact decimals): the net of each employee's latest check dated before
-    ``before`` whose earnings were above zero; employees with no such check are absent (net unknown)."""
+    """``employee_id, net_pay, gross_pay`` (exact decimals): the net and the earnings of each employee's latest
+    check dated before ``before`` whose earnings were above zero; employees with no such check are absent (net
+    unknown)."""
     lines = _with_employees(register, links)
     empty = pd.DataFrame({"employee_id": pd.Series(dtype=object),
-                          "net_pay": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
+                          "net_pay": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2))),
+                          "gross_pay": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
     if not len(lines):
         return empty
     day = days_column(lines["check_date"])
@@ -75,7 +77,8 @@ def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: dat
                                                                                               keep="last")
     if not len(paid):
         return empty
-    values = [Decimal(int(c)).scaleb(-2) for c in paid["net"]]
+    money = pd.ArrowDtype(pa.decimal128(14, 2))
     return pd.DataFrame({"employee_id": paid["employee_id"].to_numpy(dtype=object),
-                         "net_pay": pd.array(values, dtype=pd.ArrowDtype(pa.decimal128(14, 2)))}
+                         "net_pay": pd.array([Decimal(int(c)).scaleb(-2) for c in paid["net"]], dtype=money),
+                         "gross_pay": pd.array([Decimal(int(c)).scaleb(-2) for c in paid["earn"]], dtype=money)}
                         ).reset_index(drop=True)

@@ -153,9 +153,11 @@ def _back_at_work(net: list[dict] | None, floor: str, ledger_cents: int):
              "share": "EMPLOYEE", "entry_type": "BLOCKED", "coverage_start": date(2026, 3, 2),
              "coverage_end": date(2026, 3, 15), "plan_year": 2026, "amount": Decimal(ledger_cents) / 100,
              "recorded_at": RECORDED}
-    net_frame = pd.DataFrame(net or [], columns=["employee_id", "net_pay"])
-    net_frame["net_pay"] = pd.Series([Decimal(n["net_pay"]) for n in net or []], dtype=pd.ArrowDtype(
-        pa.decimal128(14, 2)))
+    columns = ["employee_id", "net_pay", *(["gross_pay"] if any("gross_pay" in n for n in net or []) else [])]
+    net_frame = pd.DataFrame(net or [], columns=columns)
+    for name in columns[1:]:
+        net_frame[name] = pd.Series([Decimal(n[name]) for n in net or []], dtype=pd.ArrowDtype(
+            pa.decimal128(14, 2)))
     data = dataclasses.replace(inputs("1"), premium_ledger=canonical_frame("premium_ledger_entry", [entry]),
                                net_pay=net_frame)
     p = calendar(s["calendar"]).iloc[3]
@@ -174,6 +176,15 @@ def test_catch_up_never_takes_net_pay_below_the_floor_and_refunds_are_negative_a
     assert _back_at_work(None, "980.00", 360_00) == ([], [])
     # no floor: the cap alone
     assert _back_at_work(None, "0.00", 360_00) == (["60.00"], [["RECOVERED", -60_00]])
+    # the last paid check earned $2,500.00 and this one $2,000.00 (E1's biweekly pay): its net is taken as
+    # $500.00 lower, so $1,500.00 net leaves the same $20.00 above the floor, and $1,000.00 leaves nothing
+    assert _back_at_work([{"employee_id": "E1", "net_pay": "1500.00", "gross_pay": "2500.00"}], "980.00",
+                         360_00) == (["20.00"], [["RECOVERED", -20_00]])
+    assert _back_at_work([{"employee_id": "E1", "net_pay": "1000.00", "gross_pay": "2500.00"}], "980.00",
+                         360_00) == ([], [])
+    # a raise is not counted on: earned $1,500.00 then, $1,000.00 net: still only $20.00
+    assert _back_at_work([{"employee_id": "E1", "net_pay": "1000.00", "gross_pay": "1500.00"}], "980.00",
+                         360_00) == (["20.00"], [["RECOVERED", -20_00]])
     # $30 more collected than owed: paid back as a negative adjustment, whatever the cap and floor
     assert _back_at_work([{"employee_id": "E1", "net_pay": "500.00"}], "980.00", -30_00) == (
         ["-30.00"], [["REFUND", 30_00]])
