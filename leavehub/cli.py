@@ -227,6 +227,8 @@ def run(
     on: Annotated[str | None, typer.Option("--date", help="business date YYYY-MM-DD (default: today)")] = None,
     file: Annotated[list[Path] | None, typer.Option("--file", help="inbound file(s); default: the vendor's inbox")]
     = None,
+    whole: Annotated[bool, typer.Option("--whole", help="an API pull asks for everything, not only what "
+                                                        "changed since the last pull ({last_pull})")] = False,
 ) -> None:
     """Run one exchange: post inbound files or build and send an outbound file.
 
@@ -238,7 +240,7 @@ def run(
 
     try:
         outcome = run_feed(feed_id, business_date=_date(on), files=file or None, console=console,
-                           settings=Settings.from_env())
+                           settings=Settings.from_env(), whole=whole)
     except LeaveHubError as exc:
         _fail(exc)
     console.print(outcome.summary())

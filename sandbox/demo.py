@@ -5,9 +5,10 @@ Starts the simulators (sshd for Harbor Leave's SFTP, the Northwind HRIS API), ge
 ``dag.test()`` (Airflow on SQLite, every task in this one driver process): pull the HRIS (workers, hours worked,
 PTO balances, enrollments), send Harbor the eligibility census (encrypted and signed, over SFTP), and post
 Harbor's leave periods, absences and benefit payments (verified before parsing). A second pass shows
-idempotency: nothing new is posted or sent (the pulls are DUPLICATEs, Harbor's folder is empty, the census for
-the day is ALREADY_SENT). Then one pay period runs (``sandbox/pay_demo.py``): LedgerPay's calendar in, the pay-data
-import out to the payroll simulator, its register back, and three employees' lines with their explanations.
+idempotency: nothing new is posted or sent (the pulls are DUPLICATEs - the workers pull asks only for what changed
+since the last one and finds nothing new - Harbor's folder is empty, the census for the day is ALREADY_SENT).
+Then one pay period runs (``sandbox/pay_demo.py``): LedgerPay's calendar in, the pay-data import out to the
+payroll simulator, its register back, and three employees' lines with their explanations.
 ``--direct`` runs the same feeds without Airflow (``run_feed`` in order).
 
 Everything lives under ``var/demo``: ``airflow/`` is the demo's own AIRFLOW_HOME (SQLite, migrated on the first
@@ -278,12 +279,14 @@ def _direct_runner(settings: Settings, business_date: date) -> Runner:
 
 
 def _posted_or_sent(settings: Settings) -> set[int]:
-    """Ledger ids of every row that posted, sent or rejected something (DUPLICATE rows change no state)."""
+    """Ledger ids of every row that posted, sent or rejected something: DUPLICATE rows change no state, nor do
+    APPLIED rows that wrote no version (a pull of what changed since the last one, all of it unchanged)."""
     from leavehub.pipeline.runner import open_store
 
     store = open_store(settings)
     try:
-        return {e.id for e in store.ledger() if e.status != "DUPLICATE"}
+        return {e.id for e in store.ledger()
+                if e.status != "DUPLICATE" and not (e.status == "APPLIED" and e.records_applied == 0)}
     finally:
         store.dispose()
 

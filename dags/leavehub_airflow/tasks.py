@@ -250,9 +250,10 @@ def receive_task(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Inbound: take every file waiting for ``feed_id`` through the whole pipeline, in this one task.
 
     Each file is all or nothing on its own; a rejected file is quarantined (and alerted by the run) and the
-    others still post. Then: any file rejected -> RejectedInput (fail, no retry, no second alert); nothing new
-    applied -> skipped (no asset event, so feeds scheduled on this one do not run for nothing); else the asset
-    event carries the latest business date posted.
+    others still post. Then: any file rejected -> RejectedInput (fail, no retry, no second alert); nothing new in
+    the store (duplicates, or files and pulls whose records were all unchanged) -> skipped (no asset event, so
+    feeds scheduled on this one do not run for nothing); else the asset event carries the latest business date
+    posted.
     """
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -268,10 +269,11 @@ def receive_task(feed_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     if rejected:
         raise RejectedInput(f"{len(rejected)} of {len(outcome.receipts)} file(s) rejected and quarantined: "
                             f"{', '.join(name[:80] for name in rejected)}")
-    applied = outcome.applied
-    if not applied:
-        raise AirflowSkipException(f"{feed_id}: no new files ({len(outcome.receipts)} duplicate(s))")
-    posted = max((r.business_date for r in applied if r.business_date), default=business_date)
+    changed = outcome.changed
+    if not changed:  # duplicates, or pulls whose records were all unchanged (a delta pull with nothing new)
+        raise AirflowSkipException(f"{feed_id}: nothing new ({counts.get('DUPLICATE', 0)} duplicate(s), "
+                                   f"{counts.get('APPLIED', 0)} applied without a change)")
+    posted = max((r.business_date for r in changed if r.business_date), default=business_date)
     summary = {"feed": feed_id, "business_date": posted.isoformat(), "files": counts}
     _publish(context, feed_id, summary)
     return summary

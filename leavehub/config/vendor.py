@@ -219,12 +219,57 @@ Schedule = Annotated[
 ]
 
 
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_BUSINESS_DATE = re.compile(r"^\s*business_date\s*(?:([+-])\s*(\d{1,4})\s*d)?\s*$")
+PLACEHOLDERS = "{business_date}, {business_date - 35d}, {business_date + 1d} or {last_pull}"
+
+
 class Endpoint(_Section):
-    """One API endpoint of an http feed, read with GET (a write-back names its own endpoint in code)."""
+    """One API endpoint of an http feed, read with GET (a write-back names its own endpoint in code).
+
+    A param's text may hold placeholders, filled in per pull: ``{business_date}`` (ISO date), the business
+    date moved by whole days (``{business_date - 35d}``), and ``{last_pull}``: when the last pull of this feed
+    that the store took (APPLIED or DUPLICATE) started, less ``overlap_minutes``, as ISO 8601 UTC - so
+    ``updated_since: "{last_pull}"`` asks only for what changed since. A param holding ``{last_pull}`` is left
+    out when there is no such pull yet (the first pull is whole) and when a run asks for a whole pull.
+    """
 
     path: NonEmpty = Field(pattern=r"^/")
     pagination: Pagination | None = None
     params: dict[str, str | int | bool] = Field(default_factory=dict)
+    overlap_minutes: Annotated[int, Field(ge=0, le=10_080)] = Field(
+        60, description="how much earlier than the last pull's start {last_pull} reaches back (clock skew, "
+                        "records committed while it ran)")
+
+    @field_validator("params")
+    @classmethod
+    def _known_placeholders(cls, params: dict[str, str | int | bool]) -> dict[str, str | int | bool]:
+        for name, value in params.items():
+            for expr in _PLACEHOLDER.findall(value) if isinstance(value, str) else ():
+                if expr.strip() != "last_pull" and not _BUSINESS_DATE.match(expr):
+                    raise ValueError(f"param {name}: unknown placeholder {{{expr}}}; use {PLACEHOLDERS}")
+        return params
+
+    @property
+    def uses_last_pull(self) -> bool:
+        return any(isinstance(v, str) and "{last_pull}" in v.replace(" ", "") for v in self.params.values())
+
+    def resolve_params(self, business_date: date, last_pull: datetime | None) -> dict[str, str | int | bool]:
+        """The params of one pull, placeholders filled in (see the class doc)."""
+        since = None if last_pull is None else (last_pull - timedelta(minutes=self.overlap_minutes)).astimezone(
+            ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def fill(match: re.Match[str]) -> str:
+            expr = match.group(1)
+            if expr.strip() == "last_pull":
+                return str(since)
+            sign, days = _BUSINESS_DATE.match(expr).groups()  # type: ignore[union-attr]  # validated
+            moved = int(days or 0) * (-1 if sign == "-" else 1)
+            return (business_date + timedelta(days=moved)).isoformat()
+
+        return {name: _PLACEHOLDER.sub(fill, value) if isinstance(value, str) else value
+                for name, value in self.params.items()
+                if not (since is None and isinstance(value, str) and "{last_pull}" in value.replace(" ", ""))}
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

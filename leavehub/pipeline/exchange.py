@@ -163,21 +163,17 @@ class ApiPull:
 
 
 @contextlib.contextmanager
-def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date) -> Iterator[ApiPull]:
+def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date,
+             last_pull: datetime | None = None) -> Iterator[ApiPull]:
     """Open the pull of the feed's endpoint, following the pagination vendor.yaml declares; pages are fetched
-    only as the reader asks for them (one page in flight). Transport trouble (``TransientError``) goes up."""
+    only as the reader asks for them (one page in flight). Its params' placeholders are filled in from
+    ``business_date`` and ``last_pull`` (``Endpoint.resolve_params``). Transport trouble (``TransientError``)
+    goes up."""
     endpoint = feed.spec.endpoint
-    params = {k: _param(v, business_date) for k, v in endpoint.params.items()}
+    params = endpoint.resolve_params(business_date, last_pull)
     name = f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{datetime.now(UTC):%H%M%S}.jsonl"
     pull = ApiPull(name, client.iter_pages(endpoint.path, params=params, pagination=endpoint.pagination), staging)
     try:
         yield pull
     finally:
         pull.close()
-
-
-def _param(value: Any, business_date: date) -> Any:
-    """Endpoint params may name the business date: ``{business_date}``."""
-    if isinstance(value, str) and "{business_date}" in value:
-        return value.replace("{business_date}", business_date.isoformat())
-    return value

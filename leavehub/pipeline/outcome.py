@@ -88,6 +88,14 @@ class Receipt:
     def rejected(self) -> bool:
         return self.status == "REJECTED"
 
+    @property
+    def changed(self) -> bool:
+        """APPLIED and it wrote a version or closed one: the store holds something new. A file or pull whose
+        records were all unchanged or stale is APPLIED (it is on record) but changed nothing."""
+        return self.status == "APPLIED" and any(
+            counts.get("applied", 0) + counts.get("tie_applied", 0) + counts.get("closed", 0)
+            for counts in self.record_outcomes.values())
+
     def describe_outcomes(self) -> str:
         """``leave_period: applied 3, tie_applied 1, unchanged 2`` (zero counts left out)."""
         parts = []
@@ -120,6 +128,11 @@ class RunOutcome:
     @property
     def applied(self) -> list[Receipt]:
         return [r for r in self.receipts if r.status == "APPLIED"]
+
+    @property
+    def changed(self) -> list[Receipt]:
+        """The receipts that brought something new into the store (``Receipt.changed``)."""
+        return [r for r in self.receipts if r.changed]
 
     def summary(self) -> str:
         if self.sent:

@@ -31,7 +31,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +57,7 @@ from leavehub.pipeline.outcome import Receipt, RunOutcome
 from leavehub.settings import Settings
 from schemas.errors import ConfigError
 
-__all__ = ["RunOutcome", "open_store", "run_feed", "today"]
+__all__ = ["RunOutcome", "last_pull", "open_store", "run_feed", "today"]
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,9 @@ def _private_sqlite_files(url: Any) -> None:
 
 def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Path] | None = None,
              console: Any = None, settings: Settings | None = None, store: Any = None,
-             connections: ConnectionResolver | None = None) -> RunOutcome:
+             connections: ConnectionResolver | None = None, whole: bool = False) -> RunOutcome:
     """Run ``VENDOR.FEED`` once. ``files`` posts given local files instead of fetching from the vendor.
+    ``whole``: an API pull leaves out the params that ask for changes since the last pull (``{last_pull}``).
 
     A given file whose name does not match the feed's file pattern carries no business date: then
     ``business_date`` is required (ConfigError otherwise), so nothing is silently dated today.
@@ -126,7 +127,7 @@ def run_feed(feed_id: str, *, business_date: date | None = None, files: list[Pat
         for path in files:
             outcome.receipts.append(_post(feed, Path(path), store, business_date, connections, console))
     elif feed.vendor.transport.type == "http":
-        outcome.receipts.append(_pull_and_post(feed, store, bday, connections))
+        outcome.receipts.append(_pull_and_post(feed, store, bday, connections, whole=whole))
     else:
         _fetch_and_post(feed, store, business_date, connections, console, outcome)
     _alert_rejections(outcome, settings)
@@ -218,19 +219,29 @@ def inbox(feed: FeedPlan, names: list[str], outcome: RunOutcome | None = None) -
 
 
 def _pull_and_post(feed: FeedPlan, store: Any, business_date: date,
-                   connections: ConnectionResolver | None) -> Receipt:
+                   connections: ConnectionResolver | None, *, whole: bool = False) -> Receipt:
     """One pull of the feed's endpoint, its pages read as records straight into the intake (or quarantined)."""
     from connectors.staging import StagingArea
 
+    last = None if whole or not feed.spec.endpoint.uses_last_pull else last_pull(store, feed)
     with contextlib.closing(open_api_client(feed, connections)) as client, \
             StagingArea(base_dir=work_dir(feed)) as staging, \
-            pull_api(feed, client, staging, business_date=business_date) as pull:
+            pull_api(feed, client, staging, business_date=business_date, last_pull=last) as pull:
         return receive_pull(feed, pull, store=store, business_date=business_date)
+
+
+def last_pull(store: Any, feed: FeedPlan) -> datetime | None:
+    """When the last pull of ``feed`` that the store took (APPLIED, or DUPLICATE: its content was applied
+    before) started: what ``{last_pull}`` asks the vendor for changes since. A rejected pull does not count, so
+    the next one asks again from the one before it."""
+    taken = [entry.received_at for status in ("APPLIED", "DUPLICATE")
+             for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status, limit=1)]
+    newest = max(taken, default=None)
+    return newest if newest is None or newest.tzinfo else newest.replace(tzinfo=UTC)
 
 
 def today(settings: Settings) -> date:
     """Today in the employer's time zone: the default business date of a run."""
-    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo(str(settings.employer.time_zone))).date()

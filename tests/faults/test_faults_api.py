@@ -57,10 +57,10 @@ def hub(tmp_path: Path, hris: HrisSimulator) -> dict[str, str]:
             "PYTHONPATH": str(REPO_ROOT), "COLUMNS": "200"}
 
 
-def _run(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-c", "from leavehub.cli import main; main()", "run",
-                           "northwind_hris.workers", "--date", "2026-11-20"], capture_output=True, text=True,
-                          env=env, timeout=240, check=False)
+                           "northwind_hris.workers", "--date", "2026-11-20", *options], capture_output=True,
+                          text=True, env=env, timeout=240, check=False)
 
 
 def _ledger(env: dict[str, str]) -> list:
@@ -121,7 +121,7 @@ def _canonical_sha256(records: list[dict]) -> str:
 def test_a_pull_streams_into_the_store_and_the_same_content_again_is_a_duplicate(
         hub: dict[str, str], hris: HrisSimulator) -> None:
     assert _run(hub).returncode == 0
-    assert _run(hub).returncode == 0
+    assert _run(hub, "--whole").returncode == 0  # everyone again, not only what changed since the first pull
     rows = sorted(_ledger(hub), key=lambda r: r.id)
     assert [r.status for r in rows] == ["APPLIED", "DUPLICATE"] and rows[1].duplicate_of == rows[0].id
     served = [json.loads(line) for line in (hris.data_dir / "workers.jsonl").read_text().splitlines()]
@@ -159,3 +159,23 @@ def test_a_pull_with_a_bad_value_on_its_first_page_is_quarantined_whole(
         records = [json.loads(line) for line in kept.read().splitlines()]
     assert len(records) == WORKERS and records[0]["birth_date"] == "1990-02-31"
     assert rows[0].sha256_received == report["sha256_received"] == _canonical_sha256(records)
+
+
+def test_a_later_pull_asks_only_for_the_workers_changed_since_the_last_pull_the_store_took(
+        hub: dict[str, str], hris: HrisSimulator) -> None:
+    """``updated_since: "{last_pull}"``: the first pull is whole; the next asks for what changed since the first
+    one started, less the hour of overlap - nobody here (every worker was last updated in November)."""
+    from datetime import UTC, datetime, timedelta
+
+    assert _run(hub).returncode == 0
+    first = _ledger(hub)[0]
+    assert _run(hub).returncode == 0
+    rows = sorted(_ledger(hub), key=lambda r: r.id)
+    assert [r.status for r in rows] == ["APPLIED", "APPLIED"]
+    assert rows[0].outcomes["employee"]["applied"] == WORKERS
+    assert rows[1].records_read == 0, "nobody changed since: an empty pull, still on record (the 07:00 check)"
+    since = (first.received_at.replace(tzinfo=first.received_at.tzinfo or UTC) - timedelta(hours=1))
+    asked = [line for line in hris.log_text().splitlines() if "GET /v1/workers" in line]
+    assert "updated_since" not in asked[0] and "updated_since=..." in asked[-1], asked
+    served = [json.loads(line) for line in (hris.data_dir / "workers.jsonl").read_text().splitlines()]
+    assert all(datetime.fromisoformat(w["updated_at"].replace("Z", "+00:00")) < since for w in served)

@@ -275,3 +275,23 @@ def test_a_snapshot_scope_must_name_fields_of_the_feeds_entity(tmp_path):
     with pytest.raises(ConfigError) as caught:
         check_vendor_plans(folder)
     assert caught.value.key_path == "feeds.payroll_register.supersede.scope" and "company" in str(caught.value)
+
+
+def test_endpoint_params_fill_in_the_business_date_moved_by_days_and_the_last_pull_less_the_overlap() -> None:
+    from datetime import UTC, date, datetime
+
+    from pydantic import ValidationError
+
+    from leavehub.config.vendor import Endpoint
+
+    endpoint = Endpoint(path="/v1/workers", overlap_minutes=90, params={
+        "updated_since": "{last_pull}", "from": "{business_date - 35d}", "to": "{ business_date }",
+        "until": "{business_date + 1d}T00:00:00Z", "page_size": 500})
+    day, last = date(2026, 3, 1), datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
+    assert endpoint.uses_last_pull
+    assert endpoint.resolve_params(day, last) == {
+        "updated_since": "2026-03-02T04:00:00Z", "from": "2026-01-25", "to": "2026-03-01",
+        "until": "2026-03-02T00:00:00Z", "page_size": 500}
+    assert "updated_since" not in endpoint.resolve_params(day, None), "no pull taken yet: ask for everyone"
+    with pytest.raises(ValidationError, match=r"param since: unknown placeholder \{yesterday\}"):
+        Endpoint(path="/v1/workers", params={"since": "{yesterday}"})
