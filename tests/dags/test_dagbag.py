@@ -474,10 +474,13 @@ def fake_run(airflow_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Si
     yield state
 
 
-def _receipt(status: str, day: date | None) -> Any:
+def _receipt(status: str, day: date | None, written: int = 1) -> Any:
+    """A receipt; an APPLIED one wrote ``written`` versions (0: every record unchanged)."""
     from leavehub.pipeline.outcome import Receipt
 
-    return Receipt(feed="harbor_leave.leave_periods", file=f"F_{status}", status=status, business_date=day)
+    outcomes = {"leave_period": {"applied": written, "unchanged": 3}} if status == "APPLIED" else {}
+    return Receipt(feed="harbor_leave.leave_periods", file=f"F_{status}", status=status, business_date=day,
+                   record_outcomes=outcomes)
 
 
 def test_receive_publishes_latest_business_date_posted(fake_run: SimpleNamespace) -> None:
@@ -489,6 +492,20 @@ def test_receive_publishes_latest_business_date_posted(fake_run: SimpleNamespace
     assert fake_run.calls == [("harbor_leave.leave_periods", date(2026, 3, 1))]  # 06:30 UTC = Mar 1 in LA
     assert summary["business_date"] == "2026-03-01"
     assert fake_run.outlets.by_name["harbor_leave.leave_periods"].extra["business_date"] == "2026-03-01"
+
+
+def test_receive_skips_when_nothing_new_reached_the_store(fake_run: SimpleNamespace) -> None:
+    """Duplicates and files whose records were all unchanged publish no asset event: the feeds scheduled on this
+    one do not run for nothing."""
+    from airflow.sdk.exceptions import AirflowSkipException
+    from leavehub_airflow.tasks import receive_task
+
+    fake_run.receipts = [_receipt("APPLIED", date(2026, 3, 1), written=0),
+                         _receipt("DUPLICATE", date(2026, 2, 27))]
+    with pytest.raises(AirflowSkipException,
+                       match=r"nothing new \(1 duplicate\(s\), 1 applied without a change\)"):
+        receive_task("harbor_leave.leave_periods", fake_run.context)
+    assert fake_run.outlets.by_name == {}
 
 
 def test_receive_fails_without_retry_when_a_file_is_rejected(fake_run: SimpleNamespace) -> None:
