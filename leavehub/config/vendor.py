@@ -220,18 +220,20 @@ Schedule = Annotated[
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_BUSINESS_DATE = re.compile(r"^\s*business_date\s*(?:([+-])\s*(\d{1,4})\s*d)?\s*$")
-PLACEHOLDERS = "{business_date}, {business_date - 35d}, {business_date + 1d} or {last_pull}"
+_DAYS = re.compile(r"^\s*(business_date|last_pull_date)\s*(?:([+-])\s*(\d{1,4})\s*d)?\s*$")
+PLACEHOLDERS = "{business_date}, {business_date - 35d}, {last_pull} or {last_pull_date - 35d}"
 
 
 class Endpoint(_Section):
     """One API endpoint of an http feed, read with GET (a write-back names its own endpoint in code).
 
     A param's text may hold placeholders, filled in per pull: ``{business_date}`` (ISO date), the business
-    date moved by whole days (``{business_date - 35d}``), and ``{last_pull}``: when the last pull of this feed
-    that the store took (APPLIED or DUPLICATE) started, less ``overlap_minutes``, as ISO 8601 UTC - so
-    ``updated_since: "{last_pull}"`` asks only for what changed since. A param holding ``{last_pull}`` is left
-    out when there is no such pull yet (the first pull is whole) and when a run asks for a whole pull.
+    date moved by whole days (``{business_date - 35d}``), ``{last_pull}``: when the last pull of this feed that
+    the store took (APPLIED or DUPLICATE) started, less ``overlap_minutes``, as ISO 8601 UTC - so
+    ``updated_since: "{last_pull}"`` asks only for what changed since - and ``{last_pull_date - 35d}``: that
+    moment's UTC date moved by whole days (for an API that filters by date, re-reading a correction window). A
+    param holding a ``last_pull`` placeholder is left out when there is no such pull yet (the first pull is
+    whole) and when a run asks for a whole pull.
     """
 
     path: NonEmpty = Field(pattern=r"^/")
@@ -246,30 +248,35 @@ class Endpoint(_Section):
     def _known_placeholders(cls, params: dict[str, str | int | bool]) -> dict[str, str | int | bool]:
         for name, value in params.items():
             for expr in _PLACEHOLDER.findall(value) if isinstance(value, str) else ():
-                if expr.strip() != "last_pull" and not _BUSINESS_DATE.match(expr):
+                if expr.strip() != "last_pull" and not _DAYS.match(expr):
                     raise ValueError(f"param {name}: unknown placeholder {{{expr}}}; use {PLACEHOLDERS}")
         return params
 
     @property
     def uses_last_pull(self) -> bool:
-        return any(isinstance(v, str) and "{last_pull}" in v.replace(" ", "") for v in self.params.values())
+        return any(_needs_last_pull(v) for v in self.params.values())
 
     def resolve_params(self, business_date: date, last_pull: datetime | None) -> dict[str, str | int | bool]:
         """The params of one pull, placeholders filled in (see the class doc)."""
         since = None if last_pull is None else (last_pull - timedelta(minutes=self.overlap_minutes)).astimezone(
-            ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+            ZoneInfo("UTC"))
 
         def fill(match: re.Match[str]) -> str:
             expr = match.group(1)
             if expr.strip() == "last_pull":
-                return str(since)
-            sign, days = _BUSINESS_DATE.match(expr).groups()  # type: ignore[union-attr]  # validated
-            moved = int(days or 0) * (-1 if sign == "-" else 1)
-            return (business_date + timedelta(days=moved)).isoformat()
+                return since.strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[union-attr]  # left out when None
+            base, sign, days = _DAYS.match(expr).groups()  # type: ignore[union-attr]  # validated
+            day = business_date if base == "business_date" else since.date()  # type: ignore[union-attr]
+            return (day + timedelta(days=int(days or 0) * (-1 if sign == "-" else 1))).isoformat()
 
         return {name: _PLACEHOLDER.sub(fill, value) if isinstance(value, str) else value
-                for name, value in self.params.items()
-                if not (since is None and isinstance(value, str) and "{last_pull}" in value.replace(" ", ""))}
+                for name, value in self.params.items() if since is not None or not _needs_last_pull(value)}
+
+
+def _needs_last_pull(value: object) -> bool:
+    """A param value with a ``{last_pull}`` or ``{last_pull_date ...}`` placeholder."""
+    return isinstance(value, str) and any(expr.strip().startswith("last_pull")
+                                          for expr in _PLACEHOLDER.findall(value))
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

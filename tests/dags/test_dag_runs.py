@@ -320,9 +320,10 @@ def test_rerunning_the_same_dag_runs_changes_no_state(first_pass: Hub) -> None:
     assert [e for e in after.ledger if e.id in known] == before.ledger
     added = [e for e in after.ledger if e.id not in known]
     assert {e.feed for e in added} == set(HRIS_FEEDS)  # each HRIS pull is on record ...
-    # ... as the same content again, or (workers: only what changed since the last pull) with nothing new
+    # ... as the same content again, or (workers, hours: only what changed since the last pull) with nothing new
     assert all((e.status == "DUPLICATE" and e.duplicate_of in known)
-               or (e.status == "APPLIED" and e.feed == "workers" and e.records_applied == 0) for e in added), added
+               or (e.status == "APPLIED" and e.feed in ("workers", "hours_worked") and e.records_applied == 0)
+               for e in added), added
     assert remote_files(first_pass.stack) == remote_before
     new_events = [e for e in asset_events() if e not in events_before]
     assert [(uri, dag) for uri, dag, _, _ in new_events] == [

@@ -286,12 +286,13 @@ def test_endpoint_params_fill_in_the_business_date_moved_by_days_and_the_last_pu
 
     endpoint = Endpoint(path="/v1/workers", overlap_minutes=90, params={
         "updated_since": "{last_pull}", "from": "{business_date - 35d}", "to": "{ business_date }",
-        "until": "{business_date + 1d}T00:00:00Z", "page_size": 500})
+        "until": "{business_date + 1d}T00:00:00Z", "changed_from": "{last_pull_date - 35d}", "page_size": 500})
     day, last = date(2026, 3, 1), datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
     assert endpoint.uses_last_pull
     assert endpoint.resolve_params(day, last) == {
         "updated_since": "2026-03-02T04:00:00Z", "from": "2026-01-25", "to": "2026-03-01",
-        "until": "2026-03-02T00:00:00Z", "page_size": 500}
-    assert "updated_since" not in endpoint.resolve_params(day, None), "no pull taken yet: ask for everyone"
+        "until": "2026-03-02T00:00:00Z", "changed_from": "2026-01-26", "page_size": 500}
+    first = endpoint.resolve_params(day, None)
+    assert "updated_since" not in first and "changed_from" not in first, "no pull taken yet: ask for everything"
     with pytest.raises(ValidationError, match=r"param since: unknown placeholder \{yesterday\}"):
         Endpoint(path="/v1/workers", params={"since": "{yesterday}"})
