@@ -205,6 +205,7 @@ def _airflow_runner(business_date: date) -> Runner:
     # Library deprecations Airflow raises at every dag.test() (its bundle walk, its in-process API client) are
     # noise in a demo; set here, after Airflow has initialised (it installs its own warning handling).
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     bag = BundleDagBag(dag_folder=DAGS, bundle_path=DAGS, bundle_name="dags-folder")
     if bag.import_errors:
         raise RuntimeError(f"the DAG folder does not parse: {bag.import_errors}")
