@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from leavehub.settings import Settings
 from schemas.errors import ConfigError, RejectedInput
 
 __all__ = ["ApiPull", "ConnectionResolver", "connection_from", "local_folder", "open_api_client",
-           "open_file_transport", "pickup_glob", "pull_api", "resolve_connection"]
+           "open_file_transport", "pickup_glob", "pull_api", "pull_name", "pull_started", "resolve_connection"]
 
 ConnectionResolver = Callable[[str], Any]
 
@@ -162,6 +163,23 @@ class ApiPull:
         return self._staging.reader(self.name)
 
 
+PULL_STARTED = re.compile(r"\.(\d{8}T\d{6}Z)\.jsonl$")
+
+
+def pull_name(feed: FeedPlan, business_date: date, started: datetime) -> str:
+    """``<vendor>.<feed>.<YYYYMMDD business date>.<YYYYMMDDTHHMMSSZ start>.jsonl``: the pull's name in the ledger
+    and the quarantine; the start in it is when the pull began, even when the pull is applied later (a release
+    from quarantine), which ``{last_pull}`` must go by."""
+    stamp = started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{stamp}.jsonl"
+
+
+def pull_started(name: str) -> datetime | None:
+    """When the pull named ``name`` (``pull_name``) began; None for another name."""
+    found = PULL_STARTED.search(name)
+    return datetime.strptime(found.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) if found else None
+
+
 @contextlib.contextmanager
 def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date,
              last_pull: datetime | None = None) -> Iterator[ApiPull]:
@@ -171,7 +189,7 @@ def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date,
     goes up."""
     endpoint = feed.spec.endpoint
     params = endpoint.resolve_params(business_date, last_pull)
-    name = f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{datetime.now(UTC):%H%M%S}.jsonl"
+    name = pull_name(feed, business_date, datetime.now(UTC))
     pull = ApiPull(name, client.iter_pages(endpoint.path, params=params, pagination=endpoint.pagination), staging)
     try:
         yield pull

@@ -42,6 +42,7 @@ from leavehub.pipeline.exchange import (
     open_file_transport,
     pickup_glob,
     pull_api,
+    pull_started,
 )
 from leavehub.pipeline.feeds import FeedPlan, load_feed
 from leavehub.pipeline.inbound import (
@@ -233,11 +234,20 @@ def _pull_and_post(feed: FeedPlan, store: Any, business_date: date,
 def last_pull(store: Any, feed: FeedPlan) -> datetime | None:
     """When the last pull of ``feed`` that the store took (APPLIED, or DUPLICATE: its content was applied
     before) started: what ``{last_pull}`` asks the vendor for changes since. A rejected pull does not count, so
-    the next one asks again from the one before it."""
-    taken = [entry.received_at for status in ("APPLIED", "DUPLICATE")
-             for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status, limit=1)]
-    newest = max(taken, default=None)
-    return newest if newest is None or newest.tzinfo else newest.replace(tzinfo=UTC)
+    the next one asks again from the one before it; released from quarantine later, it counts from when it
+    began, not from its release."""
+    taken = [pull_started(entry.file_name) or _aware(entry.received_at) for status in ("APPLIED", "DUPLICATE")
+             for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status, limit=LOOK_BACK)]
+    return max(taken, default=None)
+
+
+LOOK_BACK = 20
+"""Ledger rows per status ``last_pull`` reads: a pull released from quarantine is recorded when it is released,
+so the newest row is not always the latest start; its name says when it began (``exchange.pull_name``)."""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def today(settings: Settings) -> date:

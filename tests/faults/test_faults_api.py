@@ -179,3 +179,22 @@ def test_a_later_pull_asks_only_for_the_workers_changed_since_the_last_pull_the_
     assert "updated_since" not in asked[0] and "updated_since=..." in asked[-1], asked
     served = [json.loads(line) for line in (hris.data_dir / "workers.jsonl").read_text().splitlines()]
     assert all(datetime.fromisoformat(w["updated_at"].replace("Z", "+00:00")) < since for w in served)
+
+
+def test_last_pull_goes_by_when_a_pull_began_not_when_a_release_applied_it() -> None:
+    """A pull rejected at 05:00 and released from quarantine at 15:00 was taken at 05:00: the next pull must
+    ask for changes since the 06:00 pull that followed it, not since the release."""
+    from datetime import UTC, date, datetime
+    from types import SimpleNamespace
+
+    from leavehub.pipeline.exchange import pull_name
+    from leavehub.pipeline.runner import last_pull
+
+    feed = SimpleNamespace(vendor=SimpleNamespace(vendor="northwind_hris"), name="workers")
+    at = {hour: datetime(2026, 11, 20, hour, tzinfo=UTC) for hour in (5, 6, 15)}
+    rows = [SimpleNamespace(file_name=pull_name(feed, date(2026, 11, 20), at[5]), received_at=at[15]),
+            SimpleNamespace(file_name=pull_name(feed, date(2026, 11, 20), at[6]), received_at=at[6])]
+    store = SimpleNamespace(ledger=lambda status, **_: rows if status == "APPLIED" else [])
+
+    assert rows[0].file_name == "northwind_hris.workers.20261120.20261120T050000Z.jsonl"
+    assert last_pull(store, feed) == at[6]
