@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from leavehub.console import console, err, error
+from leavehub.console import console, err, error, fail
 from leavehub.operations.commands import register as register_operations
 from leavehub.payrun.cli import fmla_app, pay_app
 from leavehub.settings import Settings
@@ -56,9 +56,6 @@ app.add_typer(premiums_app, name="premiums")
 app.add_typer(pay_app, name="pay")
 app.add_typer(fmla_app, name="fmla")
 register_operations(app)  # quarantine list/show/release, reprocess, backfill, check-arrivals
-def _fail(exc: Exception, code: int = 1) -> None:
-    error("error", exc)
-    raise typer.Exit(code)
 
 
 @app.callback()
@@ -150,7 +147,7 @@ def mapping_preview(
     try:
         result = preview_file(feed_id, sample, rows=rows, business_date=_date(on))
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     records = {entity: _masked_records(entity, frame.head(rows)) for entity, frame in result.frames.items()}
     errors = [e.as_dict() for e in result.errors]
     if fmt is PreviewFormat.json:
@@ -242,7 +239,7 @@ def run(
         outcome = run_feed(feed_id, business_date=_date(on), files=file or None, console=console,
                            settings=Settings.from_env(), whole=whole)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(outcome.summary())
     if not outcome.ok:
         raise typer.Exit(2)
@@ -272,7 +269,7 @@ def reconcile(
                                    weeks=employer.reconciliation.scorecard_weeks,
                                    mappings_root=settings.mappings_root)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(f"{files.exceptions} exception(s), ${files.amount_cents / 100:,.2f} at stake")
     console.print(f"workbook: {files.workbook}")
     console.print(f"html:     {files.html}")
@@ -286,7 +283,7 @@ def db_upgrade() -> None:
     try:
         store = open_store(Settings.from_env(), upgrade=True)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(f"store schema at {store.schema_revisions()[1]}")
 
 
@@ -298,7 +295,7 @@ def db_check() -> None:
     try:
         open_store(Settings.from_env())
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print("store schema is current")
 
 
@@ -333,7 +330,7 @@ def show(
         day = _date(valid_on, "--valid-on")
         frame = show_frame(_read_store(), entity, key=key, as_of=instant, valid_on=day)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     _print_frame(frame, fmt, f"{entity}: {len(frame)} record(s)")
 
 
@@ -349,9 +346,9 @@ def history(
     try:
         frame = history_frame(_read_store(), entity, key)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     if frame.empty:
-        _fail(LookupError(f"no {entity} record with key {key!r} (see `leavehub show {entity}`)"))
+        fail(LookupError(f"no {entity} record with key {key!r} (see `leavehub show {entity}`)"))
     _print_frame(frame, fmt, f"{entity} {key}: {len(frame)} version(s)")
 
 
@@ -371,7 +368,7 @@ def premiums_status(
         day = _date(as_of, "--as-of") or datetime.now(UTC).date()
         ledger, late = premium_status(_read_store(), employee, as_of=day)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     if fmt != "table":
         _print_frame(ledger, fmt, "premium ledger")
         return
@@ -401,7 +398,7 @@ def premiums_after_leave(
     try:
         owed, cobra = after_leave(_read_store(), company, employee)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     if fmt == "json":  # one document: both lists
         both = {"employer_share": owed.to_dict("records"), "cobra_events": cobra.to_dict("records")}
         typer.echo(json.dumps(both, default=str, indent=1))
@@ -431,7 +428,7 @@ def premiums_record(
         assert day is not None
         recorded = record_premium_ledger(_read_store(), company, day)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(f"premium ledger {company} {day.isoformat()}: {recorded.status}, {recorded.entries} entr"
                   f"{'y' if recorded.entries == 1 else 'ies'}")
 
@@ -461,7 +458,7 @@ def premiums_payment(
             raise ConfigError(f"--amount {amount!r} is not a number like 120.00") from None
         recorded = record_direct_payment(_read_store(), company, employee, plan.upper(), paid, day, reference)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(f"premium payment {reference} of {employee} ({plan.upper()} {paid:.2f}, received "
                   f"{day.isoformat()}): {recorded.status}")
 
@@ -490,7 +487,7 @@ def _print_frame(frame: object, fmt: str, title: str) -> None:
     try:
         sys.stdout.write(render_text(frame, fmt))  # type: ignore[arg-type]
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @archive_app.command("list")
@@ -501,7 +498,7 @@ def archive_list(vendor: Annotated[str | None, typer.Option(help="only this vend
     try:
         kept = archived_files(Settings.from_env(), vendor)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     table = Table("vendor", "file", "sealed bytes", "archived at", title=f"{len(kept)} archived file(s)")
     for k in kept:
         table.add_row(k.vendor, k.name, str(k.size), k.archived_at.isoformat(timespec="seconds"))
@@ -523,7 +520,7 @@ def archive_open(
     from leavehub.operations.archive import open_archived, open_kept
 
     if (path is None) == (vendor is None or name is None):
-        _fail(ConfigError("give VENDOR NAME, or --path FILE"))
+        fail(ConfigError("give VENDOR NAME, or --path FILE"))
     try:
         settings = Settings.from_env()
         if path is not None:
@@ -544,7 +541,7 @@ def archive_open(
     except (LeaveHubError, LookupError, FileExistsError) as exc:
         if out is not None and not isinstance(exc, FileExistsError):
             out.unlink(missing_ok=True)
-        _fail(exc)
+        fail(exc)
 
 
 def _date(text: str | None, option: str = "--date") -> date | None:
@@ -553,7 +550,7 @@ def _date(text: str | None, option: str = "--date") -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(ConfigError(f"{option} {text!r} is not YYYY-MM-DD"))
+        fail(ConfigError(f"{option} {text!r} is not YYYY-MM-DD"))
     return None
 
 

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from leavehub.console import console, error
+from leavehub.console import console, error, fail
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 
@@ -47,16 +47,11 @@ def register(app: typer.Typer) -> None:
     app.command("check-arrivals")(check_arrivals_command)
 
 
-def _fail(exc: Exception, code: int = 1) -> NoReturn:
-    error("error", exc)
-    raise typer.Exit(code)
-
-
 def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(ConfigError(f"{option} {text!r} is not YYYY-MM-DD"))
+        fail(ConfigError(f"{option} {text!r} is not YYYY-MM-DD"))
 
 
 def _store(settings: Settings) -> Any:
@@ -95,7 +90,7 @@ def quarantine_show(
     try:
         held = find_entry(Settings.from_env().quarantine_dir, entry_id)
     except LookupError as exc:
-        _fail(exc)
+        fail(exc)
     report = held.report()
     errors = report.pop("errors", [])
     for key in sorted(report):
@@ -128,7 +123,7 @@ def quarantine_release(
         held = find_entry(settings.quarantine_dir, entry_id)
         result = release(held, reprocess=reprocess, settings=settings)
     except (LookupError, LeaveHubError) as exc:
-        _fail(exc)
+        fail(exc)
     if result.outcome == "rejected":
         new_id = result.new_entry.name if result.new_entry else "?"
         send_alert(Alert("release_failed", held.feed, None, f"{held.file} rejected again on release "
@@ -161,7 +156,7 @@ def reprocess(
         outcome = run_feed(feed_id, business_date=_day(on, "--date") if on else None, files=list(file),
                            settings=settings, console=console)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     console.print(outcome.summary())  # run_feed has alerted every rejected file
     if not outcome.ok:
         raise typer.Exit(EXIT_REJECTED)
@@ -179,7 +174,7 @@ def backfill_command(
     try:
         result = backfill(feed_id, _day(start, "--from"), _day(end, "--to"), settings=settings)
     except LeaveHubError as exc:
-        _fail(exc)
+        fail(exc)
     table = Table("business date", "status", "detail",
                   title=f"backfill {result.feed} {result.start}..{result.end}")
     for d in result.days:
@@ -218,7 +213,7 @@ def check_arrivals_command(
         gaps = check_sequences(store, vendors, instant, settings=settings) if sequence else []
         unanswered = check_acknowledgements(store, vendors, instant, settings=settings)
     except (LeaveHubError, ValueError) as exc:
-        _fail(exc)
+        fail(exc)
     for name, problem in sorted(vendors.errors.items()):
         error(f"{name} not checked", problem, style="yellow")
     table = Table("feed", "business date", "deadline", "expected", title=f"{len(missing)} newly missing file(s)")

@@ -325,7 +325,6 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-
 def record_direct_payment(store: Any, company: str, employee: str, plan_type: str, amount: Decimal,
                           received: date, reference: str) -> LedgerRecord:
     """An employee's direct premium payment (prepay or pay-as-you-go, during unpaid leave) for one plan: an

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from leavehub.console import console, error
+from leavehub.console import console, fail
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, LeaveHubError
 
@@ -34,8 +34,7 @@ def _day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        error("error", f"{option} {text!r} is not YYYY-MM-DD")
-        raise typer.Exit(1) from None
+        fail(f"{option} {text!r} is not YYYY-MM-DD")
 
 
 def _store():  # type: ignore[no-untyped-def]
@@ -54,8 +53,7 @@ def pay_preview(company: Company, check_date: CheckDate) -> None:
         store, settings = _store()
         plan = plan_pay_run(store, settings, company, _day(check_date, "--check-date"))
     except LeaveHubError as exc:
-        error("error", exc)
-        raise typer.Exit(1) from None
+        fail(exc)
     console.print(f"{company} check {plan.check_date} (period {plan.period_start} - {plan.period_end}); "
                   f"batch {plan.batch_id or '-'} {plan.action or ''}; deadline {plan.deadline}", soft_wrap=True)
     for line in plan.lines:
@@ -85,8 +83,7 @@ def pay_run(company: Company, check_date: CheckDate,
         outcome = run_pay(store, settings, company, _day(check_date, "--check-date"),
                           override_deadline=override_deadline)
     except LeaveHubError as exc:
-        error("error", exc)
-        raise typer.Exit(1) from None
+        fail(exc)
     console.print(f"{outcome.status} batch {outcome.batch_id or '-'} {outcome.file_name} "
                   f"({outcome.lines} line(s)){': ' + outcome.reason if outcome.reason else ''}")
     if outcome.status.startswith("REFUSED"):
@@ -109,8 +106,7 @@ def fmla_balance(employee: Annotated[str, typer.Argument(metavar="EMPLOYEE")],
         store, _ = _store()
         _print(balance_on(store, employee, _day(on, "--on") if on else date.today()))
     except LeaveHubError as exc:
-        error("error", exc)
-        raise typer.Exit(1) from None
+        fail(exc)
 
 
 @fmla_app.command("eligibility")
@@ -123,8 +119,7 @@ def fmla_eligibility(employee: Annotated[str, typer.Argument(metavar="EMPLOYEE")
         store, _ = _store()
         facts = eligibility_on(store, employee, _day(on, "--on"))
     except (LeaveHubError, ConfigError) as exc:
-        error("error", exc)
-        raise typer.Exit(1) from None
+        fail(exc)
     verdicts = {True: "ELIGIBLE", False: "NOT ELIGIBLE", None: "UNKNOWN (hours worked not known)"}
     verdict = verdicts[facts["eligible"]]
     console.print(f"{employee} on {facts['on']}: {verdict}"

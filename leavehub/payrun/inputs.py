@@ -24,16 +24,16 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, func, or_, select, union
+from sqlalchemy import and_, or_, select, union
 
 from leavehub.rules.pay import LeaveInputs
 from leavehub.rules.register import register_net_pay
 from leavehub.rules.schedule import PayWindow, pay_window
-from leavehub.store.current_state import read_versions
+from leavehub.store.current_state import high_water, read_versions
 from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
 from schemas.errors import ConfigError
 
@@ -143,10 +143,9 @@ def period_people(span: Span, also: Any = None) -> Any:
 def inputs_watermark(store: Any) -> datetime | None:
     """The newest ``recorded_at`` of the pay inputs (``INPUT_ENTITIES``): read it BEFORE the inputs, and a later
     run that asks for ``changed_people(watermark)`` sees every version the pricing may have missed."""
-    newest = union(*(select(func.max(versions_table(e).c.recorded_at).label("at")) for e in INPUT_ENTITIES))
     with store.engine.connect() as connection:
-        values = [row[0] for row in connection.execute(newest) if row[0] is not None]
-    return max((v if v.tzinfo else v.replace(tzinfo=UTC) for v in values), default=None)
+        marks = [high_water(connection, entity) for entity in INPUT_ENTITIES]
+    return max((mark for mark in marks if mark is not None), default=None)
 
 
 def changed_people(since: datetime) -> Any:

@@ -31,7 +31,7 @@ import os
 import secrets
 import shutil
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -236,7 +236,7 @@ def last_pull(store: Any, feed: FeedPlan) -> datetime | None:
     before) started: what ``{last_pull}`` asks the vendor for changes since. A rejected pull does not count, so
     the next one asks again from the one before it; released from quarantine later, it counts from when it
     began, not from its release."""
-    taken = [pull_started(entry.file_name) or _aware(entry.received_at) for status in ("APPLIED", "DUPLICATE")
+    taken = [pull_started(entry.file_name) or entry.received_at for status in ("APPLIED", "DUPLICATE")
              for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status, limit=LOOK_BACK)]
     return max(taken, default=None)
 
@@ -244,10 +244,6 @@ def last_pull(store: Any, feed: FeedPlan) -> datetime | None:
 LOOK_BACK = 20
 """Ledger rows per status ``last_pull`` reads: a pull released from quarantine is recorded when it is released,
 so the newest row is not always the latest start; its name says when it began (``exchange.pull_name``)."""
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def today(settings: Settings) -> date:

@@ -133,9 +133,9 @@ def memo_lines(payments: pd.DataFrame, leave_periods: pd.DataFrame, history: pd.
     taxable = divide(gross * num, den, policy.money_rounding)
     ids, case = pay["employee_id"].astype(str).to_numpy(dtype=object), pay["case_number"].to_numpy(dtype=object)
     # each payment's lines name it: two weekly payments on one check are two sets of memo lines
-    paid = pd.Series([str(d)[:10] for d in pay["payment_date"].astype(object)])
-    which = (" (" + plan.loc[keep].reset_index(drop=True) + " payment "
-             + (pay["payment_key"].astype(str) + " of " if "payment_key" in pay else "") + paid + ")").to_numpy()
+    which = (" (" + pay["plan"].astype(str) + " payment "
+             + (pay["payment_key"].astype(str) + " of " if "payment_key" in pay else "")
+             + pay["payment_date"].astype(str).str[:10] + ")").to_numpy()
 
     def said(text: str) -> np.ndarray:
         return (text + which).astype(object)

@@ -310,8 +310,7 @@ def _prepare_stage(connection: Connection, s: Table) -> None:
     estimate (``reltuples``, -1 before), and SQLite's index is created only if missing."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SET LOCAL work_mem = '{MERGE_WORK_MEM}'")
-        estimate = connection.exec_driver_sql(f"SELECT reltuples FROM pg_class WHERE oid = '{s.name}'::regclass")
-        if estimate.scalar_one() < 0:
+        if _row_estimate(connection, s) < 0:
             connection.exec_driver_sql(f"ANALYZE {s.name} (record_key)")
     else:
         connection.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS ix_{s.name}_key ON {s.name} (record_key, stg_id)")
@@ -328,9 +327,14 @@ def _refresh_statistics(connection: Connection, v: Table, written: int) -> None:
     other - seconds at 10,000 employees, minutes at 100,000. SQLite plans without statistics."""
     if connection.dialect.name != "postgresql" or written < ANALYZE_AFTER_ROWS:
         return
-    estimate = connection.exec_driver_sql(f"SELECT reltuples FROM pg_class WHERE oid = '{v.name}'::regclass")
-    if written * 10 >= estimate.scalar_one():  # -1: never analysed
+    if written * 10 >= _row_estimate(connection, v):
         connection.exec_driver_sql(f"ANALYZE {v.name}")
+
+
+def _row_estimate(connection: Connection, table: Table) -> float:
+    """PostgreSQL's row estimate of ``table`` (``reltuples``): -1 until it is first analysed."""
+    return connection.exec_driver_sql(
+        f"SELECT reltuples FROM pg_class WHERE oid = '{table.name}'::regclass").scalar_one()
 
 
 def _open_version(v: Table, s: Table, ctx: MergeContext) -> ColumnElement[bool]:

@@ -373,15 +373,11 @@ def test_a_direct_payment_pays_the_oldest_shares_ends_their_lateness_and_moves_t
     bucket (the day before the leave, Mar 1, until the payment). A correction of CHK-1002 to 8.00 moves it back
     to Mar 15. (The fourth bucket, Apr 13 - 26, is due on the May 1 check: owed, not late.)"""
     periods = THROUGH["1"]["calendar"]
-    post_page(hub, tmp_path, "workers", [worker("E2")])
-    post_page(hub, tmp_path, "benefit_enrollments", [enrollment("E2", "MEDICAL", "MED", "120.00", "480.00"),
-                                                     enrollment("E2", "STD", "STD", "8.00", "8.00", "summit")])
-    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", calendar_text(periods))
-    feed(hub, "ledgerpay.pay_calendar")
-    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260225.csv", LEAVE_HEADER + "\n"
-         "NTN-2,PL-2,E2,Care for a Family Member,Continuous,FMLA,Approved,2026-03-02,2026-05-10,2026-02-16,"
-         "2026-02-20,2026-02-27,,,,,N,N,N,Pay As You Go,N,2026-02-25T08:00:00Z\n")
-    feed(hub, "harbor_leave.leave_periods")
+    start(hub, tmp_path, {"employee": "E2", "calendar": periods},
+          [enrollment("E2", "MEDICAL", "MED", "120.00", "480.00"),
+           enrollment("E2", "STD", "STD", "8.00", "8.00", "summit")],
+          ["NTN-2,PL-2,E2,Care for a Family Member,Continuous,FMLA,Approved,2026-03-02,2026-05-10,2026-02-16,"
+           "2026-02-20,2026-02-27,,,,,N,N,N,Pay As You Go,N,2026-02-25T08:00:00Z"])
     register(hub, periods[0], [["EARN", "REG", "", "2000.00", ""], ["DED", "MED", "", "120.00", ""],
                                ["DED", "STD", "", "8.00", ""]], "E2")
     for period in periods[1:4]:
