@@ -39,4 +39,6 @@ def test_delimited_read_memory_does_not_grow_with_file_size(tmp_path: Path) -> N
     assert (rows_small, rows_big) == (200_000, 400_000)
     # twice the file, the same memory: pyarrow's read-ahead blocks (~32 MiB) and one chunk, never the file
     assert arrow_big < arrow_small * 1.2 + 2e6 and arrow_big < 30e6
-    assert python_big < python_small * 1.2 + 2e6 and python_big < 48e6
+    # Python's peak is one or two chunks' objects, whichever the collector happens to leave alive (26-35 MB
+    # on either file across runs): a peak that grew with the file would double here, so allow 1.5x, not 2x
+    assert python_big < python_small * 1.5 + 2e6 and python_big < 48e6
