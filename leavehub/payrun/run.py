@@ -212,7 +212,7 @@ def _outstanding(sent_batches: list[PayBatch], new: list[dict[str, Any]]) -> pd.
         row = owed.setdefault(key, {"employee_id": key[0], "case_number": key[1], "cents": 0,
                                     "recovery": r["recovery"], "rule_version": r.get("rule_version"),
                                     "cap_percent": None if r.get("cap_percent") is None
-                                    else Decimal(str(r["cap_percent"]))})
+                                    else Decimal(str(r["cap_percent"])), "cap_basis": r.get("cap_basis")})
         row["cents"] += int(r["amount_cents"])
     rows = []
     for key, row in owed.items():

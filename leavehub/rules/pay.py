@@ -53,9 +53,10 @@ class LeaveInputs:
 
     ``premium_history``: ``plan_type, plan_year, employer_paid, employee_pre_tax, employee_post_tax`` (the
     premium contributions behind third-party sick pay's taxable share). ``receivables``: outstanding
-    overpayments (``employee_id, case_number, outstanding, recovery, cap_percent, rule_version``).
+    overpayments (``employee_id, case_number, outstanding, recovery, cap_percent, cap_basis, rule_version``).
     ``average_weekly_wages``: ``employee_id, average_weekly_wage`` where the state's AWW is known.
-    ``net_pay``: ``employee_id, net_pay``, the net of the latest payroll register check (catch-up's floor).
+    ``net_pay``: ``employee_id, net_pay, gross_pay, disposable_pay``, the latest paid payroll register check
+    (catch-up's floor; a cap on disposable earnings).
     """
 
     employment: pd.DataFrame
@@ -275,7 +276,8 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
     catch_lines, recovered = premiums.catch_up(inputs.premium_ledger, inputs.enrollments, at_work, window, policy,
                                                net)
     blocks.append(catch_lines)
-    blocks.append(overpayments.recovery_lines(inputs.receivables, pd.Series(gross, index=idx), window, policy))
+    blocks.append(overpayments.recovery_lines(inputs.receivables, pd.Series(gross, index=idx), window, policy,
+                                              inputs.net_pay))
     frame = gather(blocks, window)
     usage = _fmla_usage(days, staff, episodes.fmla_charges)
     pay_frame = pd.DataFrame({"regular_pay": pay, "check_gross": gross,

@@ -7,14 +7,15 @@ no link names is left out. Pure functions over frames: no store, no I/O.
 
 - ``register_deductions``: the ``DED`` lines as ``employee_id, deduction_code, check_date, amount, batch_id``.
 - ``register_net_pay``: per employee, the net of the latest check before a date that paid anything:
-  ``EARN`` - ``DED`` - ``TAX`` (``MEMO`` lines are third-party pay, not paid by payroll). The check back from
+  ``EARN`` - ``DED`` - ``TAX`` (``MEMO`` lines are third-party pay, not paid by payroll), its earnings, and its
+  disposable earnings ``EARN`` - ``TAX`` (what a cap on disposable earnings is a percent of). The check back from
   leave is not in the register yet when its pay data is built, and a leave check pays nothing, so the last
   PAID check is the best known measure of what a check at work leaves above the floor.
 
 Example::
 
     taken = register_deductions(store.current("payroll_register_line"), store.current("identity_link"))
-    net = register_net_pay(register, links, before=date(2026, 5, 1))    # employee_id, net_pay (Decimal)
+    net = register_net_pay(register, links, before=date(2026, 5, 1))  # employee_id, net_pay, gross_pay, ...
 """
 
 from __future__ import annotations
@@ -53,13 +54,13 @@ def register_deductions(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataF
 
 
 def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: date) -> pd.DataFrame:
-    """``employee_id, net_pay, gross_pay`` (exact decimals): the net and the earnings of each employee's latest
-    check dated before ``before`` whose earnings were above zero; employees with no such check are absent (net
-    unknown)."""
+    """``employee_id, net_pay, gross_pay, disposable_pay`` (exact decimals): the net, the earnings and the
+    earnings less taxes of each employee's latest check dated before ``before`` whose earnings were above zero;
+    employees with no such check are absent (net unknown)."""
     lines = _with_employees(register, links)
-    empty = pd.DataFrame({"employee_id": pd.Series(dtype=object),
-                          "net_pay": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2))),
-                          "gross_pay": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
+    money = pd.ArrowDtype(pa.decimal128(14, 2))
+    empty = pd.DataFrame({"employee_id": pd.Series(dtype=object), **{c: pd.Series(dtype=money) for c in
+                                                                     ("net_pay", "gross_pay", "disposable_pay")}})
     if not len(lines):
         return empty
     day = days_column(lines["check_date"])
@@ -71,14 +72,14 @@ def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: dat
     taken = np.where(np.isin(kind, ("DED", "TAX")), -cents, 0)
     per = pd.DataFrame({"employee_id": lines["employee_id"].astype(str).to_numpy(),
                         "day": days_column(lines["check_date"]), "earn": np.where(kind == "EARN", cents, 0),
-                        "net": np.where(kind == "EARN", cents, taken)})
-    checks = per.groupby(["employee_id", "day"], as_index=False)[["earn", "net"]].sum()
+                        "net": np.where(kind == "EARN", cents, taken),
+                        "disposable": np.where(kind == "EARN", cents, np.where(kind == "TAX", -cents, 0))})
+    checks = per.groupby(["employee_id", "day"], as_index=False)[["earn", "net", "disposable"]].sum()
     paid = checks.loc[checks["earn"] > 0].sort_values(["employee_id", "day"]).drop_duplicates("employee_id",
                                                                                               keep="last")
     if not len(paid):
         return empty
-    money = pd.ArrowDtype(pa.decimal128(14, 2))
     return pd.DataFrame({"employee_id": paid["employee_id"].to_numpy(dtype=object),
-                         "net_pay": pd.array([Decimal(int(c)).scaleb(-2) for c in paid["net"]], dtype=money),
-                         "gross_pay": pd.array([Decimal(int(c)).scaleb(-2) for c in paid["earn"]], dtype=money)}
-                        ).reset_index(drop=True)
+                         **{name: pd.array([Decimal(int(c)).scaleb(-2) for c in paid[column]], dtype=money)
+                            for name, column in (("net_pay", "net"), ("gross_pay", "earn"),
+                                                 ("disposable_pay", "disposable"))}}).reset_index(drop=True)

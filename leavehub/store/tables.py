@@ -304,6 +304,7 @@ PAY_BATCH_RECEIVABLE = Table(
     Column("amount_cents", BigInteger, nullable=False),  # gross overpayment owed back
     Column("recovery", String(12), nullable=True),  # deduct | bill
     Column("cap_percent", ExactDecimal(7, 4), nullable=True),
+    Column("cap_basis", String(12), nullable=True),  # gross | disposable (None: gross)
     Column("work_state", String(8), nullable=True),
     Column("rule_version", Text, nullable=True),
     Column("explanation", Text, nullable=True),

@@ -25,7 +25,7 @@ from local_hubs import add_vendor
 from typer.testing import CliRunner
 
 from leavehub.cli import app
-from leavehub.payrun.run import run_pay
+from leavehub.payrun.run import plan_pay_run, run_pay
 from leavehub.pipeline.runner import run_feed
 from leavehub.settings import REPO_ROOT
 
@@ -279,6 +279,52 @@ def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_fi
     ])
     again = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
     assert again.status == "UNCHANGED", "a rerun books no second receivable and recovers nothing twice"
+
+
+def test_an_overpayment_in_washington_is_deducted_within_5_percent_of_disposable_earnings_through_files(
+        hub, tmp_path):
+    """Scenario 5's denial in Washington (RCW 49.48.210: at most 5% of disposable earnings per check, with the
+    signed advance agreement). The register of the provisional check says what its taxes were: SCN 3,200.00 less
+    taxes 400.00 + 198.40 + 46.40 = 2,555.20 disposable. The check back at work pays 4,000.00: its disposable
+    earnings are taken as 4,000.00 x 2,555.20 / 3,200.00 = 3,194.00, at most the 2,555.20 last known, so the cap is
+    5% of 2,555.20 = 127.76. E5X has no paid check in the register: nothing is deducted yet, the receivable stays
+    owed (the later run shows it was not billed)."""
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", CALENDAR_P3)
+    assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
+    post_page(hub, tmp_path, "workers", [worker("E5W", "WA", "104000.00", "2020-01-06", 100),
+                                         worker("E5X", "WA", "104000.00", "2020-01-06", 100)])
+    rows = []
+    for who, case in (("E5W", "NTN-53"), ("E5X", "NTN-54")):
+        rows += [leave(case, f"PL-{who}", who, "FMLA", "Approved", "2026-03-02", "2026-03-13", advance="Y"),
+                 leave(case, f"STD-{who}", who, "STD", "Pending", "2026-03-02", "2026-03-13", advance="Y")]
+    post_leave(hub, rows)
+    sent = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_REGISTER_NWD_20260320.csv",
+         "CO_CODE,FILE_NO,PAY_PERIOD_START,PAY_PERIOD_END,CHECK_DATE,LINE_TYPE,CODE,HOURS,AMOUNT,BATCH_ID\n"
+         f"NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,EARN,SCN,,3200.00,{sent.batch_id}\n"
+         "NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,TAX,FIT,,400.00,\n"
+         "NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,TAX,SS,,198.40,\n"
+         "NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,TAX,MED,,46.40,\n"
+         "NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,DED,MED,,120.00,\n")
+    assert run_feed("ledgerpay.payroll_register", settings=hub.settings).ok
+    denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
+              for row in rows]
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv", LEAVE_HEADER + "\n" + "\n".join(denied) + "\n")
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+
+    plan = plan_pay_run(hub.open_store(), hub.settings, "NWD", P3_CHECK)
+    assert sorted((r["employee_id"], r["amount_cents"], r["recovery"], r["cap_basis"]) for r in plan.receivables) \
+        == [("E5W", 320_000, "deduct", "disposable"), ("E5X", 320_000, "deduct", "disposable")]
+    recovery = [line for line in plan.lines if line["deduction_code"] == "OVP"]
+    assert [line["employee_id"] for line in recovery] == ["E5W"]
+    assert "disposable earnings" in recovery[0]["explanation"] and "WA@" in recovery[0]["rule_version"]
+    retro = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
+
+    assert in_any_order(import_lines_full(hub, retro.file_name)) == in_any_order([
+        {"File #": "FE5W", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"},
+        {"File #": "FE5X", "Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"},
+        {"File #": "FE5W", "Adjust Ded Code": "OVP", "Adjust Ded Amount": "127.76"},
+    ])
 
 
 def import_lines_full(hub, name: str) -> list[dict[str, str]]:
