@@ -309,7 +309,8 @@ def test_an_overpayment_in_washington_is_deducted_within_5_percent_of_disposable
     assert run_feed("ledgerpay.payroll_register", settings=hub.settings).ok
     denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
               for row in rows]
-    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv", LEAVE_HEADER + "\n" + "\n".join(denied) + "\n")
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv",
+         LEAVE_HEADER + "\n" + "\n".join(denied) + "\n")
     assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
 
     plan = plan_pay_run(hub.open_store(), hub.settings, "NWD", P3_CHECK)
