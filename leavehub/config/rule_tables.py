@@ -74,7 +74,9 @@ class StatePlanRule(_DatedRow):
     topup_allowed: YesNo
     topup_requires: Literal["none", "agreement", "election"]
     topup_cap: Literal["pay_100", "aww"]
-    aww_definition: Literal["base_weekly_wage"] | None = None
+    # how the state defines the AWW (leavehub.rules.wages): by the wages of the highest quarters, or the base wage
+    aww_definition: Literal["base_weekly_wage", "highest_2_of_last_4_quarters", "highest_2_of_base_period"] \
+        | None = None
     primary_payor: YesNo
 
     @model_validator(mode="after")

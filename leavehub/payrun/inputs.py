@@ -31,7 +31,7 @@ import pandas as pd
 from sqlalchemy import and_, or_, select, union
 
 from leavehub.rules.pay import LeaveInputs
-from leavehub.rules.register import register_net_pay
+from leavehub.rules.register import register_net_pay, register_wages
 from leavehub.rules.schedule import PayWindow, pay_window
 from leavehub.store.current_state import high_water, read_versions
 from leavehub.store.tables import PAY_BATCH, PAY_BATCH_LINE, PAY_BATCH_RECEIVABLE, versions_table
@@ -179,6 +179,7 @@ def leave_inputs(store: Any, company: str, people: Any, check_date: date | None 
                                              register.c.check_date < check_date,
                                              register.c.payroll_file_number.in_(theirs)))
             frames["net_pay"] = register_net_pay(lines, known, before=check_date)
+            frames["wages"] = register_wages(lines, known)
     return LeaveInputs(**frames)
 
 

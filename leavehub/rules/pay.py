@@ -26,9 +26,9 @@ import pyarrow.compute as pc
 
 from leavehub.config.policy import PayPolicy, PolicyHistory
 from leavehub.config.rule_tables import RuleTables
-from leavehub.rules import intermittent, overpayments, premiums, third_party
+from leavehub.rules import intermittent, overpayments, premiums, third_party, wages
 from leavehub.rules.lines import emit, finish, gather, text_per_group
-from leavehub.rules.money import days_column, divide, from_day_numbers, scaled_integers
+from leavehub.rules.money import RoundingMode, days_column, divide, from_day_numbers, scaled_integers
 from leavehub.rules.schedule import PayWindow, explode_days, period_staff
 
 __all__ = ["APPROVED", "LeaveInputs", "PricedPeriod", "percent_units", "price_period", "unpaid_leave_days"]
@@ -54,7 +54,9 @@ class LeaveInputs:
     ``premium_history``: ``plan_type, plan_year, employer_paid, employee_pre_tax, employee_post_tax`` (the
     premium contributions behind third-party sick pay's taxable share). ``receivables``: outstanding
     overpayments (``employee_id, case_number, outstanding, recovery, cap_percent, cap_basis, rule_version``).
-    ``average_weekly_wages``: ``employee_id, average_weekly_wage`` where the state's AWW is known.
+    ``average_weekly_wages``: ``employee_id, average_weekly_wage`` where the state's AWW is given as such.
+    ``wages``: ``employee_id, check_date, amount``, the earnings payroll paid per check (the payroll register):
+    what a state's AWW by quarters is worked out from (``leavehub.rules.wages``).
     ``net_pay``: ``employee_id, net_pay, gross_pay, disposable_pay``, the latest paid payroll register check
     (catch-up's floor; a cap on disposable earnings).
     """
@@ -71,6 +73,7 @@ class LeaveInputs:
     receivables: pd.DataFrame = field(default_factory=_empty)
     average_weekly_wages: pd.DataFrame = field(default_factory=_empty)
     net_pay: pd.DataFrame = field(default_factory=_empty)
+    wages: pd.DataFrame = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def _only_employees_with_business(inputs: LeaveInputs) -> LeaveInputs:
 
     return replace(inputs, employment=only(inputs.employment), enrollments=only(inputs.enrollments),
                    time_off=only(inputs.time_off), average_weekly_wages=only(inputs.average_weekly_wages),
-                   net_pay=only(inputs.net_pay))
+                   net_pay=only(inputs.net_pay), wages=only(inputs.wages))
 
 
 def _classify_days(periods: pd.DataFrame, window: PayWindow, staff: pd.DataFrame, policy: PayPolicy,
@@ -239,7 +242,7 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
                + counts["scn"].to_numpy() * PCT
                + counts["prov"].to_numpy() * percent_units(policy.provisional_percent))
     scn = divide(pay * scn_pct, workdays * PCT, mode)
-    topups = _top_ups(days, staff, policy, state_rules, inputs.average_weekly_wages, label) \
+    topups = _top_ups(days, staff, policy, state_rules, _average_weekly_wages(inputs, state_rules, mode), label) \
         if days is not None and len(days) else None
     topup_total = topups.groupby("employee_id")["amount_cents"].sum().reindex(idx).fillna(0).to_numpy(np.int64) \
         if topups is not None and len(topups) else np.zeros(len(idx), np.int64)
@@ -286,9 +289,29 @@ def price_period(inputs: LeaveInputs, window: PayWindow, history: PolicyHistory,
                         usage, pay_frame)
 
 
+def _average_weekly_wages(inputs: LeaveInputs, state_rules: dict, mode: RoundingMode) -> pd.DataFrame:
+    """``employee_id, plan, average_weekly_wage`` (cents), ``basis``: an AWW given as such first, then the
+    state's definition worked out from the wages payroll paid; an employee on neither is absent (base wage)."""
+    found = wages.state_average_weekly_wages(inputs.wages, inputs.leave_periods, inputs.employment, state_rules,
+                                             mode)
+    given = inputs.average_weekly_wages
+    if not len(given):
+        return found
+    plans = [p for p, r in state_rules.items() if r.topup_cap == "aww"]
+    ids = given["employee_id"].astype(str).to_numpy()
+    stated = pd.DataFrame({"employee_id": np.repeat(ids, len(plans)), "plan": np.tile(plans, len(ids)),
+                           "average_weekly_wage": np.repeat(scaled_integers(given["average_weekly_wage"]),
+                                                            len(plans)),
+                           "basis": "the AWW the feed gives"})
+    return pd.concat([stated, found], ignore_index=True).drop_duplicates(["employee_id", "plan"])
+
+
 def _top_ups(days: pd.DataFrame, staff: pd.DataFrame, policy: PayPolicy, state_rules: dict,
              aww_frame: pd.DataFrame, label: str) -> pd.DataFrame:
-    """Employer top-ups on benefit days: min(target share, 100% or the AWW) minus the benefit, never below 0."""
+    """Employer top-ups on benefit days: min(target share, 100% or the AWW) minus the benefit, never below 0.
+
+    ``aww_frame`` (``employee_id, plan, average_weekly_wage, basis``) holds the AWWs known; the rest are capped
+    at the base weekly wage."""
     ben = days.loc[days["category"] == "benefit"]
     if not len(ben):
         return emit([], "EARNINGS", "top_up", rule_version=None, explanation=None)
@@ -315,25 +338,29 @@ def _top_ups(days: pd.DataFrame, staff: pd.DataFrame, policy: PayPolicy, state_r
     agreed = np.where(std_day, g["std_agree"], g["state_agree"]).astype(bool)
     aww_cap = np.array([r is not None and r.topup_cap == "aww" for r in rule], dtype=bool)
     aww = st["weekly_pay"].to_numpy(np.int64)
-    if len(aww_frame):  # the state's AWW where known; else the base weekly wage (the table's definition)
-        known = pd.Series(scaled_integers(aww_frame["average_weekly_wage"]),
-                          index=aww_frame["employee_id"].astype(str))
-        aww = np.where(emp.isin(known.index), known.reindex(emp).fillna(0).to_numpy(np.int64), aww)
+    basis = np.full(len(g), "the base weekly wage", dtype=object)
+    if len(aww_frame):  # the state's AWW where known; else the base weekly wage
+        keys = pd.MultiIndex.from_arrays([emp.to_numpy(), g["state_plan"].astype(str).to_numpy()])
+        known = aww_frame.set_index(["employee_id", "plan"]).reindex(keys)
+        found = known["average_weekly_wage"].notna().to_numpy()
+        aww = np.where(found, known["average_weekly_wage"].fillna(0).to_numpy(np.int64), aww)
+        basis = np.where(found, known["basis"].to_numpy(dtype=object), basis)
     cap = np.where(aww_cap, np.minimum(pay_for, divide(aww * n, per_week, mode)), pay_for)
     topup = np.maximum(np.minimum(divide(pay_for * target, PCT, mode), cap) - benefit, 0)
     topup = np.where(allowed & (agreed | ~need_agree), topup, 0)
     versions = np.array([f"{label}; {r.table_version}" if r is not None else label for r in rule], dtype=object)
     case = np.where(std_day, g["std_case"], g["state_case"])
     code = np.where(std_day, "STD_TOPUP", "STATE_PFL_TOPUP")
+    note = np.where(aww_cap, [f"top-up of the plan's benefit to the policy's share of pay, benefit plus top-up "
+                              f"capped at the average weekly wage ({a / 100:,.2f}: {b})"
+                              for a, b in zip(aww, basis, strict=True)],
+                    "top-up of the plan's benefit to the policy's share of pay, capped at 100%")
     out = pd.DataFrame({"employee_id": emp.to_numpy(dtype=object), "code": code, "case": case,
-                        "version": versions, "topup": topup, "aww_cap": aww_cap})
-    out = out.groupby(["employee_id", "code", "case", "version", "aww_cap"], as_index=False)["topup"].sum()
+                        "version": versions, "topup": topup, "note": note})
+    out = out.groupby(["employee_id", "code", "case", "version", "note"], as_index=False)["topup"].sum()
     return emit(out["employee_id"], "EARNINGS", "top_up", amount_cents=out["topup"].to_numpy(np.int64),
                 pay_code=out["code"].to_numpy(dtype=object), case_number=out["case"].to_numpy(dtype=object),
-                rule_version=out["version"].to_numpy(dtype=object),
-                explanation=np.where(out["aww_cap"], "top-up of the plan's benefit to the policy's share of pay, "
-                                     "benefit plus top-up capped at the average weekly wage",
-                                     "top-up of the plan's benefit to the policy's share of pay, capped at 100%"),
+                rule_version=out["version"].to_numpy(dtype=object), explanation=out["note"].to_numpy(dtype=object),
                 keep=out["topup"].to_numpy() > 0)
 
 

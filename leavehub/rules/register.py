@@ -6,6 +6,8 @@ identity links (``payroll_company_code``, ``payroll_file_number`` -> ``employee_
 no link names is left out. Pure functions over frames: no store, no I/O.
 
 - ``register_deductions``: the ``DED`` lines as ``employee_id, deduction_code, check_date, amount, batch_id``.
+- ``register_wages``: per employee and check date, the earnings paid (``EARN``): what a state's average weekly
+  wage is worked out from.
 - ``register_net_pay``: per employee, the net of the latest check before a date that paid anything:
   ``EARN`` - ``DED`` - ``TAX`` (``MEMO`` lines are third-party pay, not paid by payroll), its earnings, and its
   disposable earnings ``EARN`` - ``TAX`` (what a cap on disposable earnings is a percent of). The check back from
@@ -27,9 +29,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from leavehub.rules.money import day_number, days_column, scaled_integers
+from leavehub.rules.money import day_number, days_column, from_day_numbers, scaled_integers
 
-__all__ = ["DEDUCTION_COLUMNS", "register_deductions", "register_net_pay"]
+__all__ = ["DEDUCTION_COLUMNS", "register_deductions", "register_net_pay", "register_wages"]
 
 DEDUCTION_COLUMNS = ("employee_id", "deduction_code", "check_date", "amount", "batch_id")
 _KEYS = ["payroll_company_code", "payroll_file_number"]
@@ -51,6 +53,22 @@ def register_deductions(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataF
         return pd.DataFrame({c: pd.Series(dtype=object) for c in DEDUCTION_COLUMNS})
     ded = lines.loc[lines["line_type"].astype(str) == "DED"].rename(columns={"code": "deduction_code"})
     return ded[list(DEDUCTION_COLUMNS)].reset_index(drop=True)
+
+
+def register_wages(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """``employee_id, check_date, amount`` (exact decimals): the earnings (``EARN`` lines) of each check."""
+    lines = _with_employees(register, links)
+    money = pd.ArrowDtype(pa.decimal128(14, 2))
+    if not len(lines):
+        return pd.DataFrame({"employee_id": pd.Series(dtype=object), "check_date": pd.Series(dtype=object),
+                             "amount": pd.Series(dtype=money)})
+    earn = lines.loc[lines["line_type"].astype(str) == "EARN"]
+    per = pd.DataFrame({"employee_id": earn["employee_id"].astype(str).to_numpy(),
+                        "day": days_column(earn["check_date"]), "cents": scaled_integers(earn["amount"])})
+    checks = per.groupby(["employee_id", "day"], as_index=False)["cents"].sum()
+    return pd.DataFrame({"employee_id": checks["employee_id"].to_numpy(dtype=object),
+                         "check_date": from_day_numbers(checks["day"].to_numpy()),
+                         "amount": pd.array([Decimal(int(c)).scaleb(-2) for c in checks["cents"]], dtype=money)})
 
 
 def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: date) -> pd.DataFrame:

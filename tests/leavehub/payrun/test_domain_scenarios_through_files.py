@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -338,29 +338,52 @@ def import_lines_full(hub, name: str) -> list[dict[str, str]]:
 def test_domain_scenario_6_state_paid_bonding_no_forced_pto_top_up_only_by_agreement_through_files(hub, tmp_path):
     """CA PFL pays 1,300.00 a week: with the top-up agreement the employer adds 2 x (2,000.00 - 1,300.00) =
     1,400.00; without it nothing. MA PFML without the employee's election: no top-off. PTO (80 h each) never
-    runs while the state plan pays. (The fixture's MA top-off capped at the AWW needs the AWW, which no feed
-    delivers yet: left to the rules engine's own scenario test.)"""
+    runs while the state plan pays.
+
+    E6MA elected the MA top-off: benefit plus top-off stay within the AWW, the state's (458 CMR 2.02): the two
+    highest of the last four completed quarters' wages / 26. LedgerPay's register shows 2025's biweekly checks of
+    3,600.00 from Jan 17 (before a raise to 104,000.00): Q3 holds 7 checks, Q1, Q2 and Q4 6 each, so the AWW is
+    (25,200.00 + 21,600.00) / 26 = 1,800.00, below the 2,000.00 base weekly wage (the fixture's figure). Two
+    weeks: 2 x 1,800.00 = 3,600.00 less the benefit 2 x 1,100.00 = 1,400.00."""
     bonding = "Child Bonding"
     post_page(hub, tmp_path, "workers", [worker(w, st, "104000.00", "2020-01-06", 100)
-                                         for w, st in (("E6CA", "CA"), ("E6CB", "CA"), ("E6MB", "MA"))])
+                                         for w, st in (("E6CA", "CA"), ("E6CB", "CA"), ("E6MA", "MA"),
+                                                       ("E6MB", "MA"))])
     post_page(hub, tmp_path, "time_off_balances",
               [{"worker_id": w, "policy": "PTO", "balance_hours": "80.00", "as_of": "2026-03-01"}
-               for w in ("E6CA", "E6CB", "E6MB")])
+               for w in ("E6CA", "E6CB", "E6MA", "E6MB")])
+    checks = [date(2025, 1, 17) + timedelta(days=14 * n) for n in range(25)]  # periods Jan 1 - Dec 16
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2025.csv",
+         "CO_CODE,FREQUENCY,PERIOD_START,PERIOD_END,CHECK_DATE,PROCESSING_DEADLINE\n"
+         + "".join(f"NWD,B,{c - timedelta(days=16)},{c - timedelta(days=3)},{c},{c - timedelta(days=2)}"
+                   "T17:00:00Z\n" for c in checks))
+    assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
+    drop(hub, "ledgerpay", "export", "LEDGERPAY_REGISTER_NWD_20251219.csv",
+         "CO_CODE,FILE_NO,PAY_PERIOD_START,PAY_PERIOD_END,CHECK_DATE,LINE_TYPE,CODE,HOURS,AMOUNT,BATCH_ID\n"
+         + "".join(f"NWD,FE6MA,{c - timedelta(days=16)},{c - timedelta(days=3)},{c},EARN,REG,80.00,3600.00,\n"
+                   for c in checks))
+    assert run_feed("ledgerpay.payroll_register", settings=hub.settings).ok
     post_leave(hub, [
         leave("NTN-61", "PFL-6CA", "E6CA", "CA_PFL", "Approved", "2026-03-02", "2026-04-24", benefit="1300.00",
               topup="Y", reason=bonding),
         leave("NTN-61", "PL-6CA", "E6CA", "FMLA", "Approved", "2026-03-02", "2026-04-24", reason=bonding),
         leave("NTN-62", "PFL-6CB", "E6CB", "CA_PFL", "Approved", "2026-03-02", "2026-04-24", benefit="1300.00",
               reason=bonding),
+        leave("NTN-63", "PF-6MA", "E6MA", "MA_PFML", "Approved", "2026-03-02", "2026-04-24", benefit="1100.00",
+              topup="Y", reason=bonding),
         leave("NTN-64", "PF-6MB", "E6MB", "MA_PFML", "Approved", "2026-03-02", "2026-04-24", benefit="1100.00",
               reason=bonding)])
 
+    plan = plan_pay_run(hub.open_store(), hub.settings, "NWD", CHECK)
     outcome = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
 
     stopped = [{"Cancel Pay": "Y", "Reg Earnings": "0.00"}, {"Hours 3 Code": "LOA", "Hours 3 Amount": "80.00"}]
-    expected = [{"File #": f"F{w}", **line} for w in ("E6CA", "E6CB", "E6MB") for line in stopped]
+    expected = [{"File #": f"F{w}", **line} for w in ("E6CA", "E6CB", "E6MA", "E6MB") for line in stopped]
     expected.append({"File #": "FE6CA", "Earnings 3 Code": "PFT", "Earnings 3 Amount": "1400.00"})
+    expected.append({"File #": "FE6MA", "Earnings 3 Code": "PFT", "Earnings 3 Amount": "1400.00"})
     assert in_any_order(import_lines(hub, outcome.file_name)) == in_any_order(expected)
+    [ma] = [line for line in plan.lines if line["employee_id"] == "E6MA" and line["pay_code"] == "STATE_PFL_TOPUP"]
+    assert "average weekly wage (1,800.00: highest 2 quarters of 2025Q1-2025Q4" in ma["explanation"], ma
 
 
 # --- scenarios 1, 8 and 11: inputs and expected lines from the fixture's ``through_files`` ------------------
