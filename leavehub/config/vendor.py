@@ -233,7 +233,9 @@ class Endpoint(_Section):
     ``updated_since: "{last_pull}"`` asks only for what changed since - and ``{last_pull_date - 35d}``: that
     moment's UTC date moved by whole days (for an API that filters by date, re-reading a correction window). A
     param holding a ``last_pull`` placeholder is left out when there is no such pull yet (the first pull is
-    whole) and when a run asks for a whole pull.
+    whole), when a run asks for a whole pull, and - with ``whole_every_days: N`` - when no whole pull the store
+    took has a business date within the N days before this one's (a vendor that cannot say what changed, like
+    an hours API filtered by period, gets its older corrections re-read that often).
     """
 
     path: NonEmpty = Field(pattern=r"^/")
@@ -242,6 +244,9 @@ class Endpoint(_Section):
     overlap_minutes: Annotated[int, Field(ge=0, le=10_080)] = Field(
         60, description="how much earlier than the last pull's start {last_pull} reaches back (clock skew, "
                         "records committed while it ran)")
+    whole_every_days: Annotated[int, Field(ge=1, le=366)] | None = Field(
+        None, description="pull whole (the {last_pull} params left out) when the last whole pull's business date "
+                          "is this many days or more before this pull's")
 
     @field_validator("params")
     @classmethod
@@ -251,6 +256,13 @@ class Endpoint(_Section):
                 if expr.strip() != "last_pull" and not _DAYS.match(expr):
                     raise ValueError(f"param {name}: unknown placeholder {{{expr}}}; use {PLACEHOLDERS}")
         return params
+
+    @model_validator(mode="after")
+    def _whole_every_days_needs_a_delta(self) -> Self:
+        if self.whole_every_days is not None and not self.uses_last_pull:
+            raise ValueError("whole_every_days needs a param with a {last_pull} placeholder: every pull of this "
+                             "endpoint is whole already")
+        return self
 
     @property
     def uses_last_pull(self) -> bool:

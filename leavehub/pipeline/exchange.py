@@ -25,7 +25,7 @@ from leavehub.pipeline.feeds import FeedPlan
 from leavehub.settings import Settings
 from schemas.errors import ConfigError, RejectedInput
 
-__all__ = ["ApiPull", "ConnectionResolver", "connection_from", "local_folder", "open_api_client",
+__all__ = ["WHOLE_PULL", "ApiPull", "ConnectionResolver", "connection_from", "local_folder", "open_api_client",
            "open_file_transport", "pickup_glob", "pull_api", "pull_name", "pull_started", "resolve_connection"]
 
 ConnectionResolver = Callable[[str], Any]
@@ -163,15 +163,18 @@ class ApiPull:
         return self._staging.reader(self.name)
 
 
-PULL_STARTED = re.compile(r"\.(\d{8}T\d{6}Z)\.jsonl$")
+PULL_STARTED = re.compile(r"\.(\d{8}T\d{6}Z)(?:\.whole)?\.jsonl$")
+WHOLE_PULL = ".whole.jsonl"
+"""How the name of a whole pull of a delta endpoint ends."""
 
 
-def pull_name(feed: FeedPlan, business_date: date, started: datetime) -> str:
-    """``<vendor>.<feed>.<YYYYMMDD business date>.<YYYYMMDDTHHMMSSZ start>.jsonl``: the pull's name in the ledger
-    and the quarantine; the start in it is when the pull began, even when the pull is applied later (a release
-    from quarantine), which ``{last_pull}`` must go by."""
+def pull_name(feed: FeedPlan, business_date: date, started: datetime, *, whole: bool = False) -> str:
+    """``<vendor>.<feed>.<YYYYMMDD business date>.<YYYYMMDDTHHMMSSZ start>[.whole].jsonl``: the pull's name in the
+    ledger and the quarantine; the start in it is when the pull began, even when the pull is applied later (a
+    release from quarantine), which ``{last_pull}`` must go by. ``.whole`` marks a pull of an endpoint that can
+    ask for changes which asked for everything (``WHOLE_PULL``: what ``whole_every_days`` goes by)."""
     stamp = started.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{stamp}.jsonl"
+    return f"{feed.vendor.vendor}.{feed.name}.{business_date:%Y%m%d}.{stamp}{WHOLE_PULL if whole else '.jsonl'}"
 
 
 def pull_started(name: str) -> datetime | None:
@@ -189,7 +192,7 @@ def pull_api(feed: FeedPlan, client: Any, staging: Any, *, business_date: date,
     goes up."""
     endpoint = feed.spec.endpoint
     params = endpoint.resolve_params(business_date, last_pull)
-    name = pull_name(feed, business_date, datetime.now(UTC))
+    name = pull_name(feed, business_date, datetime.now(UTC), whole=endpoint.uses_last_pull and last_pull is None)
     pull = ApiPull(name, client.iter_pages(endpoint.path, params=params, pagination=endpoint.pagination), staging)
     try:
         yield pull

@@ -31,12 +31,13 @@ import os
 import secrets
 import shutil
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from leavehub.pipeline.at_rest import work_dir
 from leavehub.pipeline.exchange import (
+    WHOLE_PULL,
     ConnectionResolver,
     open_api_client,
     open_file_transport,
@@ -224,7 +225,8 @@ def _pull_and_post(feed: FeedPlan, store: Any, business_date: date,
     """One pull of the feed's endpoint, its pages read as records straight into the intake (or quarantined)."""
     from connectors.staging import StagingArea
 
-    last = None if whole or not feed.spec.endpoint.uses_last_pull else last_pull(store, feed)
+    delta = feed.spec.endpoint.uses_last_pull and not whole and not _whole_due(store, feed, business_date)
+    last = last_pull(store, feed) if delta else None
     with contextlib.closing(open_api_client(feed, connections)) as client, \
             StagingArea(base_dir=work_dir(feed)) as staging, \
             pull_api(feed, client, staging, business_date=business_date, last_pull=last) as pull:
@@ -239,6 +241,18 @@ def last_pull(store: Any, feed: FeedPlan) -> datetime | None:
     taken = [pull_started(entry.file_name) or entry.received_at for status in ("APPLIED", "DUPLICATE")
              for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status, limit=LOOK_BACK)]
     return max(taken, default=None)
+
+
+def _whole_due(store: Any, feed: FeedPlan, business_date: date) -> bool:
+    """``whole_every_days`` is set and no whole pull the store took has a business date later than that many days
+    before ``business_date`` (one for a later business date read everything too)."""
+    every = feed.spec.endpoint.whole_every_days
+    if every is None:
+        return False
+    wholes = [entry.business_date for status in ("APPLIED", "DUPLICATE")
+              for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status,
+                                        name_suffix=WHOLE_PULL, limit=LOOK_BACK) if entry.business_date]
+    return not any(day > business_date - timedelta(days=every) for day in wholes)
 
 
 LOOK_BACK = 20

@@ -163,13 +163,15 @@ def find_claim_holder(connection: Connection, content_key: str | None, control_k
 
 def query_ledger(connection: Connection, *, file_id: int | None = None, vendor: str | None = None,
                  feed: str | None = None, status: str | None = None, business_date: date | None = None,
-                 limit: int | None = None) -> list[LedgerEntry]:
-    """Ledger rows matching every filter given, newest first."""
+                 name_suffix: str | None = None, limit: int | None = None) -> list[LedgerEntry]:
+    """Ledger rows matching every filter given (``name_suffix``: how the file name ends), newest first."""
     query = select(FILE_LEDGER)
     for column, value in (("id", file_id), ("vendor", vendor), ("feed", feed), ("status", status),
                           ("business_date", business_date)):
         if value is not None:
             query = query.where(FILE_LEDGER.c[column] == value)
+    if name_suffix is not None:
+        query = query.where(FILE_LEDGER.c.file_name.endswith(name_suffix, autoescape=True))
     query = query.order_by(FILE_LEDGER.c.id.desc()).limit(limit)
     return [LedgerEntry.from_row(row) for row in connection.execute(query).mappings()]
 

@@ -165,12 +165,12 @@ class Store:
     # -- ledger ----------------------------------------------------------------------------------------------
 
     def ledger(self, *, file_id: int | None = None, vendor: str | None = None, feed: str | None = None,
-               status: str | None = None, business_date: date | None = None,
+               status: str | None = None, business_date: date | None = None, name_suffix: str | None = None,
                limit: int | None = None) -> list[LedgerEntry]:
-        """Ledger rows matching every filter given, newest first."""
+        """Ledger rows matching every filter given (``name_suffix``: how the file name ends), newest first."""
         with self.engine.connect() as connection:
             return ledger.query_ledger(connection, file_id=file_id, vendor=vendor, feed=feed, status=status,
-                                       business_date=business_date, limit=limit)
+                                       business_date=business_date, name_suffix=name_suffix, limit=limit)
 
     def record_missing(self, vendor: str, feed: str, business_date: date, *, expected_name: str = "") -> int:
         """Record that an expected file did not arrive (status MISSING)."""

@@ -198,3 +198,29 @@ def test_last_pull_goes_by_when_a_pull_began_not_when_a_release_applied_it() -> 
 
     assert rows[0].file_name == "northwind_hris.workers.20261120.20261120T050000Z.jsonl"
     assert last_pull(store, feed) == at[6]
+
+
+def test_an_hours_pull_is_whole_again_once_the_last_whole_pull_is_seven_days_old(
+        hub: dict[str, str], hris: HrisSimulator) -> None:
+    """Northwind's hours API cannot say what changed: a pull re-reads five weeks (``from``), and with
+    ``whole_every_days: 7`` the pull is whole (no ``from``) when no whole pull is less than seven business days
+    old, so a correction older than five weeks is read within a week."""
+    days = ("2026-11-20", "2026-11-21", "2026-11-26", "2026-11-27")
+    for day in days:
+        done = subprocess.run([sys.executable, "-c", "from leavehub.cli import main; main()", "run",
+                               "northwind_hris.hours_worked", "--date", day], capture_output=True, text=True,
+                              env=hub, timeout=240, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+    from leavehub.pipeline.runner import open_store
+
+    store = open_store(Settings.from_env(hub))
+    try:
+        rows = sorted(store.ledger(feed="hours_worked"), key=lambda r: r.id)
+    finally:
+        store.dispose()
+    assert [r.business_date.isoformat() for r in rows] == list(days)
+    assert [r.file_name.endswith(".whole.jsonl") for r in rows] == [True, False, False, True]
+    asked = [line for line in hris.log_text().splitlines() if "GET /v1/hours_worked" in line]
+    firsts = [line for line in asked if "cursor=" not in line]
+    assert ["from=" in line for line in firsts] == [False, True, True, False], firsts
+    assert rows[0].records_read == WORKERS * 3 and rows[1].records_read < WORKERS * 3

@@ -296,3 +296,16 @@ def test_endpoint_params_fill_in_the_business_date_moved_by_days_and_the_last_pu
     assert "updated_since" not in first and "changed_from" not in first, "no pull taken yet: ask for everything"
     with pytest.raises(ValidationError, match=r"param since: unknown placeholder \{yesterday\}"):
         Endpoint(path="/v1/workers", params={"since": "{yesterday}"})
+
+
+def test_whole_every_days_belongs_to_an_endpoint_that_asks_for_changes() -> None:
+    from pydantic import ValidationError
+
+    from leavehub.config.vendor import Endpoint
+
+    assert Endpoint(path="/v1/hours", params={"from": "{last_pull_date - 35d}"}, whole_every_days=7) \
+        .whole_every_days == 7
+    with pytest.raises(ValidationError, match=r"whole_every_days needs a param with a \{last_pull\} placeholder"):
+        Endpoint(path="/v1/hours", params={"from": "{business_date - 35d}"}, whole_every_days=7)
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        Endpoint(path="/v1/hours", params={"from": "{last_pull_date - 35d}"}, whole_every_days=0)
