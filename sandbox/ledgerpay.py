@@ -9,8 +9,9 @@ Running payroll turns each held line into a register line carrying its Batch ID:
 with Reg Earnings (0.00 when none), hours -> ``EARN <code>`` with the hours, earnings -> ``EARN <code>``, memo ->
 ``MEMO <code>``, Adjust Ded -> ``DED <code>``, Block Ded -> ``DED <code>`` 0.00 (not taken); lines of one
 employee with the same type and code in one batch add up (the register's key: company, file number, check,
-type, code, batch). So after a clean run the register's lines are the instructions sent, line for line (summed
-per code).
+type, code, batch). So after a clean run the register's batch lines are the instructions sent, line for line
+(summed per code). Payroll adds its own withholding on what it paid each file number (its ``EARN`` lines):
+``TAX FIT`` 10%, ``TAX SS`` 6.2%, ``TAX MED`` 1.45% (``WITHHOLDING``, half up to the cent), no Batch ID.
 
 Switches (``PayrollErrors``) make payroll err, each on the first N lines it applies to, and every injected error
 is written to the manifest (JSON, beside the SFTP home, never sent to the hub): ``drop_line`` (a line missing),
@@ -32,19 +33,23 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 from sandbox.keys import KeyPair, gpg_home, run_gpg
 
-__all__ = ["LEDGERPAY_FOLDERS", "REGISTER_COLUMNS", "LedgerPaySimulator", "PayrollErrors"]
+__all__ = ["LEDGERPAY_FOLDERS", "REGISTER_COLUMNS", "WITHHOLDING", "LedgerPaySimulator", "PayrollErrors"]
 
 LEDGERPAY_FOLDERS = ("import", "export", "archive")
 REGISTER_COLUMNS = ("CO_CODE", "FILE_NO", "PAY_PERIOD_START", "PAY_PERIOD_END", "CHECK_DATE", "LINE_TYPE", "CODE",
                     "HOURS", "AMOUNT", "BATCH_ID")
 CALENDAR_COLUMNS = ("CO_CODE", "FREQUENCY", "PERIOD_START", "PERIOD_END", "CHECK_DATE", "PROCESSING_DEADLINE")
 _FREQUENCY = {"WEEKLY": "W", "BIWEEKLY": "B", "SEMIMONTHLY": "S", "MONTHLY": "M"}
+WITHHOLDING = {"FIT": Decimal("0.10"), "SS": Decimal("0.062"), "MED": Decimal("0.0145")}
+"""The simulated payroll's flat withholding on each check's earnings (federal income tax, social security,
+Medicare): real payroll computes them from the W-4 and the year's wages; a flat rate is enough to give the
+register's net and disposable earnings their shape."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,7 @@ class LedgerPaySimulator:
                 "PAY_PERIOD_END": period[1].isoformat(), "CHECK_DATE": check_date.isoformat()}
         lines = [{**base, **line} for line in _summed(lines)]
         lines, injected = self._inject(lines, base)
+        lines += _withholding(lines, base)
         out = io.StringIO(newline="")
         writer = csv.DictWriter(out, fieldnames=REGISTER_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -212,6 +218,17 @@ class LedgerPaySimulator:
             note("line_dropped", line)
             out.remove(line)
         return out, injected
+
+
+def _withholding(lines: list[dict[str, str]], base: dict[str, str]) -> list[dict[str, str]]:
+    """Payroll's own ``TAX`` lines (no Batch ID) on each file number's earnings, ``WITHHOLDING`` rates."""
+    earned: dict[str, Decimal] = {}
+    for line in lines:
+        if line["LINE_TYPE"] == "EARN":
+            earned[line["FILE_NO"]] = earned.get(line["FILE_NO"], Decimal(0)) + Decimal(line["AMOUNT"] or "0")
+    return [{**base, "FILE_NO": file_no, "LINE_TYPE": "TAX", "CODE": code, "HOURS": "", "BATCH_ID": "",
+             "AMOUNT": f"{(gross * rate).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):.2f}"}
+            for file_no, gross in earned.items() if gross > 0 for code, rate in WITHHOLDING.items()]
 
 
 def _summed(lines: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -2,8 +2,8 @@
 
 Calendar in (sealed by LedgerPay, over SFTP) -> pay run out (encrypted + signed import) -> the simulator applies
 it and writes the register -> the register comes back in and the batch is ACKNOWLEDGED. After a clean payroll
-the register's lines are the instructions sent, line for line; with the error switches on, the manifest names
-exactly the lines payroll got wrong.
+the register's batch lines are the instructions sent, line for line, beside payroll's own withholding (TAX lines
+without a Batch ID); with the error switches on, the manifest names exactly the lines payroll got wrong.
 """
 
 from __future__ import annotations
@@ -86,7 +86,10 @@ def test_after_a_clean_payroll_the_register_equals_the_instructions_line_for_lin
 
     assert len(EXPECTED) == 2
     assert _register(store) == [("W1", "EARN", "LOA", "40.00", "0.00", "NWD2026032001"),
-                                ("W1", "EARN", "REG", "", "1000.00", "NWD2026032001")]
+                                ("W1", "EARN", "REG", "", "1000.00", "NWD2026032001"),
+                                # payroll's own withholding on the 1,000.00 it paid: 10%, 6.2%, 1.45%
+                                ("W1", "TAX", "FIT", "", "100.00", ""), ("W1", "TAX", "MED", "", "14.50", ""),
+                                ("W1", "TAX", "SS", "", "62.00", "")]
     manifest = json.loads((payroll.home.parent / "ledgerpay_manifest_NWD_20260320.json").read_text())
     assert manifest["injected"] == [] and manifest["batches"] == ["NWD2026032001"]
     again = plan_pay_run(store, settings, "NWD", CHECK, now=BEFORE_DEADLINE)
@@ -109,8 +112,9 @@ def test_payroll_errors_are_injected_and_named_in_the_manifest(exchange):
     manifest = json.loads((payroll.home.parent / "ledgerpay_manifest_NWD_20260320.json").read_text())
     assert [(i["error"], i["code"]) for i in manifest["injected"]] == [("pay_not_cancelled", "REG"),
                                                                        ("line_dropped", "LOA")]
-    assert _register(store) == [("W1", "EARN", "REG", "", "2000.00", "")], \
-        "the scheduled pay went out as payroll's own line and the LOA hours are missing"
+    assert _register(store) == [("W1", "EARN", "REG", "", "2000.00", ""), ("W1", "TAX", "FIT", "", "200.00", ""),
+                                ("W1", "TAX", "MED", "", "29.00", ""), ("W1", "TAX", "SS", "", "124.00", "")], \
+        "the scheduled pay went out as payroll's own line (taxed as paid) and the LOA hours are missing"
 
 
 def test_a_resent_identical_batch_is_a_duplicate_and_a_replace_after_processing_is_refused(exchange):
