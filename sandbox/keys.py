@@ -225,7 +225,8 @@ def generate_sq_key_pair(folder: Path, name: str) -> KeyPair:
 class VendorSealer:
     """Seals many files as a vendor would, in ONE GNUPGHOME: the keys are imported once (a fresh home and its
     imports cost more than sealing a small file). Made by :func:`vendor_sealer`; :meth:`seal_all` runs a few
-    gpg processes at once (they share the home's agent).
+    gpg processes at once, each worker in a home of its own: one gpg-agent signing for several gpg processes
+    at once now and then fails a signature ("Unmatched parentheses in S-expression").
 
     Example: ``with vendor_sealer([hub], harbor) as sealer: sealer.seal_all([(csv, csv_pgp), ...])``
     """
@@ -233,6 +234,7 @@ class VendorSealer:
     def __init__(self, home: Path, recipients: Sequence[KeyPair], signer: KeyPair | None, *, armor: bool,
                  at: datetime | None, compress_algo: str) -> None:
         self.home, self.at = home, at
+        self.recipients, self.signer, self.armor, self.compress_algo = recipients, signer, armor, compress_algo
         for kp in recipients:
             _gpg(home, "--import", stdin=kp.public_armored.encode())
         self.args = ["--trust-model", "always", "--yes", "--compress-algo", compress_algo]
@@ -254,10 +256,22 @@ class VendorSealer:
              faked_time=self.at)
 
     def seal_all(self, pairs: Iterable[tuple[Path, Path]], *, workers: int | None = None) -> None:
-        """:meth:`seal` every ``(src, dest)``, ``workers`` gpg processes at a time (default: one per CPU)."""
-        with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-            for done in [pool.submit(self.seal, src, dest) for src, dest in pairs]:
-                done.result()
+        """:meth:`seal` every ``(src, dest)``, ``workers`` gpg processes at a time (default: one per CPU), each
+        worker with its own GNUPGHOME and agent."""
+        todo = list(pairs)
+        count = max(1, min(workers or os.cpu_count() or 2, len(todo)))
+        with contextlib.ExitStack() as homes:
+            sealers = [self] + [homes.enter_context(vendor_sealer(
+                self.recipients, self.signer, armor=self.armor, at=self.at, compress_algo=self.compress_algo))
+                for _ in range(count - 1)]
+            with ThreadPoolExecutor(max_workers=count) as pool:
+                for done in [pool.submit(_seal_each, sealer, todo[n::count]) for n, sealer in enumerate(sealers)]:
+                    done.result()
+
+
+def _seal_each(sealer: VendorSealer, pairs: list[tuple[Path, Path]]) -> None:
+    for src, dest in pairs:
+        sealer.seal(src, dest)
 
 
 @contextlib.contextmanager
