@@ -5,11 +5,13 @@ leave of every kind the engine handles: unpaid FMLA (whole and partial periods),
 then top-up) and pending (provisional pay), CA PFL / MA PFML (top-up with agreement, AWW cap) / NY PFL,
 workers' comp, salary continuation, and intermittent FMLA episodes; third-party payments for the paid plans.
 The employer is staged into a store (SQLite by default, ``--postgres`` for a scratch PostgreSQL database) with a
-LedgerPay calendar, untimed. Then, timed, the pay run's own steps:
+LedgerPay calendar, the identity links and a year of payroll registers (``--registers``: 26 biweekly checks, an
+earnings and a withholding line per employee each, 5.2 million lines at full size), untimed. Then, timed, the
+pay run's own steps:
 
 - READ: the pay window and the canonical frames of the people the period is about, from the store
   (``leavehub.payrun.inputs``: one SQL set of employees with leave activity, then one streamed select per
-  entity);
+  entity), with their register lines (last paid net, disposable earnings, wages by quarter);
 - RULES: ``price_period`` (frames in, instruction frame out);
 - WRITE: the instruction records into the pay book (the store), the import rows, encryption to LedgerPay and
   signing (gpg via ``connectors.pgp``), and the put to LedgerPay's import folder (a local folder here: the SFTP
@@ -72,8 +74,10 @@ def _dec(cents: np.ndarray, kind: pa.DataType = MONEY) -> pa.Array:
     return pa.array([Decimal(int(c)).scaleb(-2) for c in cents], kind)
 
 
-def generate(n: int, on_leave: int) -> dict[str, pa.Table]:
-    """Synthetic canonical tables (seeded): every column the engine reads, typed as the store returns them."""
+def generate(n: int, on_leave: int, register_checks: int = 0) -> dict[str, pa.Table]:
+    """Synthetic canonical tables (seeded): every column the engine reads, typed as the store returns them, the
+    identity links (file number = employee id) and ``register_checks`` biweekly payroll registers before the
+    check (an ``EARN REG`` and a ``TAX FIT`` line per employee and check)."""
     rng = np.random.default_rng(42)
     ids = np.array([f"W{i:06d}" for i in range(n)], dtype=object)
     salaried = rng.random(n) < 0.6
@@ -149,6 +153,24 @@ def generate(n: int, on_leave: int) -> dict[str, pa.Table]:
     tables["time_off_balance"] = pa.table({
         "employee_id": ids, "policy": ["PTO"] * n, "balance_hours": _dec(rng.integers(0, 12_000, n), HOURS),
         "as_of": pa.array([date(2026, 3, 1)] * n, pa.date32())})
+    tables["identity_link"] = pa.table({
+        "employee_id": ids, "effective_from": pa.array([date(2020, 1, 1)] * n, pa.date32()),
+        "payroll_company_code": [WINDOW.payroll_company_code] * n, "payroll_file_number": ids})
+    # the registers of the year before: every employee paid on every biweekly check (earnings and withholding)
+    checks = [WINDOW.check_date - timedelta(days=14 * k) for k in range(register_checks, 0, -1)]
+    per = (rate // 26) if register_checks else np.zeros(0, np.int64)
+    per = np.where(salaried, rate // 26, rate * 80 // 100) if register_checks else per
+    m = n * len(checks)
+    check_of = np.repeat(np.array(checks, dtype=object), n)
+    earn = np.tile(per, len(checks))
+    tables["payroll_register_line"] = pa.table({
+        "payroll_company_code": [WINDOW.payroll_company_code] * (2 * m),
+        "payroll_file_number": np.concatenate([np.tile(ids, len(checks))] * 2),
+        "pay_period_start": pa.array(list(check_of - timedelta(days=18)) * 2, pa.date32()),
+        "pay_period_end": pa.array(list(check_of - timedelta(days=5)) * 2, pa.date32()),
+        "check_date": pa.array(list(check_of) * 2, pa.date32()),
+        "line_type": ["EARN"] * m + ["TAX"] * m, "code": ["REG"] * m + ["FIT"] * m,
+        "amount": _dec(np.concatenate([earn, earn // 10])), "batch_id": pa.nulls(2 * m, pa.string())})
     tables["premium_history"] = pa.table({
         "plan_type": ["STD"] * 3, "plan_year": [2023, 2024, 2025], "employer_paid": _dec(np.full(3, 50_000_00)),
         "employee_pre_tax": _dec(np.zeros(3, np.int64)), "employee_post_tax": _dec(np.full(3, 50_000_00))})
@@ -164,7 +186,8 @@ CHANGED = 0.01
 
 def _deadline(check: date) -> datetime:
     return datetime.combine(check - timedelta(days=2), datetime.min.time(), UTC).replace(hour=17)
-ENTITIES = ("employment", "leave_period", "absence", "benefit_payment", "enrollment", "time_off_balance")
+ENTITIES = ("employment", "leave_period", "absence", "benefit_payment", "enrollment", "time_off_balance",
+            "identity_link", "payroll_register_line")
 
 
 def _hub(folder: Path, db_url: str | None) -> None:
@@ -195,15 +218,19 @@ def _stage(store, tables: dict[str, pa.Table]) -> None:
     from leavehub.store.ledger import FileArrival
     from schemas.models import ENTITIES as MODELS
 
+    before = len(pd.unique(tables["payroll_register_line"]["check_date"].to_numpy()))
     calendar = pd.DataFrame([{"payroll_company_code": COMPANY, "pay_frequency": "BIWEEKLY",
                               "period_start": WINDOW.period_start + timedelta(days=14 * k),
-                              "period_end": WINDOW.period_end + timedelta(days=14 * k), "check_date": check,
-                              "processing_deadline": _deadline(check)} for k, check in enumerate(CHECKS)])
+                              "period_end": WINDOW.period_end + timedelta(days=14 * k),
+                              "check_date": CHECK + timedelta(days=14 * k),
+                              "processing_deadline": _deadline(CHECK + timedelta(days=14 * k))}
+                             for k in range(-before, len(CHECKS))])
     frames = {name: tables[name].to_pandas(types_mapper=pd.ArrowDtype) for name in ENTITIES}
     frames["pay_period"] = calendar
     for entity, frame in frames.items():
         frame = frame.drop(columns=[c for c in ("effective_to",) if c in frame])
-        key = frame[list(MODELS[entity].natural_key)].astype(str).agg("|".join, axis=1)
+        parts = [frame[c].astype(str).fillna("") for c in MODELS[entity].natural_key]
+        key = parts[0].str.cat(parts[1:], sep="|") if len(parts) > 1 else parts[0]
         frame = frame.assign(record_key=key.to_numpy(), _row=range(1, len(frame) + 1))
         digest = hashlib.sha256(entity.encode()).hexdigest()
         arrival = FileArrival("bench", entity, "inbound", f"{entity}.csv", 1, digest, digest, None,
@@ -237,7 +264,7 @@ def _one_at_a_time(inputs: LeaveInputs, count: int, history, tables) -> float:
     return (time.perf_counter() - started) / max(len(people), 1)
 
 
-def measure(n: int, db_url: str | None, baseline: int | None, checks: int) -> dict[str, Any]:
+def measure(n: int, db_url: str | None, baseline: int | None, checks: int, registers: int) -> dict[str, Any]:
     """Stage an employer of ``n`` (untimed, this process), then run the pay run on it in a fresh child process
     (``--run-staged``): its peak RSS over its RSS before the run is what the pay run itself needs, not memory
     the staging left behind."""
@@ -249,9 +276,13 @@ def measure(n: int, db_url: str | None, baseline: int | None, checks: int) -> di
 
         store = open_store(Settings.from_env())
         started = time.perf_counter()
-        _stage(store, generate(n, on_leave))
+        _stage(store, generate(n, on_leave, registers))
+        from leavehub.operations.premium_entries import record_registered_checks
+
+        record_registered_checks(store, COMPANY, before=CHECK)  # what earlier runs did when each register came
         store.dispose()
-        print(f"staged {n:,} employees ({on_leave:,} on leave) in {time.perf_counter() - started:.1f}s")
+        print(f"staged {n:,} employees ({on_leave:,} on leave, {registers} registers before the check: "
+              f"{2 * n * registers:,} register lines) in {time.perf_counter() - started:.1f}s")
         child = subprocess.run([sys.executable, __file__, "--run-staged", str(n), "--baseline",
                                 str(baseline or (20 if n <= 10_000 else 100)), "--history", str(checks)],
                                capture_output=True, text=True, check=False, timeout=1800)
@@ -324,7 +355,7 @@ def run_staged(baseline: int, checks: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     period = pay_period(store, COMPANY, CHECK)
     earlier = sorted({date.fromisoformat(b.check_date) for b in effective_batches(PayBook(store), COMPANY, CHECK)})
-    inputs = leave_inputs(store, COMPANY, period_people(period.span(earlier)))
+    inputs = leave_inputs(store, COMPANY, period_people(period.span(earlier)), CHECK)
     t1 = time.perf_counter()
     priced = price_period(inputs, period.window, history, tables)
     t2 = time.perf_counter()
@@ -358,6 +389,8 @@ def main() -> None:
     parser.add_argument("--baseline", type=int, default=None, help="employees priced one at a time (default 100)")
     parser.add_argument("--history", type=int, default=None,
                         help="checks sent before the history figure's run (default 6, smoke 2)")
+    parser.add_argument("--registers", type=int, default=26,
+                        help="biweekly payroll registers staged before the check (default 26: a year)")
     parser.add_argument("--run-staged", type=int, default=None, help=argparse.SUPPRESS)  # the child's role
     args = parser.parse_args()
     if args.run_staged is not None:
@@ -368,11 +401,11 @@ def main() -> None:
 
     def at(size: int) -> dict[str, Any]:
         if not args.postgres:
-            return measure(size, None, args.baseline, history)
+            return measure(size, None, args.baseline, history, args.registers)
         with postgres_database(f"pay_bench_{size}") as url:
             if url is None:
                 raise SystemExit("--postgres: PostgreSQL at 127.0.0.1:5432 does not answer")
-            return measure(size, url, args.baseline, history)
+            return measure(size, url, args.baseline, history, args.registers)
 
     # memory per employee, measured at a tenth of the size too (unless that is under 1,000): flat means the
     # pay run's RSS grows with the employer, not faster
@@ -407,7 +440,8 @@ def main() -> None:
     print(f"first rung 10 s: {'met' if total < 10 else 'NOT met'}; goal 3 s: "
           f"{'met' if total < 3 else f'{total - 3:.2f}s short'}; load average {os.getloadavg()[0]:.1f}")
     print(json.dumps({"bench": "pay", "employees": n, "on_leave": r["on_leave"], "lines": r["lines"],
-                      "store": "postgresql" if args.postgres else "sqlite",
+                      "store": "postgresql" if args.postgres else "sqlite", "registers": args.registers,
+                      "register_lines": 2 * n * args.registers,
                       "store_to_signed_file_s": round(total, 3), "read_s": round(r["read_s"], 3),
                       "rules_s": round(r["rules_s"], 3), "write_s": round(r["write_s"], 3),
                       "run_pay_s": round(r["run_pay_s"], 3), "first_rung_s": 10.0, "goal_s": 3.0,

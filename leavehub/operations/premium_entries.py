@@ -299,16 +299,24 @@ def record_premium_ledger(store: Any, company: str, check_date: date, *, history
 
 def record_registered_checks(store: Any, company: str, *, before: date, history: Any = None,
                              tables: Any = None) -> list[LedgerRecord]:
-    """Record every check date of ``company`` before ``before`` whose register has arrived (each idempotent):
-    what the pay run calls first, so catch-up sees every arrears entry payroll's registers prove."""
+    """Record every check date of ``company``'s pay calendar before ``before`` whose register has arrived and
+    changed since it was last recorded (each idempotent): what the pay run calls first, so catch-up sees every
+    arrears entry payroll's registers prove."""
     from sqlalchemy import func, select
 
     from leavehub.store.tables import FILE_LEDGER, versions_table
 
-    r, f = versions_table("payroll_register_line"), FILE_LEDGER.c
+    r, f, cal = versions_table("payroll_register_line"), FILE_LEDGER.c, versions_table("pay_period")
+    # per check date of the calendar, when its register last changed: one index seek each (the register's
+    # (company, check_date, recorded_at) index), never a scan of every register line received
+    days = select(cal.c.check_date).where(cal.c.superseded_at.is_(None), cal.c.valid_to.is_(None),
+                                          cal.c.payroll_company_code == company, cal.c.check_date < before) \
+        .distinct().subquery()
+    latest = select(func.max(r.c.recorded_at)).where(r.c.payroll_company_code == company,
+                                                     r.c.check_date == days.c.check_date).scalar_subquery()
     with store.engine.connect() as connection:
-        changed = dict(connection.execute(select(r.c.check_date, func.max(r.c.recorded_at)).where(
-            r.c.payroll_company_code == company, r.c.check_date < before).group_by(r.c.check_date)).all())
+        changed = {day: at for day, at in connection.execute(select(days.c.check_date, latest)).all()
+                   if at is not None}
         recorded = dict(connection.execute(select(f.business_date, func.max(f.received_at)).where(
             f.vendor == HUB_VENDOR, f.feed == LEDGER_FEED, f.status.in_(("APPLIED", "DUPLICATE")),
             f.file_name.like(f"premium_ledger_{company}_%")).group_by(f.business_date)).all())

@@ -23,12 +23,13 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import and_, or_, select, union
+from sqlalchemy import Numeric, and_, cast, false, func, or_, select, union
 
 from leavehub.rules.pay import LeaveInputs
 from leavehub.rules.register import register_net_pay, register_wages
@@ -155,11 +156,14 @@ def changed_people(since: datetime) -> Any:
                    for e in INPUT_ENTITIES))
 
 
-def leave_inputs(store: Any, company: str, people: Any, check_date: date | None = None) -> LeaveInputs:
+def leave_inputs(store: Any, company: str, people: Any, check_date: date | None = None,
+                 wage_plans: Collection[str] = ()) -> LeaveInputs:
     """The canonical frames one pricing reads: the current versions of ``people`` (a select of employee ids,
-    or a list of them), cut to ``company``'s employees. With ``check_date``, also what catch-up needs: their
-    premium ledger entries and each one's latest paid net from the register before that check
-    (``leavehub.rules.register``)."""
+    or a list of them), cut to ``company``'s employees. With ``check_date``, also what catch-up and the
+    register-based rules need (``leavehub.rules.register``): their premium ledger entries; the lines of each
+    one's latest check before that date that paid earnings (the net, the disposable earnings); and every earnings
+    line of the people on a leave of ``wage_plans`` (a state's AWW by quarters). The rest of the register -
+    every check of every employee - is never read."""
     links, links_open = _current("identity_link")
     elsewhere = select(links.c.employee_id).where(links_open, links.c.payroll_company_code.is_not(None),
                                                   links.c.payroll_company_code != company)
@@ -172,15 +176,46 @@ def leave_inputs(store: Any, company: str, people: Any, check_date: date | None 
             frames[name] = read_versions(connection, entity, extra=mine)
         if check_date is not None:
             known = read_versions(connection, "identity_link", extra=links.c.employee_id.in_(people))
-            register = versions_table("payroll_register_line")
-            theirs = select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(people))
-            lines = read_versions(connection, "payroll_register_line",
-                                  extra=and_(register.c.payroll_company_code == company,
-                                             register.c.check_date < check_date,
-                                             register.c.payroll_file_number.in_(theirs)))
+            lines, earnings = _register_reads(connection, company, check_date, people, frames["leave_periods"],
+                                              wage_plans)
             frames["net_pay"] = register_net_pay(lines, known, before=check_date)
-            frames["wages"] = register_wages(lines, known)
+            frames["wages"] = register_wages(earnings, known)
     return LeaveInputs(**frames)
+
+
+def _register_reads(connection: Any, company: str, check_date: date, people: Any, leave_periods: pd.DataFrame,
+                    wage_plans: Collection[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the lines of each person's latest check before ``check_date`` with earnings above zero, every earnings
+    line of the people on a leave of ``wage_plans``), both through the register's file-number index."""
+    links, links_open = _current("identity_link")
+    r, r_open = _current("payroll_register_line")
+    theirs = select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(people))
+    mine = and_(r.c.payroll_company_code == company, r.c.check_date < check_date)
+    paid = select(r.c.payroll_file_number.label("file"), r.c.check_date.label("day")) \
+        .where(r_open, mine, r.c.payroll_file_number.in_(theirs), r.c.line_type == "EARN") \
+        .group_by(r.c.payroll_file_number, r.c.check_date) \
+        .having(func.sum(cast(r.c.amount, Numeric(14, 2))) > 0).subquery()
+    last = select(paid.c.file, func.max(paid.c.day)).group_by(paid.c.file)
+    by_day: dict[date, list[str]] = {}
+    for file_number, day in connection.execute(last):
+        by_day.setdefault(day, []).append(file_number)
+    # one check date's file numbers per branch: each an equality seek on the file-number index
+    lines = read_versions(connection, "payroll_register_line", columns=REGISTER_COLUMNS, extra=and_(
+        r.c.payroll_company_code == company,
+        or_(false(), *(and_(r.c.check_date == day, r.c.payroll_file_number.in_(files))
+                       for day, files in by_day.items()))))
+    on_plans = leave_periods.loc[leave_periods["plan"].astype(str).isin(wage_plans)] if len(leave_periods) \
+        else leave_periods
+    wage_people = sorted(set(on_plans["employee_id"].astype(str))) if len(on_plans) else []
+    earnings = read_versions(connection, "payroll_register_line", columns=REGISTER_COLUMNS, extra=and_(
+        mine, r.c.line_type == "EARN", r.c.payroll_file_number.in_(
+            select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(wage_people)))))
+    return lines, earnings
+
+
+REGISTER_COLUMNS = ("payroll_company_code", "payroll_file_number", "check_date", "line_type", "amount")
+"""What the pay run reads of its people's register lines (a year of checks is many lines): their net, their
+disposable earnings and their wages by quarter come from these."""
 
 
 def premium_contributions(store: Any, plans: list[str], first_year: int, last_year: int) -> pd.DataFrame:

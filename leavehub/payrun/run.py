@@ -57,6 +57,7 @@ from leavehub.rules.lines import INSTRUCTION_COLUMNS
 from leavehub.rules.overpayments import RECOVERY_RULE
 from leavehub.rules.pay import LeaveInputs, price_period
 from leavehub.rules.retro import retro_diff
+from leavehub.rules.wages import wage_plans
 
 __all__ = ["PayRunOutcome", "PayRunPlan", "deliver_batch", "effective_batches", "instruction_records",
            "plan_pay_run", "run_due", "run_pay"]
@@ -261,7 +262,8 @@ def plan_pay_run(store: Any, settings: Any, company: str, check_date: date, *, n
             only = {str(row[0]) for row in connection.execute(retro_people)}
         people = period_people(period.span([]), also=retro_people)
         sent_batches = effective_batches(book, company, check_date, lines_of=retro_people, rules=(RECOVERY_RULE,))
-    inputs = replace(leave_inputs(store, company, people, check_date), premium_history=premium_history)
+    inputs = replace(leave_inputs(store, company, people, check_date, wage_plans(tables.state_plans)),
+                     premium_history=premium_history)
     parts, receivables = _retro(inputs, sent_batches, period, history, tables, only)
     owed = _outstanding(sent_batches, receivables)
     parts.insert(0, price_period(replace(inputs, receivables=owed), window, history, tables).lines)

@@ -23,18 +23,27 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
 from leavehub.config.rule_tables import StatePlanRule
 from leavehub.rules.money import RoundingMode, days_column, divide, scaled_integers
 
-__all__ = ["QUARTER_DEFINITIONS", "quarter_index", "quarter_label", "state_average_weekly_wages"]
+__all__ = ["QUARTER_DEFINITIONS", "quarter_index", "quarter_label", "state_average_weekly_wages", "wage_plans"]
 
 QUARTER_DEFINITIONS = {"highest_2_of_last_4_quarters": (4, 0), "highest_2_of_base_period": (4, 1)}
 """definition -> (quarters considered, most recent completed quarters skipped); the two highest count, / 26."""
 _HIGHEST, _WEEKS, _REACH_DAYS = 2, 26, 35
 _EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def wage_plans(state_plans: Iterable[StatePlanRule]) -> frozenset[str]:
+    """The state plans whose AWW is worked out from wages by quarters (any table row, any date): the people on
+    them are the ones whose earnings history a pay run reads."""
+    return frozenset(r.plan.value for r in state_plans
+                     if r.topup_cap == "aww" and r.aww_definition in QUARTER_DEFINITIONS)
 
 
 def quarter_index(days: np.ndarray) -> np.ndarray:

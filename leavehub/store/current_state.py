@@ -12,7 +12,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -40,8 +40,11 @@ _SYSTEM_TYPES = {"valid_from": pa.date32(), "valid_to": pa.date32(), "source_bus
 
 def read_versions(connection: Connection, entity: str, *, as_of_recorded: datetime | None = None,
                   valid_on: date | None = None, decrypt_pii: bool = False, cipher: PiiCipher | None = None,
-                  extra: ColumnElement[bool] | None = None) -> pd.DataFrame:
-    """Versions of ``entity`` known at ``as_of_recorded`` (default: now) and true on ``valid_on``."""
+                  extra: ColumnElement[bool] | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Versions of ``entity`` known at ``as_of_recorded`` (default: now) and true on ``valid_on``.
+
+    ``columns``: only these canonical (non-PII) columns, in this order, no system columns: a lean read of a
+    large entity whose caller needs a few (each value read costs a conversion)."""
     v = versions_table(entity)
     if as_of_recorded is None:
         known = v.c.superseded_at.is_(None)
@@ -53,9 +56,26 @@ def read_versions(connection: Connection, entity: str, *, as_of_recorded: dateti
     else:
         true = and_(v.c.valid_from <= valid_on, or_(v.c.valid_to.is_(None), v.c.valid_to > valid_on))
     conditions = [known, true] + ([extra] if extra is not None else [])
+    if columns is not None:
+        picked = _columns(entity, columns)
+        query = select(*(v.c[col.column] for col in picked)).where(*conditions).order_by(v.c.version_id)
+        schema = pa.schema([pa.field(col.name, arrow_type(col)) for col in picked])
+        result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
+        batches = [pa.RecordBatch.from_arrays([pa.array(values, field.type) for values, field in
+                                               zip(zip(*rows, strict=True), schema, strict=True)], schema=schema)
+                   for rows in result.partitions(BATCH_ROWS)]
+        return pa.Table.from_batches(batches, schema=schema).to_pandas(types_mapper=pd.ArrowDtype)
     query = select(v).where(*conditions).order_by(v.c.version_id)
     return _frame(entity, stream_batches(connection, entity, query, decrypt_pii=decrypt_pii, cipher=cipher),
                   decrypt_pii=decrypt_pii)
+
+
+def _columns(entity: str, names: Sequence[str]) -> list[Any]:
+    by_name = {col.name: col for col in entity_columns(entity)}
+    unknown = [n for n in names if n not in by_name or by_name[n].pii_kind]
+    if unknown:
+        raise ValueError(f"{entity}: not a non-PII column: {', '.join(unknown)}")
+    return [by_name[n] for n in names]
 
 
 def read_changes(connection: Connection, entity: str, since: datetime | None, *, until: datetime | None = None,

@@ -469,7 +469,21 @@ def versions_table(entity: str) -> Table:
                  sqlite_where=text("superseded_at IS NULL AND valid_to IS NULL"),
                  postgresql_where=text("superseded_at IS NULL AND valid_to IS NULL"))]
           if any(c.name == "employee_id" and not c.pii_kind for c in entity_columns(entity)) else []),
+        *(Index(f"ix_{name}_{suffix}", *columns,
+                **({"sqlite_where": text("superseded_at IS NULL AND valid_to IS NULL"),
+                    "postgresql_where": text("superseded_at IS NULL AND valid_to IS NULL")} if open_only else {}))
+          for suffix, columns, open_only in LOOKUPS.get(entity, ())),
     )
+
+
+LOOKUPS: dict[str, tuple[tuple[str, tuple[str, ...], bool], ...]] = {
+    # a pay run reads the register lines of its people (by file number) and when each check date last changed
+    "payroll_register_line": (
+        ("open_file", ("payroll_file_number", "payroll_company_code", "check_date", "line_type", "amount"), True),
+        ("check", ("payroll_company_code", "check_date", "recorded_at"), False),
+    ),
+}
+"""Indexes of one entity's versions beyond every entity's: (name suffix, columns, open versions only)."""
 
 
 VERSIONED_ENTITIES: tuple[str, ...] = tuple(e for e in ENTITIES if e not in NOT_VERSIONED)
