@@ -240,7 +240,10 @@ def _stage(store, tables: dict[str, pa.Table]) -> None:
 
 
 def _whole_store_read(store) -> LeaveInputs:
-    """The floor: every current version of every entity the rules take (what the pay run read before)."""
+    """The floor: every current version of every entity the rules take (what the pay run read before), the
+    identity links and the registers included."""
+    for entity in ("identity_link", "payroll_register_line"):  # what the rules take from them, read whole too
+        store.current(entity)
     return LeaveInputs(employment=store.current("employment"), leave_periods=store.current("leave_period"),
                        absences=store.current("absence"), benefit_payments=store.current("benefit_payment"),
                        enrollments=store.current("enrollment"), time_off=store.current("time_off_balance"))

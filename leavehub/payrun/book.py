@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from leavehub.store.stage_tables import write_rows
@@ -178,12 +178,12 @@ class PayBook:
         """SENT batches of ``company`` whose Batch ID the payroll register carries are ACKNOWLEDGED (payroll
         processed them); one set-based update. Returns how many moved."""
         register = versions_table("payroll_register_line")
-        seen = select(register.c.batch_id).where(register.c.superseded_at.is_(None), register.c.valid_to.is_(None),
-                                                 register.c.batch_id.is_not(None))
+        # per SENT batch, one seek on the register's batch index (never a pass over every register line)
+        seen = exists().where(register.c.batch_id == PAY_BATCH.c.batch_id, register.c.superseded_at.is_(None),
+                              register.c.valid_to.is_(None))
         with self.engine.begin() as connection:
             return connection.execute(
-                update(PAY_BATCH).where(PAY_BATCH.c.company == company, PAY_BATCH.c.status == "SENT",
-                                        PAY_BATCH.c.batch_id.in_(seen))
+                update(PAY_BATCH).where(PAY_BATCH.c.company == company, PAY_BATCH.c.status == "SENT", seen)
                 .values(status="ACKNOWLEDGED", acknowledged_at=datetime.now(UTC))).rowcount
 
     def sent_people(self, company: str, before: date) -> Any:

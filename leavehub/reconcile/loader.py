@@ -75,7 +75,7 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, mappings_root: Pa
         arrears=_arrears(store.current("premium_ledger_entry")),
         pay_sent=pay_sent(store, mappings_root, links, check_date) if mappings_root
         else pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS}),
-        register=_on_check(store.current("payroll_register_line"), check_date),
+        register=_on_check(store, check_date),
         pay_periods=store.current("pay_period"),
         bill_lines=store.current("premium_bill_line"),
         enrollments=store.current("enrollment"),
@@ -84,11 +84,14 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, mappings_root: Pa
     )
 
 
-def _on_check(frame: pd.DataFrame, check_date: date) -> pd.DataFrame:
-    if not len(frame):
-        return frame
-    days = pd.to_datetime(frame["check_date"].astype(object), errors="coerce").dt.date
-    return frame.loc[(days == check_date).to_numpy()].reset_index(drop=True)
+def _on_check(store: Store, check_date: date) -> pd.DataFrame:
+    """The check date's register lines (the register's check-date index: never every check's)."""
+    from leavehub.store.current_state import read_versions
+    from leavehub.store.tables import versions_table
+
+    with store.engine.connect() as connection:
+        return read_versions(connection, "payroll_register_line",
+                             extra=versions_table("payroll_register_line").c.check_date == check_date)
 
 
 def _file_numbers(store: Store) -> dict[str, str]:

@@ -477,10 +477,12 @@ def versions_table(entity: str) -> Table:
 
 
 LOOKUPS: dict[str, tuple[tuple[str, tuple[str, ...], bool], ...]] = {
-    # a pay run reads the register lines of its people (by file number) and when each check date last changed
+    # a pay run reads the register lines of its people (by file number), when each check date last changed, and
+    # whether a batch it sent is on a register
     "payroll_register_line": (
         ("open_file", ("payroll_file_number", "payroll_company_code", "check_date", "line_type", "amount"), True),
-        ("check", ("payroll_company_code", "check_date", "recorded_at"), False),
+        ("check", ("check_date", "payroll_company_code", "recorded_at"), False),
+        ("open_batch", ("batch_id",), True),
     ),
 }
 """Indexes of one entity's versions beyond every entity's: (name suffix, columns, open versions only)."""
