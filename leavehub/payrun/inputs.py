@@ -175,7 +175,8 @@ def leave_inputs(store: Any, company: str, people: Any, check_date: date | None 
             mine = and_(v.c.employee_id.in_(people), v.c.employee_id.not_in(elsewhere))
             frames[name] = read_versions(connection, entity, extra=mine)
         if check_date is not None:
-            known = read_versions(connection, "identity_link", extra=links.c.employee_id.in_(people))
+            known = read_versions(connection, "identity_link", extra=links.c.employee_id.in_(people),
+                                  columns=("employee_id", "payroll_company_code", "payroll_file_number"))
             lines, earnings = _register_reads(connection, company, check_date, people, frames["leave_periods"],
                                               wage_plans)
             frames["net_pay"] = register_net_pay(lines, known, before=check_date)
@@ -191,11 +192,12 @@ def _register_reads(connection: Any, company: str, check_date: date, people: Any
     r, r_open = _current("payroll_register_line")
     theirs = select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(people))
     mine = and_(r.c.payroll_company_code == company, r.c.check_date < check_date)
-    paid = select(r.c.payroll_file_number.label("file"), r.c.check_date.label("day")) \
-        .where(r_open, mine, r.c.payroll_file_number.in_(theirs), r.c.line_type == "EARN") \
-        .group_by(r.c.payroll_file_number, r.c.check_date) \
-        .having(func.sum(cast(r.c.amount, Numeric(14, 2))) > 0).subquery()
-    last = select(paid.c.file, func.max(paid.c.day)).group_by(paid.c.file)
+    # payroll never pays negative earnings (less pay is a receivable), so a check paid earnings when one of its
+    # EARN lines is above zero: found in the file-number index alone, grouped in its order
+    last = select(r.c.payroll_file_number, func.max(r.c.check_date)) \
+        .where(r_open, mine, r.c.payroll_file_number.in_(theirs), r.c.line_type == "EARN",
+               cast(r.c.amount, Numeric(14, 2)) > 0) \
+        .group_by(r.c.payroll_file_number)
     by_day: dict[date, list[str]] = {}
     for file_number, day in connection.execute(last):
         by_day.setdefault(day, []).append(file_number)
