@@ -302,7 +302,7 @@ def record_registered_checks(store: Any, company: str, *, before: date, history:
     """Record every check date of ``company``'s pay calendar before ``before`` whose register has arrived and
     changed since it was last recorded (each idempotent): what the pay run calls first, so catch-up sees every
     arrears entry payroll's registers prove."""
-    from sqlalchemy import func, select
+    from sqlalchemy import and_, func, select
 
     from leavehub.store.tables import FILE_LEDGER, versions_table
 
@@ -312,8 +312,16 @@ def record_registered_checks(store: Any, company: str, *, before: date, history:
     days = select(cal.c.check_date).where(cal.c.superseded_at.is_(None), cal.c.valid_to.is_(None),
                                           cal.c.payroll_company_code == company, cal.c.check_date < before) \
         .distinct().subquery()
-    latest = select(func.max(r.c.recorded_at)).where(r.c.payroll_company_code == company,
-                                                     r.c.check_date == days.c.check_date).scalar_subquery()
+    # the first row of a backward walk of that index, not max(): PostgreSQL turns max(recorded_at), or an
+    # equality on check_date ordered by recorded_at, into a backward walk of the recorded_at index filtering
+    # every line of every later check (an intake's lines share one recorded_at); a one-day range keeps check_date
+    # in the order, which only the (check_date, company, recorded_at) index gives. SQLite seeks the equality.
+    day = days.c.check_date
+    same_day = r.c.check_date == day if store.engine.dialect.name == "sqlite" \
+        else and_(r.c.check_date >= day, r.c.check_date <= day)
+    latest = select(r.c.recorded_at).where(r.c.payroll_company_code == company, same_day) \
+        .order_by(r.c.check_date.desc(), r.c.payroll_company_code.desc(), r.c.recorded_at.desc()).limit(1) \
+        .scalar_subquery()
     with store.engine.connect() as connection:
         changed = {day: at for day, at in connection.execute(select(days.c.check_date, latest)).all()
                    if at is not None}

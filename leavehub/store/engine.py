@@ -33,6 +33,11 @@ _SQLITE_BUSY_TIMEOUT_S = 600
 TEMP_BUFFERS = "256MB"
 """PostgreSQL ``temp_buffers`` of a store session (default 8MB): fits the staging table of a 1M-row file. It can
 only be set before the session first touches a temporary table, hence at connect time, not per intake."""
+CURSOR_TUPLE_FRACTION = 1.0
+"""PostgreSQL ``cursor_tuple_fraction`` of a store session (default 0.1). Reads stream through a server-side
+cursor, which PostgreSQL plans for the first tenth of the rows: a fast-start plan (walk the primary key, filter
+each row) that reads everything anyway. The store always reads a cursor to its end, so it is planned for that
+(a pay run's read of its people: 1.0 s -> 0.2 s at 10,000 employees)."""
 
 
 def resolve_url(url: str | None) -> str:
@@ -57,7 +62,8 @@ def open_engine(url: str) -> Engine:
     """An engine for ``url``; for a SQLite file, creates its directory and sets the pragmas the store needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, connect_args={"options": f"-c temp_buffers={TEMP_BUFFERS}"})
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "options": f"-c temp_buffers={TEMP_BUFFERS} -c cursor_tuple_fraction={CURSOR_TUPLE_FRACTION}"})
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
