@@ -40,7 +40,7 @@ from schemas.errors import ConfigError
 
 __all__ = ["INPUT_ENTITIES", "CompanyPeriod", "Span", "batch_people", "changed_people", "due_check_dates",
            "file_numbers", "inputs_watermark", "leave_inputs", "pay_period", "period_people",
-           "premium_contributions"]
+           "premium_contributions", "register_reads"]
 
 _FRAMES = {"employment": "employment", "leave_periods": "leave_period", "absences": "absence",
            "benefit_payments": "benefit_payment", "enrollments": "enrollment", "time_off": "time_off_balance"}
@@ -177,14 +177,13 @@ def leave_inputs(store: Any, company: str, people: Any, check_date: date | None 
         if check_date is not None:
             known = read_versions(connection, "identity_link", extra=links.c.employee_id.in_(people),
                                   columns=("employee_id", "payroll_company_code", "payroll_file_number"))
-            lines, earnings = _register_reads(connection, company, check_date, people, frames["leave_periods"],
-                                              wage_plans)
+            lines, earnings = register_reads(connection, company, check_date, people, wage_plans)
             frames["net_pay"] = register_net_pay(lines, known, before=check_date)
             frames["wages"] = register_wages(earnings, known)
     return LeaveInputs(**frames)
 
 
-def _register_reads(connection: Any, company: str, check_date: date, people: Any, leave_periods: pd.DataFrame,
+def register_reads(connection: Any, company: str, check_date: date, people: Any,
                     wage_plans: Collection[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(the lines of each person's latest check before ``check_date`` with earnings above zero, every earnings
     line of the people on a leave of ``wage_plans``), both through the register's file-number index."""
@@ -198,21 +197,32 @@ def _register_reads(connection: Any, company: str, check_date: date, people: Any
         .where(r_open, mine, r.c.payroll_file_number.in_(theirs), r.c.line_type == "EARN",
                cast(r.c.amount, Numeric(14, 2)) > 0) \
         .group_by(r.c.payroll_file_number)
-    by_day: dict[date, list[str]] = {}
-    for file_number, day in connection.execute(last):
-        by_day.setdefault(day, []).append(file_number)
-    # one check date's file numbers per branch: each an equality seek on the file-number index
-    lines = read_versions(connection, "payroll_register_line", columns=REGISTER_COLUMNS, extra=and_(
-        r.c.payroll_company_code == company,
-        or_(false(), *(and_(r.c.check_date == day, r.c.payroll_file_number.in_(files))
-                       for day, files in by_day.items()))))
-    on_plans = leave_periods.loc[leave_periods["plan"].astype(str).isin(wage_plans)] if len(leave_periods) \
-        else leave_periods
-    wage_people = sorted(set(on_plans["employee_id"].astype(str))) if len(on_plans) else []
+    latest = sorted((day, file_number) for file_number, day in connection.execute(last))
+    # a check date's file numbers per branch, each an equality seek on the file-number index; at most
+    # IN_CHUNK file numbers a statement (SQLite and PostgreSQL cap the parameters of one statement)
+    parts = []
+    for start in range(0, len(latest), IN_CHUNK):
+        by_day: dict[date, list[str]] = {}
+        for day, file_number in latest[start:start + IN_CHUNK]:
+            by_day.setdefault(day, []).append(file_number)
+        parts.append(read_versions(connection, "payroll_register_line", columns=REGISTER_COLUMNS, extra=and_(
+            r.c.payroll_company_code == company,
+            or_(false(), *(and_(r.c.check_date == day, r.c.payroll_file_number.in_(files))
+                           for day, files in by_day.items())))))
+    lines = pd.concat(parts, ignore_index=True) if parts else \
+        read_versions(connection, "payroll_register_line", columns=REGISTER_COLUMNS, extra=false())
+    lp, lp_open = _current("leave_period")
+    on_plans = select(lp.c.employee_id).where(lp_open, lp.c.employee_id.in_(people),
+                                              lp.c.plan.in_(sorted(wage_plans)))
     earnings = read_versions(connection, "payroll_register_line", columns=REGISTER_COLUMNS, extra=and_(
         mine, r.c.line_type == "EARN", r.c.payroll_file_number.in_(
-            select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(wage_people)))))
+            select(links.c.payroll_file_number).where(links_open, links.c.employee_id.in_(on_plans)))))
     return lines, earnings
+
+
+IN_CHUNK = 5_000
+"""File numbers per register statement of a pay run (far below SQLite's 32,766 and PostgreSQL's 65,535
+parameters)."""
 
 
 REGISTER_COLUMNS = ("payroll_company_code", "payroll_file_number", "check_date", "line_type", "amount")
