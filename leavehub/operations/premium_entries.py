@@ -188,15 +188,20 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
     from leavehub.config.rule_tables import load_rule_tables
     from leavehub.payrun.inputs import leave_inputs, pay_period, period_people
     from leavehub.rules.pay import price_period
+    from leavehub.rules.wages import wage_plans
     from leavehub.store.tables import versions_table
 
     register, links = _check_register(store, company, check_date)
     if not len(register):
         return None
     period = pay_period(store, company, check_date)
-    inputs = leave_inputs(store, company, period_people(period.span([])))
+    tables = tables or load_rule_tables()
+    # priced as the pay run priced the check: with the register before it (a state's AWW by quarters decides a
+    # top-up, so whether the check paid anything), without the ledger and the net that catch-up reads
+    inputs = leave_inputs(store, company, period_people(period.span([])), check_date,
+                          wage_plans(tables.state_plans))
     priced = price_period(replace(inputs, premium_ledger=pd.DataFrame(), net_pay=pd.DataFrame()), period.window,
-                          history or load_policy(), tables or load_rule_tables())
+                          history or load_policy(), tables)
     taken = register_deductions(register, links)
     blocked = _blocked(priced.arrears, taken)
     entries = versions_table("premium_ledger_entry")
