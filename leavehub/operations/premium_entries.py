@@ -64,13 +64,6 @@ class LedgerRecord:
     entries: int
 
 
-def _read(store: Any, entity: str, where: Any) -> pd.DataFrame:
-    from leavehub.store.current_state import read_versions
-
-    with store.engine.connect() as connection:
-        return read_versions(connection, entity, extra=where)
-
-
 def _check_register(store: Any, company: str, check_date: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The check's register lines and the identity links of their file numbers (only those rows)."""
     from sqlalchemy import and_, select
@@ -79,12 +72,12 @@ def _check_register(store: Any, company: str, check_date: date) -> tuple[pd.Data
 
     r, links = versions_table("payroll_register_line"), versions_table("identity_link")
     mine = and_(r.c.payroll_company_code == company, r.c.check_date == check_date)
-    register = _read(store, "payroll_register_line", mine)
+    register = store.current("payroll_register_line", where=mine)
     if not len(register):
         return register, register
     numbers = select(r.c.payroll_file_number).where(mine, r.c.superseded_at.is_(None))
-    return register, _read(store, "identity_link", and_(links.c.payroll_company_code == company,
-                                                        links.c.payroll_file_number.in_(numbers)))
+    return register, store.current("identity_link", where=and_(links.c.payroll_company_code == company,
+                                                               links.c.payroll_file_number.in_(numbers)))
 
 
 def _blocked(arrears: pd.DataFrame, taken: pd.DataFrame) -> pd.DataFrame:
@@ -205,15 +198,14 @@ def premium_entries(store: Any, company: str, check_date: date, *, history: Any 
     taken = register_deductions(register, links)
     blocked = _blocked(priced.arrears, taken)
     entries = versions_table("premium_ledger_entry")
-    earlier = _read(store, "premium_ledger_entry", and_(or_(entries.c.check_date < check_date,
-                                                            entries.c.entry_type == "EMPLOYEE_PAYMENT"),
-                                                        entries.c.employee_id.in_(list(set(blocked.get(
-                                                            "employee_id", pd.Series(dtype=str)).astype(str)))))) \
-        if len(blocked) else pd.DataFrame()
+    blocked_ids = list(set(blocked.get("employee_id", pd.Series(dtype=str)).astype(str)))
+    earlier = store.current("premium_ledger_entry", where=and_(
+        or_(entries.c.check_date < check_date, entries.c.entry_type == "EMPLOYEE_PAYMENT"),
+        entries.c.employee_id.in_(blocked_ids))) if len(blocked) else pd.DataFrame()
     parts = [p for p in (blocked, _paid_through(blocked, earlier, check_date) if len(blocked) else blocked,
                          _collected(taken, inputs.enrollments, period.window)) if len(p)]
     frame = _canonical(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(), check_date)
-    return _with_withdrawn(frame, _read(store, "premium_ledger_entry", entries.c.check_date == check_date),
+    return _with_withdrawn(frame, store.current("premium_ledger_entry", where=entries.c.check_date == check_date),
                            check_date)
 
 
@@ -368,15 +360,15 @@ def record_direct_payment(store: Any, company: str, employee: str, plan_type: st
     if amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ConfigError(f"payment amount {amount}: 0.00 or more, in cents", key_path="amount")
     e = versions_table("enrollment")
-    enrolled = _read(store, "enrollment", and_(e.c.employee_id == employee, e.c.plan_type == plan_type,
-                                               e.c.effective_from <= received,
-                                               or_(e.c.effective_to.is_(None), e.c.effective_to >= received)))
+    in_force = and_(e.c.employee_id == employee, e.c.plan_type == plan_type, e.c.effective_from <= received,
+                    or_(e.c.effective_to.is_(None), e.c.effective_to >= received))
+    enrolled = store.current("enrollment", where=in_force)
     if not len(enrolled) or enrolled["deduction_code"].isna().all():
         raise ConfigError(f"employee {employee} has no {plan_type} enrollment with a deduction code in force on "
                           f"{received.isoformat()}", key_path="plan")
     lp = versions_table("leave_period")
-    leave = _read(store, "leave_period", and_(lp.c.employee_id == employee, lp.c.premium_method.is_not(None),
-                                              lp.c.period_start <= received))
+    mine = and_(lp.c.employee_id == employee, lp.c.premium_method.is_not(None), lp.c.period_start <= received)
+    leave = store.current("leave_period", where=mine)
     method = str(leave.sort_values("period_start")["premium_method"].iloc[-1]) if len(leave) else None
     moves = pd.DataFrame([{
         "employee_id": employee, "plan_type": plan_type,

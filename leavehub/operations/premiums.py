@@ -40,22 +40,16 @@ def _only(frame: pd.DataFrame, employee: str | None) -> pd.DataFrame:
     return frame.loc[frame["employee_id"].astype(str) == employee]
 
 
-def _deduction_lines(store: Any) -> pd.DataFrame:
-    """The register's ``DED`` lines of every check (what payroll took), not its earnings, taxes and memos."""
-    from leavehub.store.current_state import read_versions
-    from leavehub.store.tables import versions_table
-
-    with store.engine.connect() as connection:
-        return read_versions(connection, "payroll_register_line",
-                             extra=versions_table("payroll_register_line").c.line_type == "DED")
-
-
 def premium_status(store: Any, employee: str | None, *, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(ledger rows as ``STATUS_COLUMNS`` with money as 2-decimal text, the 30-days-late list)."""
     read = {name: _only(store.current(name), employee) for name in
             ("enrollment", "leave_period", "premium_ledger_entry")}
     calendar = store.current("pay_period")
-    register = register_deductions(_deduction_lines(store), store.current("identity_link"))
+    from leavehub.store.tables import versions_table
+
+    taken = store.current("payroll_register_line",  # what payroll took (DED), not every line of every check
+                          where=versions_table("payroll_register_line").c.line_type == "DED")
+    register = register_deductions(taken, store.current("identity_link"))
     ledger = premium_ledger(read["enrollment"], read["leave_period"], calendar, read["premium_ledger_entry"],
                             load_policy(), as_of=as_of, register=_only(register, employee) if len(register)
                             else None)

@@ -33,7 +33,7 @@ from leavehub.rules.money import scaled_integers
 from leavehub.rules.premiums import ARREARS_COLUMNS
 from leavehub.store import Store
 from leavehub.store.ledger import utc_now
-from leavehub.store.tables import FILE_LEDGER, RECONCILIATION_EXCEPTION, X12_TRANSACTION_SET
+from leavehub.store.tables import FILE_LEDGER, RECONCILIATION_EXCEPTION, X12_TRANSACTION_SET, versions_table
 
 __all__ = ["TREND_PERIODS", "check_date_for_run", "load_inputs", "pay_sent", "save_exceptions"]
 
@@ -75,23 +75,14 @@ def load_inputs(store: Store, *, check_date: date, weeks: int, mappings_root: Pa
         arrears=_arrears(store.current("premium_ledger_entry")),
         pay_sent=pay_sent(store, mappings_root, links, check_date) if mappings_root
         else pd.DataFrame({c: pd.Series(dtype=object) for c in SENT_COLUMNS}),
-        register=_on_check(store, check_date),
+        register=store.current("payroll_register_line",
+                               where=versions_table("payroll_register_line").c.check_date == check_date),
         pay_periods=store.current("pay_period"),
         bill_lines=store.current("premium_bill_line"),
         enrollments=store.current("enrollment"),
         file_numbers=pd.DataFrame({"employee_id": list(links), "payroll_file_number": list(links.values())}),
         history=history,
     )
-
-
-def _on_check(store: Store, check_date: date) -> pd.DataFrame:
-    """The check date's register lines (the register's check-date index: never every check's)."""
-    from leavehub.store.current_state import read_versions
-    from leavehub.store.tables import versions_table
-
-    with store.engine.connect() as connection:
-        return read_versions(connection, "payroll_register_line",
-                             extra=versions_table("payroll_register_line").c.check_date == check_date)
 
 
 def _file_numbers(store: Store) -> dict[str, str]:

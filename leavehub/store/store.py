@@ -29,7 +29,7 @@ from typing import Literal
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, delete, inspect, select, text, update
+from sqlalchemy import ColumnElement, Engine, delete, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -132,12 +132,13 @@ class Store:
     # -- reading ---------------------------------------------------------------------------------------------
 
     def current(self, entity: str, *, as_of_recorded: datetime | None = None, valid_on: date | None = None,
-                decrypt_pii: bool = False) -> pd.DataFrame:
-        """Versions known at ``as_of_recorded`` (default now) and true on ``valid_on`` (default: open ones)."""
+                decrypt_pii: bool = False, where: ColumnElement[bool] | None = None) -> pd.DataFrame:
+        """Versions known at ``as_of_recorded`` (default now) and true on ``valid_on`` (default: open ones);
+        ``where``: a condition on ``versions_table(entity)`` too (the rows of one check date, say)."""
         with self.engine.connect() as connection:
             return current_state.read_versions(
                 connection, entity, as_of_recorded=as_of_recorded, valid_on=valid_on, decrypt_pii=decrypt_pii,
-                cipher=self.cipher if decrypt_pii else None)
+                cipher=self.cipher if decrypt_pii else None, extra=where)
 
     def changed_since(self, entity: str, watermark: datetime | None, *, until: datetime | None = None,
                       decrypt_pii: bool = False) -> pd.DataFrame:
