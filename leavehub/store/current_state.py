@@ -56,18 +56,10 @@ def read_versions(connection: Connection, entity: str, *, as_of_recorded: dateti
     else:
         true = and_(v.c.valid_from <= valid_on, or_(v.c.valid_to.is_(None), v.c.valid_to > valid_on))
     conditions = [known, true] + ([extra] if extra is not None else [])
-    if columns is not None:
-        picked = _columns(entity, columns)
-        query = select(*(v.c[col.column] for col in picked)).where(*conditions).order_by(v.c.version_id)
-        schema = pa.schema([pa.field(col.name, arrow_type(col)) for col in picked])
-        result = connection.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
-        batches = [pa.RecordBatch.from_arrays([pa.array(values, field.type) for values, field in
-                                               zip(zip(*rows, strict=True), schema, strict=True)], schema=schema)
-                   for rows in result.partitions(BATCH_ROWS)]
-        return pa.Table.from_batches(batches, schema=schema).to_pandas(types_mapper=pd.ArrowDtype)
-    query = select(v).where(*conditions).order_by(v.c.version_id)
-    return _frame(entity, stream_batches(connection, entity, query, decrypt_pii=decrypt_pii, cipher=cipher),
-                  decrypt_pii=decrypt_pii)
+    picked = select(v) if columns is None else select(*(v.c[col.column] for col in _columns(entity, columns)))
+    query = picked.where(*conditions).order_by(v.c.version_id)
+    return _frame(entity, stream_batches(connection, entity, query, decrypt_pii=decrypt_pii, cipher=cipher,
+                                         columns=columns), decrypt_pii=decrypt_pii, columns=columns)
 
 
 def _columns(entity: str, names: Sequence[str]) -> list[Any]:
@@ -123,8 +115,11 @@ def _aware(value: Any) -> Any:
     return value
 
 
-def output_schema(entity: str, *, decrypt_pii: bool) -> pa.Schema:
-    """The Arrow schema of a read: system columns, then canonical names (PII as ``<f>_hash`` unless opened)."""
+def output_schema(entity: str, *, decrypt_pii: bool, columns: Sequence[str] | None = None) -> pa.Schema:
+    """The Arrow schema of a read: system columns, then canonical names (PII as ``<f>_hash`` unless opened);
+    with ``columns``, those canonical columns only."""
+    if columns is not None:
+        return pa.schema([pa.field(col.name, arrow_type(col)) for col in _columns(entity, columns)])
     fields = [pa.field(name, _SYSTEM_TYPES.get(name, pa.string())) for name in SYSTEM_OUTPUT]
     for col in entity_columns(entity):
         if col.pii_kind and not decrypt_pii:
@@ -135,18 +130,21 @@ def output_schema(entity: str, *, decrypt_pii: bool) -> pa.Schema:
 
 
 def stream_batches(connection: Connection, entity: str, query: Any, *, decrypt_pii: bool = False,
-                   cipher: PiiCipher | None = None, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Run ``query`` (rows of ``<entity>_versions``) with a server-side cursor and yield Arrow record batches
-    of at most ``batch_rows`` rows, built column by column; PII hashed or (on request) decrypted."""
+                   cipher: PiiCipher | None = None, batch_rows: int = BATCH_ROWS,
+                   columns: Sequence[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """Run ``query`` (rows of ``<entity>_versions``; with ``columns``, those canonical columns only) with a
+    server-side cursor and yield Arrow record batches of at most ``batch_rows`` rows, built column by column;
+    PII hashed or (on request) decrypted."""
     if decrypt_pii and cipher is None:
         raise ValueError("decrypt_pii needs the store's PII key")
-    schema = output_schema(entity, decrypt_pii=decrypt_pii)
+    schema = output_schema(entity, decrypt_pii=decrypt_pii, columns=columns)
+    system, cols = (SYSTEM_OUTPUT, entity_columns(entity)) if columns is None else ((), _columns(entity, columns))
     result = connection.execution_options(stream_results=True, yield_per=batch_rows).execute(query)
     names = list(result.keys())
     for rows in result.partitions(batch_rows):
         stored = dict(zip(names, zip(*rows, strict=True), strict=True))
-        arrays = [pa.array(stored[name], field.type) for name, field in zip(SYSTEM_OUTPUT, schema, strict=False)]
-        for col in entity_columns(entity):
+        arrays = [pa.array(stored[name], _SYSTEM_TYPES.get(name, pa.string())) for name in system]
+        for col in cols:
             if not col.pii_kind:
                 arrays.append(pa.array(stored[col.column], arrow_type(col)))
             elif decrypt_pii and cipher is not None:
@@ -158,7 +156,9 @@ def stream_batches(connection: Connection, entity: str, query: Any, *, decrypt_p
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _frame(entity: str, batches: Iterator[pa.RecordBatch], *, decrypt_pii: bool) -> pd.DataFrame:
+def _frame(entity: str, batches: Iterator[pa.RecordBatch], *, decrypt_pii: bool,
+           columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Streamed batches -> one frame with canonical names and Arrow dtypes."""
-    table = pa.Table.from_batches(list(batches), schema=output_schema(entity, decrypt_pii=decrypt_pii))
+    table = pa.Table.from_batches(list(batches), schema=output_schema(entity, decrypt_pii=decrypt_pii,
+                                                                      columns=columns))
     return table.to_pandas(types_mapper=pd.ArrowDtype)
