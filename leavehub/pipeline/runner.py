@@ -238,9 +238,7 @@ def last_pull(store: Any, feed: FeedPlan) -> datetime | None:
     before) started: what ``{last_pull}`` asks the vendor for changes since. A rejected pull does not count, so
     the next one asks again from the one before it; released from quarantine later, it counts from when it
     began, not from its release."""
-    taken = [pull_started(entry.file_name) or entry.received_at for status in ("APPLIED", "DUPLICATE")
-             for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status, limit=LOOK_BACK)]
-    return max(taken, default=None)
+    return max((pull_started(entry.file_name) or entry.received_at for entry in _taken(store, feed)), default=None)
 
 
 def _whole_due(store: Any, feed: FeedPlan, business_date: date) -> bool:
@@ -249,10 +247,15 @@ def _whole_due(store: Any, feed: FeedPlan, business_date: date) -> bool:
     every = feed.spec.endpoint.whole_every_days
     if every is None:
         return False
-    wholes = [entry.business_date for status in ("APPLIED", "DUPLICATE")
-              for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status,
-                                        name_suffix=WHOLE_PULL, limit=LOOK_BACK) if entry.business_date]
-    return not any(day > business_date - timedelta(days=every) for day in wholes)
+    return not any(entry.business_date and entry.business_date > business_date - timedelta(days=every)
+                   for entry in _taken(store, feed, name_suffix=WHOLE_PULL))
+
+
+def _taken(store: Any, feed: FeedPlan, name_suffix: str | None = None) -> list[Any]:
+    """The newest ledger rows (``LOOK_BACK`` per status) of the pulls of ``feed`` the store took."""
+    return [entry for status in ("APPLIED", "DUPLICATE")
+            for entry in store.ledger(vendor=feed.vendor.vendor, feed=feed.name, status=status,
+                                      name_suffix=name_suffix, limit=LOOK_BACK)]
 
 
 LOOK_BACK = 20

@@ -434,6 +434,11 @@ def value_columns(entity: str) -> list[Column[Any]]:
     return cols
 
 
+_OPEN = "superseded_at IS NULL AND valid_to IS NULL"
+_OPEN_ONLY = {"sqlite_where": text(_OPEN), "postgresql_where": text(_OPEN)}
+"""The partial-index condition of an index over the open versions only (one current version per record)."""
+
+
 @cache
 def versions_table(entity: str) -> Table:
     """``<entity>_versions``: append-only versions with valid time and recorded time."""
@@ -461,17 +466,11 @@ def versions_table(entity: str) -> Table:
         Index(None, "record_key"),  # every version of a key: history, changes, supersede of closed versions
         Index(None, "recorded_at"),
         # One open current version per vendor record: a second concurrent writer fails instead of forking.
-        Index(f"uq_{name}_open", "source_vendor", "record_key", unique=True,
-              sqlite_where=text("superseded_at IS NULL AND valid_to IS NULL"),
-              postgresql_where=text("superseded_at IS NULL AND valid_to IS NULL")),
+        Index(f"uq_{name}_open", "source_vendor", "record_key", unique=True, **_OPEN_ONLY),
         # The open versions of some employees (a pay run reads only the people of its period).
-        *([Index(f"ix_{name}_open_employee", "employee_id",
-                 sqlite_where=text("superseded_at IS NULL AND valid_to IS NULL"),
-                 postgresql_where=text("superseded_at IS NULL AND valid_to IS NULL"))]
+        *([Index(f"ix_{name}_open_employee", "employee_id", **_OPEN_ONLY)]
           if any(c.name == "employee_id" and not c.pii_kind for c in entity_columns(entity)) else []),
-        *(Index(f"ix_{name}_{suffix}", *columns,
-                **({"sqlite_where": text("superseded_at IS NULL AND valid_to IS NULL"),
-                    "postgresql_where": text("superseded_at IS NULL AND valid_to IS NULL")} if open_only else {}))
+        *(Index(f"ix_{name}_{suffix}", *columns, **(_OPEN_ONLY if open_only else {}))
           for suffix, columns, open_only in LOOKUPS.get(entity, ())),
     )
 
