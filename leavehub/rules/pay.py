@@ -55,7 +55,7 @@ class LeaveInputs:
     premium contributions behind third-party sick pay's taxable share). ``receivables``: outstanding
     overpayments (``employee_id, case_number, outstanding, recovery, cap_percent, cap_basis, rule_version``).
     ``average_weekly_wages``: ``employee_id, average_weekly_wage`` where the state's AWW is given as such.
-    ``wages``: ``employee_id, check_date, amount``, the earnings payroll paid per check (the payroll register):
+    ``wages``: ``employee_id, check_date, amount``, the earnings lines payroll paid (the payroll register):
     what a state's AWW by quarters is worked out from (``leavehub.rules.wages``).
     ``net_pay``: ``employee_id, net_pay, gross_pay, disposable_pay``, the latest paid payroll register check
     (catch-up's floor; a cap on disposable earnings).

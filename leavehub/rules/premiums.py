@@ -12,15 +12,13 @@ regular deduction against the cap), and reports the ``RECOVERED`` movements.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from leavehub.config.policy import PayPolicy
 from leavehub.rules.lines import emit
-from leavehub.rules.money import EPOCH, day_number, days_column, divide, scaled_integers
+from leavehub.rules.money import EPOCH, day_number, days_column, decimal_array, divide, scaled_integers
 from leavehub.rules.schedule import PayWindow
 
 __all__ = ["ARREARS_COLUMNS", "REVOCABLE", "blocked_deductions", "catch_up", "coverage_buckets", "expected_net"]
@@ -118,8 +116,7 @@ def expected_net(net_pay: pd.DataFrame, check_gross: pd.Series) -> pd.DataFrame:
     short = np.where(np.isnan(now), 0, np.maximum(gross - now, 0)).astype(np.int64)
     cents = scaled_integers(net_pay["net_pay"]) - short
     return pd.DataFrame({"employee_id": ids.to_numpy(dtype=object),
-                         "net_pay": pd.array([Decimal(int(c)).scaleb(-2) for c in cents],
-                                             dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
+                         "net_pay": pd.arrays.ArrowExtensionArray(decimal_array(cents))})
 
 
 def catch_up(ledger: pd.DataFrame, enrollments: pd.DataFrame, paid: np.ndarray, window: PayWindow,

@@ -6,8 +6,8 @@ identity links (``payroll_company_code``, ``payroll_file_number`` -> ``employee_
 no link names is left out. Pure functions over frames: no store, no I/O.
 
 - ``register_deductions``: the ``DED`` lines as ``employee_id, deduction_code, check_date, amount, batch_id``.
-- ``register_wages``: per employee and check date, the earnings paid (``EARN``): what a state's average weekly
-  wage is worked out from.
+- ``register_wages``: the earnings lines (``EARN``) as ``employee_id, check_date, amount``: what a state's
+  average weekly wage is worked out from.
 - ``register_net_pay``: per employee, the net of the latest check before a date that paid anything:
   ``EARN`` - ``DED`` - ``TAX`` (``MEMO`` lines are third-party pay, not paid by payroll), its earnings, and its
   disposable earnings ``EARN`` - ``TAX`` (what a cap on disposable earnings is a percent of). The check back from
@@ -23,13 +23,12 @@ Example::
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from leavehub.rules.money import day_number, days_column, from_day_numbers, scaled_integers
+from leavehub.rules.money import day_number, days_column, decimal_array, scaled_integers
 
 __all__ = ["DEDUCTION_COLUMNS", "register_deductions", "register_net_pay", "register_wages"]
 
@@ -56,19 +55,13 @@ def register_deductions(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataF
 
 
 def register_wages(register: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
-    """``employee_id, check_date, amount`` (exact decimals): the earnings (``EARN`` lines) of each check."""
+    """``employee_id, check_date, amount`` (exact decimals): the register's earnings (``EARN``) lines."""
     lines = _with_employees(register, links)
-    money = pd.ArrowDtype(pa.decimal128(14, 2))
     if not len(lines):
         return pd.DataFrame({"employee_id": pd.Series(dtype=object), "check_date": pd.Series(dtype=object),
-                             "amount": pd.Series(dtype=money)})
-    earn = lines.loc[lines["line_type"].astype(str) == "EARN"]
-    per = pd.DataFrame({"employee_id": earn["employee_id"].astype(str).to_numpy(),
-                        "day": days_column(earn["check_date"]), "cents": scaled_integers(earn["amount"])})
-    checks = per.groupby(["employee_id", "day"], as_index=False)["cents"].sum()
-    return pd.DataFrame({"employee_id": checks["employee_id"].to_numpy(dtype=object),
-                         "check_date": from_day_numbers(checks["day"].to_numpy()),
-                         "amount": pd.array([Decimal(int(c)).scaleb(-2) for c in checks["cents"]], dtype=money)})
+                             "amount": pd.Series(dtype=pd.ArrowDtype(pa.decimal128(14, 2)))})
+    earn = lines.loc[lines["line_type"].astype(str) == "EARN", ["employee_id", "check_date", "amount"]]
+    return earn.reset_index(drop=True)
 
 
 def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: date) -> pd.DataFrame:
@@ -98,6 +91,6 @@ def register_net_pay(register: pd.DataFrame, links: pd.DataFrame, *, before: dat
     if not len(paid):
         return empty
     return pd.DataFrame({"employee_id": paid["employee_id"].to_numpy(dtype=object),
-                         **{name: pd.array([Decimal(int(c)).scaleb(-2) for c in paid[column]], dtype=money)
+                         **{name: pd.arrays.ArrowExtensionArray(decimal_array(paid[column].to_numpy()))
                             for name, column in (("net_pay", "net"), ("gross_pay", "earn"),
                                                  ("disposable_pay", "disposable"))}}).reset_index(drop=True)

@@ -66,7 +66,7 @@ def state_average_weekly_wages(wages: pd.DataFrame, leave_periods: pd.DataFrame,
     """``employee_id, plan, average_weekly_wage`` (cents) and ``basis`` (how it was found) for each employee on a
     state plan whose AWW definition is by quarters, where the register reaches back far enough.
 
-    ``wages``: ``employee_id, check_date, amount`` (the earnings payroll paid per check)."""
+    ``wages``: ``employee_id, check_date, amount`` (the earnings lines payroll paid, ``register_wages``)."""
     out = pd.DataFrame({"employee_id": pd.Series(dtype=object), "plan": pd.Series(dtype=object),
                         "average_weekly_wage": pd.Series(dtype=np.int64), "basis": pd.Series(dtype=object)})
     by_quarters = {p: QUARTER_DEFINITIONS[r.aww_definition] for p, r in state_rules.items()
