@@ -244,16 +244,32 @@ def test_only_the_companys_own_employees_are_priced_and_file_numbers_come_from_h
     assert files == {"FE2"}, "NWT's employee is not NWD's"
 
 
-def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_files(hub, tmp_path):
+def pending_std(hub, tmp_path: Path, people: list[tuple[str, str, str]]) -> list[str]:
+    """Scenario 5's start for ``people`` (employee, work state, case): the calendar through P3, the workers, and
+    FMLA + a pending STD claim from 2026-03-02 to 03-13, each with a signed advance agreement. The leave rows."""
     drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", CALENDAR_P3)
     assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
-    post_page(hub, tmp_path, "workers", [worker("E5N", "NY", "104000.00", "2020-01-06", 100),
-                                         worker("E5C", "CA", "104000.00", "2020-01-06", 100)])
+    post_page(hub, tmp_path, "workers", [worker(who, state, "104000.00", "2020-01-06", 100)
+                                         for who, state, _ in people])
     rows = []
-    for who, case in (("E5N", "NTN-51"), ("E5C", "NTN-52")):
+    for who, _, case in people:
         rows += [leave(case, f"PL-{who}", who, "FMLA", "Approved", "2026-03-02", "2026-03-13", advance="Y"),
                  leave(case, f"STD-{who}", who, "STD", "Pending", "2026-03-02", "2026-03-13", advance="Y")]
     post_leave(hub, rows)
+    return rows
+
+
+def deny(hub, rows: list[str]) -> None:
+    """The pending STD claims of ``rows`` denied on 2026-04-08, through Harbor's leave file."""
+    denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
+              for row in rows]
+    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv",
+         LEAVE_HEADER + "\n" + "\n".join(denied) + "\n")
+    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+
+
+def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_files(hub, tmp_path):
+    rows = pending_std(hub, tmp_path, [("E5N", "NY", "NTN-51"), ("E5C", "CA", "NTN-52")])
     sent = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
     # provisional pay: the 7-day elimination week at 100% (2,000.00) + the pending week at 60% (1,200.00)
     assert in_any_order(import_lines(hub, sent.file_name)) == in_any_order([
@@ -261,11 +277,7 @@ def test_domain_scenario_5_std_denied_after_provisional_pay_recovered_through_fi
             {"Cancel Pay": "Y", "Reg Earnings": "0.00"},
             {"Earnings 3 Code": "SCN", "Earnings 3 Amount": "3200.00"})
     ])
-    denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
-              for row in rows]
-    text = LEAVE_HEADER + "\n" + "\n".join(denied) + "\n"
-    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv", text)
-    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+    deny(hub, rows)
 
     retro = run_pay(hub.open_store(), hub.settings, "NWD", P3_CHECK, now=BEFORE_P3)
 
@@ -289,15 +301,7 @@ def test_an_overpayment_in_washington_is_deducted_within_5_percent_of_disposable
     earnings are taken as 4,000.00 x 2,555.20 / 3,200.00 = 3,194.00, at most the 2,555.20 last known, so the cap is
     5% of 2,555.20 = 127.76. E5X has no paid check in the register: nothing is deducted yet, the receivable stays
     owed (the later run shows it was not billed)."""
-    drop(hub, "ledgerpay", "export", "LEDGERPAY_CALENDAR_NWD_2026.csv", CALENDAR_P3)
-    assert run_feed("ledgerpay.pay_calendar", settings=hub.settings).ok
-    post_page(hub, tmp_path, "workers", [worker("E5W", "WA", "104000.00", "2020-01-06", 100),
-                                         worker("E5X", "WA", "104000.00", "2020-01-06", 100)])
-    rows = []
-    for who, case in (("E5W", "NTN-53"), ("E5X", "NTN-54")):
-        rows += [leave(case, f"PL-{who}", who, "FMLA", "Approved", "2026-03-02", "2026-03-13", advance="Y"),
-                 leave(case, f"STD-{who}", who, "STD", "Pending", "2026-03-02", "2026-03-13", advance="Y")]
-    post_leave(hub, rows)
+    rows = pending_std(hub, tmp_path, [("E5W", "WA", "NTN-53"), ("E5X", "WA", "NTN-54")])
     sent = run_pay(hub.open_store(), hub.settings, "NWD", CHECK, now=BEFORE_DEADLINE)
     drop(hub, "ledgerpay", "export", "LEDGERPAY_REGISTER_NWD_20260320.csv",
          "CO_CODE,FILE_NO,PAY_PERIOD_START,PAY_PERIOD_END,CHECK_DATE,LINE_TYPE,CODE,HOURS,AMOUNT,BATCH_ID\n"
@@ -307,11 +311,7 @@ def test_an_overpayment_in_washington_is_deducted_within_5_percent_of_disposable
          "NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,TAX,MED,,46.40,\n"
          "NWD,FE5W,2026-03-02,2026-03-15,2026-03-20,DED,MED,,120.00,\n")
     assert run_feed("ledgerpay.payroll_register", settings=hub.settings).ok
-    denied = [row.replace(",Pending,", ",Denied,").replace("2026-03-01T08:00:00Z", "2026-04-08T08:00:00Z")
-              for row in rows]
-    drop(hub, "harbor_leave", "outbound", "HARBOR_LEAVE_20260408.csv",
-         LEAVE_HEADER + "\n" + "\n".join(denied) + "\n")
-    assert run_feed("harbor_leave.leave_periods", settings=hub.settings).ok
+    deny(hub, rows)
 
     plan = plan_pay_run(hub.open_store(), hub.settings, "NWD", P3_CHECK)
     assert sorted((r["employee_id"], r["amount_cents"], r["recovery"], r["cap_basis"]) for r in plan.receivables) \
