@@ -158,8 +158,7 @@ def generate(n: int, on_leave: int, register_checks: int = 0) -> dict[str, pa.Ta
         "payroll_company_code": [WINDOW.payroll_company_code] * n, "payroll_file_number": ids})
     # the registers of the year before: every employee paid on every biweekly check (earnings and withholding)
     checks = [WINDOW.check_date - timedelta(days=14 * k) for k in range(register_checks, 0, -1)]
-    per = (rate // 26) if register_checks else np.zeros(0, np.int64)
-    per = np.where(salaried, rate // 26, rate * 80 // 100) if register_checks else per
+    per = np.where(salaried, rate // 26, rate * 80)  # cents a biweekly check: salary / 26, or 80 hours at the rate
     m = n * len(checks)
     check_of = np.repeat(np.array(checks, dtype=object), n)
     earn = np.tile(per, len(checks))
